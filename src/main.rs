@@ -1,0 +1,5 @@
+//! The `fhe-nit` command line.
+
+fn main() {
+    println!("fhe-nit");
+}
