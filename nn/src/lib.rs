@@ -1,1 +1,10 @@
 //! nit-nn: bit-sliced integers over a boolean SIMD backend, table lookup, and NN training.
+//!
+//! - [`bitsliced`]: the `BitSimd` backend trait (plaintext, counting, encrypted) and the
+//!   circuits on two's-complement integers written once over it.
+//! - [`data`]: MNIST IDX loading and the paper's preprocessing.
+//! - [`model`]: NN2/NN1, float and fixed-point trainers.
+
+pub mod bitsliced;
+pub mod data;
+pub mod model;

@@ -16,3 +16,4 @@ pub mod zq;
 pub use cyclotomic::Cyclotomic;
 pub use error::RingError;
 pub use zq::Modulus;
+pub mod slots;

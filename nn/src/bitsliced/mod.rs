@@ -1,0 +1,1 @@
+//! Bit-sliced two's-complement integers and circuits over a generic boolean SIMD backend.

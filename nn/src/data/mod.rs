@@ -1,0 +1,1 @@
+//! MNIST: IDX loading and the paper's preprocessing (crop, bicubic downscale, normalization).

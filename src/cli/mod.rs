@@ -1,0 +1,3 @@
+//! Subcommands of the `fhe-nit` binary; each returns Err(message) on failure.
+
+pub mod params;
