@@ -16,4 +16,6 @@ pub mod zq;
 pub use cyclotomic::Cyclotomic;
 pub use error::RingError;
 pub use zq::Modulus;
+pub mod dft;
+pub mod ntt;
 pub mod slots;

@@ -1,0 +1,332 @@
+//! The length-m DFT mod q for odd m, by Bluestein's chirp convolution over a negacyclic NTT.
+//!
+//! Forward: A_j = sum_k a_k zeta^{jk} for the units j of Z_m (zeta a primitive m-th root mod q).
+//! With h = 2^{-1} mod m, jk = h(j^2 + k^2 - (j - k)^2) mod m, so with the chirp
+//! w_k = zeta^{h k^2}:  A_j = w_j * sum_k (a_k w_k) w^{-1}_{j-k}.  The sum is a linear
+//! convolution against the kernel y_i = w^{-1}_i, i in (-m, m); it is computed as a negacyclic
+//! product mod X^N + 1 (N >= 2m - 1) with the negative indices stored at N - i with a sign flip
+//! (X^{-i} = -X^{N-i}); the outputs 0..m-1 are then free of wrap-around.
+//!
+//! Inverse: the same with zeta^{-1} and a factor m^{-1}. It returns the unique b of degree < m
+//! with b(zeta^j) = A_j at units and b(zeta^j) = 0 at non-units: b = a mod Phi_m and
+//! b = 0 mod Phi_e for e | m, e < m. `reduce` then divides b by Phi_m with two NTT products:
+//! since Phi_m is palindromic, rev(Phi_m)^{-1} mod X^s = -H mod X^s with
+//! H = (X^m - 1)/Phi_m and s = m - phi(m), which gives the quotient of b by Phi_m.
+
+use crate::cyclotomic::Cyclotomic;
+use crate::ntt::NttPlan;
+use crate::prime::ntt_size;
+use crate::zq::Modulus;
+use std::sync::Arc;
+
+/// Per-prime tables of the length-m transform. Invariant: q = 1 mod 2Nm.
+#[derive(Debug)]
+pub struct Dft {
+    ring: Arc<Cyclotomic>,
+    modulus: Modulus,
+    plan: NttPlan,
+    zeta: u64,
+    /// w_k = zeta^{h k^2} and its Shoup companion, k in [0, m).
+    chirp: Vec<u64>,
+    chirp_shoup: Vec<u64>,
+    /// m^{-1} w_k^{-1}: the output scaling of the inverse transform.
+    chirp_inv_scaled: Vec<u64>,
+    chirp_inv_scaled_shoup: Vec<u64>,
+    /// w_k^{-1}: the input scaling of the inverse transform.
+    chirp_inv: Vec<u64>,
+    chirp_inv_shoup: Vec<u64>,
+    /// NTT of the forward kernel (w^{-1}_i) and of the inverse kernel (w_i).
+    kernel_forward: Vec<u64>,
+    kernel_inverse: Vec<u64>,
+    /// NTT of -H mod X^s (the reversed inverse of Phi_m) and of Phi_m.
+    reverse_inverse_ntt: Vec<u64>,
+    phi_m_ntt: Vec<u64>,
+}
+
+/// A primitive m-th root of unity mod q (q = 1 mod m), the smallest x^((q-1)/m) that works.
+fn primitive_root_of_unity(md: &Modulus, m: u64) -> u64 {
+    let prime_factors: Vec<u64> = crate::cyclotomic::factorize(m)
+        .iter()
+        .map(|f| f.0)
+        .collect();
+    (2..)
+        .map(|x| md.pow(x, (md.value() - 1) / m))
+        .find(|&z| prime_factors.iter().all(|&p| md.pow(z, m / p) != 1))
+        .expect("invariant: q = 1 mod m has a primitive m-th root")
+}
+
+impl Dft {
+    /// Tables for ring m and prime q; None unless q is a prime = 1 mod 2Nm below 2^62.
+    pub fn new(ring: Arc<Cyclotomic>, q: u64) -> Option<Self> {
+        let m = ring.m();
+        let n = ntt_size(m);
+        if q >= 1 << crate::zq::MAX_MODULUS_BITS || q % crate::prime::prime_step(m) != 1 {
+            return None;
+        }
+        let plan = NttPlan::new(n, q)?;
+        let md = Modulus::new(q);
+        let zeta = primitive_root_of_unity(&md, m as u64);
+        let h = (m as u64 + 1) / 2;
+        let chirp: Vec<u64> = (0..m as u64)
+            .map(|k| md.pow(zeta, h * (k * k % m as u64) % m as u64))
+            .collect();
+        let chirp_inv: Vec<u64> = chirp
+            .iter()
+            .map(|&w| md.inv(w).expect("invariant: chirp values are units"))
+            .collect();
+        let m_inv = md
+            .inv(m as u64)
+            .expect("invariant: q = 1 mod m, so m is a unit");
+        let chirp_inv_scaled: Vec<u64> = chirp_inv.iter().map(|&w| md.mul(w, m_inv)).collect();
+        let kernel = |values: &[u64]| {
+            let mut y = vec![0u64; n];
+            y[0] = values[0];
+            for i in 1..m {
+                y[i] = values[i];
+                y[n - i] = md.neg(values[i]);
+            }
+            plan.forward(&mut y);
+            y
+        };
+        let kernel_forward = kernel(&chirp_inv);
+        let kernel_inverse = kernel(&chirp);
+        let shoup = |v: &[u64]| v.iter().map(|&w| md.shoup(w)).collect::<Vec<_>>();
+        let (reverse_inverse_ntt, phi_m_ntt) = Self::reduction_tables(&ring, &md, &plan);
+        Some(Dft {
+            chirp_shoup: shoup(&chirp),
+            chirp_inv_shoup: shoup(&chirp_inv),
+            chirp_inv_scaled_shoup: shoup(&chirp_inv_scaled),
+            ring,
+            modulus: md,
+            plan,
+            zeta,
+            chirp,
+            chirp_inv,
+            chirp_inv_scaled,
+            kernel_forward,
+            kernel_inverse,
+            reverse_inverse_ntt,
+            phi_m_ntt,
+        })
+    }
+
+    /// NTTs of -H mod X^s (H = (X^m - 1)/Phi_m = prod_{d | m, d < m} Phi_d) and of Phi_m.
+    fn reduction_tables(ring: &Cyclotomic, md: &Modulus, plan: &NttPlan) -> (Vec<u64>, Vec<u64>) {
+        let m = ring.m() as u64;
+        let s = ring.m() - ring.phi();
+        let mut quotient = vec![1u64];
+        for d in (1..m).filter(|d| m % d == 0) {
+            let f = crate::cyclotomic::cyclotomic_polynomial(d);
+            let mut next = vec![0u64; quotient.len() + f.len() - 1];
+            for (i, &a) in quotient.iter().enumerate() {
+                for (j, &b) in f.iter().enumerate() {
+                    next[i + j] = md.add(next[i + j], md.mul(a, md.from_i64(b)));
+                }
+            }
+            quotient = next;
+        }
+        let n = plan.size();
+        let mut reverse_inverse = vec![0u64; n];
+        for (dst, &h) in reverse_inverse.iter_mut().zip(&quotient[..s]) {
+            *dst = md.neg(h);
+        }
+        plan.forward(&mut reverse_inverse);
+        let mut phi_m = vec![0u64; n];
+        for (dst, &c) in phi_m.iter_mut().zip(ring.polynomial()) {
+            *dst = md.from_i64(c);
+        }
+        plan.forward(&mut phi_m);
+        (reverse_inverse, phi_m)
+    }
+
+    pub fn modulus(&self) -> &Modulus {
+        &self.modulus
+    }
+
+    pub fn q(&self) -> u64 {
+        self.modulus.value()
+    }
+
+    pub fn ring(&self) -> &Arc<Cyclotomic> {
+        &self.ring
+    }
+
+    /// The primitive m-th root zeta whose powers at units are the evaluation points.
+    pub fn zeta(&self) -> u64 {
+        self.zeta
+    }
+
+    /// Values at zeta^j, j in Z_m^* increasing, of a polynomial of degree < m (coefficients
+    /// reduced mod q). `values.len()` must be phi(m).
+    pub fn forward(&self, coeffs: &[u64], values: &mut [u64]) {
+        let m = self.ring.m();
+        assert!(
+            coeffs.len() <= m && values.len() == self.ring.phi(),
+            "invariant: DFT sizes"
+        );
+        let md = &self.modulus;
+        let mut buf = vec![0u64; self.plan.size()];
+        for (k, (&a, dst)) in coeffs.iter().zip(buf.iter_mut()).enumerate() {
+            *dst = md.mul_shoup(a, self.chirp[k], self.chirp_shoup[k]);
+        }
+        self.plan.forward(&mut buf);
+        self.plan.mul_normalized(&mut buf, &self.kernel_forward);
+        self.plan.inverse(&mut buf);
+        for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
+            let j = j as usize;
+            *dst = md.mul_shoup(buf[j], self.chirp[j], self.chirp_shoup[j]);
+        }
+    }
+
+    /// The degree < m polynomial b with the given values at units and 0 at non-units
+    /// (b = a mod Phi_m, b = 0 mod Phi_e for proper divisors e of m).
+    pub fn inverse_unreduced(&self, values: &[u64], coeffs: &mut [u64]) {
+        let m = self.ring.m();
+        assert!(
+            values.len() == self.ring.phi() && coeffs.len() == m,
+            "invariant: DFT sizes"
+        );
+        let md = &self.modulus;
+        let mut buf = vec![0u64; self.plan.size()];
+        for (&v, &j) in values.iter().zip(self.ring.units()) {
+            let j = j as usize;
+            buf[j] = md.mul_shoup(v, self.chirp_inv[j], self.chirp_inv_shoup[j]);
+        }
+        self.plan.forward(&mut buf);
+        self.plan.mul_normalized(&mut buf, &self.kernel_inverse);
+        self.plan.inverse(&mut buf);
+        for (k, dst) in coeffs.iter_mut().enumerate() {
+            *dst = md.mul_shoup(
+                buf[k],
+                self.chirp_inv_scaled[k],
+                self.chirp_inv_scaled_shoup[k],
+            );
+        }
+    }
+
+    /// Reduces a polynomial of degree < m modulo Phi_m (mod q); result has phi(m) coefficients.
+    pub fn reduce(&self, b: &[u64], out: &mut [u64]) {
+        let (m, phi) = (self.ring.m(), self.ring.phi());
+        let s = m - phi;
+        assert!(
+            b.len() == m && out.len() == phi,
+            "invariant: reduction sizes"
+        );
+        let md = &self.modulus;
+        let n = self.plan.size();
+        // Quotient Q of b by Phi_m: rev_s(Q) = rev(b) * rev(Phi_m)^{-1} mod X^s.
+        let mut buf = vec![0u64; n];
+        for i in 0..s {
+            buf[i] = b[m - 1 - i];
+        }
+        self.plan.forward(&mut buf);
+        self.plan
+            .mul_normalized(&mut buf, &self.reverse_inverse_ntt);
+        self.plan.inverse(&mut buf);
+        let mut quotient = vec![0u64; n];
+        for i in 0..s {
+            quotient[s - 1 - i] = buf[i];
+        }
+        self.plan.forward(&mut quotient);
+        self.plan.mul_normalized(&mut quotient, &self.phi_m_ntt);
+        self.plan.inverse(&mut quotient);
+        for i in 0..phi {
+            out[i] = md.sub(b[i], quotient[i]);
+        }
+    }
+
+    /// The coefficients (degree < phi) of the polynomial with the given values.
+    pub fn inverse(&self, values: &[u64], coeffs: &mut [u64]) {
+        let mut b = vec![0u64; self.ring.m()];
+        self.inverse_unreduced(values, &mut b);
+        self.reduce(&b, coeffs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prime::generate_primes;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn tables(m: usize) -> Dft {
+        let ring = Arc::new(Cyclotomic::new(m).unwrap());
+        let q = generate_primes(m, 50, 1, &[]).unwrap()[0];
+        Dft::new(ring, q).unwrap()
+    }
+
+    fn random_poly(rng: &mut ChaCha8Rng, len: usize, q: u64) -> Vec<u64> {
+        (0..len).map(|_| rng.gen_range(0..q)).collect()
+    }
+
+    /// a mod Phi_m mod q by schoolbook long division (the model for `reduce`).
+    fn schoolbook_reduce(dft: &Dft, a: &[u64]) -> Vec<u64> {
+        let md = dft.modulus();
+        let ring = dft.ring();
+        let phi = ring.phi();
+        let f: Vec<u64> = ring.polynomial().iter().map(|&c| md.from_i64(c)).collect();
+        let mut r = a.to_vec();
+        for top in (phi..r.len()).rev() {
+            let c = r[top];
+            for j in 0..=phi {
+                r[top - phi + j] = md.sub(r[top - phi + j], md.mul(c, f[j]));
+            }
+        }
+        r.truncate(phi);
+        r
+    }
+
+    #[test]
+    fn inverse_of_forward_is_identity_mod_phi_m() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for m in [31, 105, 127, 255, 1023, 32767] {
+            let dft = tables(m);
+            let phi = dft.ring().phi();
+            let a = random_poly(&mut rng, phi, dft.q());
+            let mut values = vec![0; phi];
+            dft.forward(&a, &mut values);
+            let mut back = vec![0; phi];
+            dft.inverse(&values, &mut back);
+            assert_eq!(back, a, "m = {m}");
+        }
+    }
+
+    #[test]
+    fn forward_agrees_with_direct_evaluation() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        for m in [31, 105, 127, 255, 1023, 32767] {
+            let dft = tables(m);
+            let md = *dft.modulus();
+            let a = random_poly(&mut rng, m, dft.q());
+            let mut values = vec![0; dft.ring().phi()];
+            dft.forward(&a, &mut values);
+            for _ in 0..8 {
+                let pos = rng.gen_range(0..values.len());
+                let j = dft.ring().units()[pos] as u64;
+                let x = md.pow(dft.zeta(), j);
+                let direct = a.iter().rev().fold(0, |acc, &c| md.add(md.mul(acc, x), c));
+                assert_eq!(values[pos], direct, "m = {m}, j = {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn reduction_matches_long_division_and_unreduced_inverse_vanishes_elsewhere() {
+        let mut rng = ChaCha8Rng::seed_from_u64(13);
+        for m in [31, 105, 255, 1023] {
+            let dft = tables(m);
+            let phi = dft.ring().phi();
+            let b = random_poly(&mut rng, m, dft.q());
+            let mut reduced = vec![0; phi];
+            dft.reduce(&b, &mut reduced);
+            assert_eq!(reduced, schoolbook_reduce(&dft, &b), "m = {m}");
+            // b' = inverse_unreduced(values of b) agrees with b mod Phi_m.
+            let mut values = vec![0; phi];
+            dft.forward(&b, &mut values);
+            let mut unreduced = vec![0; m];
+            dft.inverse_unreduced(&values, &mut unreduced);
+            assert_eq!(schoolbook_reduce(&dft, &unreduced), reduced);
+        }
+    }
+}
