@@ -18,4 +18,8 @@ pub use error::RingError;
 pub use zq::Modulus;
 pub mod dft;
 pub mod ntt;
+pub mod rns;
 pub mod slots;
+pub use rns::RnsBasis;
+pub mod poly;
+pub use poly::{CoeffPoly, DcrtPoly};

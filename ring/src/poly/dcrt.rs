@@ -1,0 +1,357 @@
+//! A polynomial of Z_Q[X]/Phi_m(X) in evaluation (DoubleCRT) form.
+//!
+//! Invariant: row i holds the values a(zeta_i^j) mod q_i for the phi(m) units j of Z_m in
+//! increasing order (zeta_i the primitive m-th root of prime i's DFT tables), one row per prime
+//! of the basis, each residue in [0, q_i). Sums and products are pointwise; the automorphism
+//! X -> X^k permutes each row: (sigma_k a)(zeta^j) = a(zeta^{kj}).
+
+use super::{check_same_basis, parallel, CoeffPoly};
+use crate::error::RingError;
+use crate::rns::RnsBasis;
+use crate::zq::Modulus;
+use rand::Rng;
+use rayon::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DcrtPoly {
+    basis: RnsBasis,
+    rows: Vec<Vec<u64>>,
+}
+
+/// Applies `f(modulus, row)` to every row, in parallel when the polynomial is large.
+fn for_each_row(
+    basis: &RnsBasis,
+    rows: &mut [Vec<u64>],
+    f: impl Fn(&Modulus, &mut Vec<u64>) + Sync,
+) {
+    if parallel(basis) {
+        rows.par_iter_mut()
+            .zip(basis.tables())
+            .for_each(|(row, t)| f(t.modulus(), row));
+    } else {
+        rows.iter_mut()
+            .zip(basis.tables())
+            .for_each(|(row, t)| f(t.modulus(), row));
+    }
+}
+
+impl DcrtPoly {
+    pub fn zero(basis: &RnsBasis) -> Self {
+        DcrtPoly {
+            rows: vec![vec![0; basis.ring().phi()]; basis.len()],
+            basis: basis.clone(),
+        }
+    }
+
+    /// Rows given directly (length phi(m), residues reduced).
+    pub fn from_rows(basis: RnsBasis, rows: Vec<Vec<u64>>) -> Result<Self, RingError> {
+        let checked = CoeffPoly::from_rows(basis, rows)?;
+        if checked.len() != checked.basis.ring().phi() {
+            return Err(RingError::Length {
+                expected: checked.basis.ring().phi(),
+                found: checked.len(),
+            });
+        }
+        Ok(DcrtPoly {
+            basis: checked.basis,
+            rows: checked.rows,
+        })
+    }
+
+    /// A uniformly random element of Z_Q[X]/Phi_m (uniform residues in every row).
+    pub fn uniform<R: Rng + ?Sized>(basis: &RnsBasis, rng: &mut R) -> Self {
+        let rows = basis
+            .tables()
+            .iter()
+            .map(|t| {
+                (0..basis.ring().phi())
+                    .map(|_| rng.gen_range(0..t.q()))
+                    .collect()
+            })
+            .collect();
+        DcrtPoly {
+            basis: basis.clone(),
+            rows,
+        }
+    }
+
+    /// Forward DFT of every row.
+    pub fn from_coeff(poly: &CoeffPoly) -> Self {
+        let phi = poly.basis.ring().phi();
+        let transform = |(row, t): (&Vec<u64>, &std::sync::Arc<crate::dft::Dft>)| {
+            let mut values = vec![0u64; phi];
+            t.forward(row, &mut values);
+            values
+        };
+        let rows = if parallel(&poly.basis) {
+            poly.rows
+                .par_iter()
+                .zip(poly.basis.tables())
+                .map(transform)
+                .collect()
+        } else {
+            poly.rows
+                .iter()
+                .zip(poly.basis.tables())
+                .map(transform)
+                .collect()
+        };
+        DcrtPoly {
+            basis: poly.basis.clone(),
+            rows,
+        }
+    }
+
+    /// Small signed coefficients (length phi(m) or m) to evaluation form.
+    pub fn from_i64(basis: &RnsBasis, coeffs: &[i64]) -> Result<Self, RingError> {
+        Ok(Self::from_coeff(&CoeffPoly::from_i64(
+            basis.clone(),
+            coeffs,
+        )?))
+    }
+
+    fn inverse_rows(&self, reduce: bool) -> CoeffPoly {
+        let (m, phi) = (self.basis.ring().m(), self.basis.ring().phi());
+        let transform = |(row, t): (&Vec<u64>, &std::sync::Arc<crate::dft::Dft>)| {
+            let mut coeffs = vec![0u64; if reduce { phi } else { m }];
+            if reduce {
+                t.inverse(row, &mut coeffs);
+            } else {
+                t.inverse_unreduced(row, &mut coeffs);
+            }
+            coeffs
+        };
+        let rows = if parallel(&self.basis) {
+            self.rows
+                .par_iter()
+                .zip(self.basis.tables())
+                .map(transform)
+                .collect()
+        } else {
+            self.rows
+                .iter()
+                .zip(self.basis.tables())
+                .map(transform)
+                .collect()
+        };
+        CoeffPoly {
+            basis: self.basis.clone(),
+            rows,
+        }
+    }
+
+    /// Coefficients of the representative of degree < phi(m).
+    pub fn to_coeff(&self) -> CoeffPoly {
+        self.inverse_rows(true)
+    }
+
+    /// Coefficients of the degree < m representative b with b = 0 mod Phi_e for e | m, e < m
+    /// (no reduction by Phi_m: coefficients as small as the reduced ones up to ~sqrt(m/phi)).
+    pub fn to_coeff_unreduced(&self) -> CoeffPoly {
+        self.inverse_rows(false)
+    }
+
+    pub fn basis(&self) -> &RnsBasis {
+        &self.basis
+    }
+
+    pub fn rows(&self) -> &[Vec<u64>] {
+        &self.rows
+    }
+
+    pub fn rows_mut(&mut self) -> &mut [Vec<u64>] {
+        &mut self.rows
+    }
+
+    fn zip_assign(
+        &mut self,
+        other: &DcrtPoly,
+        op: impl Fn(&Modulus, u64, u64) -> u64 + Sync,
+    ) -> Result<(), RingError> {
+        check_same_basis(&self.basis, &other.basis)?;
+        let apply =
+            |((row, o), t): ((&mut Vec<u64>, &Vec<u64>), &std::sync::Arc<crate::dft::Dft>)| {
+                let md = t.modulus();
+                for (x, &y) in row.iter_mut().zip(o) {
+                    *x = op(md, *x, y);
+                }
+            };
+        if parallel(&self.basis) {
+            self.rows
+                .par_iter_mut()
+                .zip(&other.rows)
+                .zip(self.basis.tables())
+                .for_each(apply);
+        } else {
+            self.rows
+                .iter_mut()
+                .zip(&other.rows)
+                .zip(self.basis.tables())
+                .for_each(apply);
+        }
+        Ok(())
+    }
+
+    pub fn add_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
+        self.zip_assign(other, |md, a, b| md.add(a, b))
+    }
+
+    pub fn sub_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
+        self.zip_assign(other, |md, a, b| md.sub(a, b))
+    }
+
+    pub fn mul_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
+        self.zip_assign(other, |md, a, b| md.mul(a, b))
+    }
+
+    pub fn add(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
+        let mut r = self.clone();
+        r.add_assign(other)?;
+        Ok(r)
+    }
+
+    pub fn sub(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
+        let mut r = self.clone();
+        r.sub_assign(other)?;
+        Ok(r)
+    }
+
+    pub fn mul(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
+        let mut r = self.clone();
+        r.mul_assign(other)?;
+        Ok(r)
+    }
+
+    /// self += a * b pointwise (the inner-product step of key switching).
+    pub fn mul_add_assign(&mut self, a: &DcrtPoly, b: &DcrtPoly) -> Result<(), RingError> {
+        check_same_basis(&self.basis, &a.basis)?;
+        check_same_basis(&self.basis, &b.basis)?;
+        let apply = |(((row, x), y), t): (
+            ((&mut Vec<u64>, &Vec<u64>), &Vec<u64>),
+            &std::sync::Arc<crate::dft::Dft>,
+        )| {
+            let md = t.modulus();
+            for ((acc, &u), &v) in row.iter_mut().zip(x).zip(y) {
+                *acc = md.add(*acc, md.mul(u, v));
+            }
+        };
+        let iter_inputs = self.rows.iter_mut().zip(&a.rows).zip(&b.rows);
+        if parallel(&self.basis) {
+            self.rows
+                .par_iter_mut()
+                .zip(&a.rows)
+                .zip(&b.rows)
+                .zip(self.basis.tables())
+                .for_each(apply);
+        } else {
+            iter_inputs.zip(self.basis.tables()).for_each(apply);
+        }
+        Ok(())
+    }
+
+    pub fn neg_assign(&mut self) {
+        for_each_row(&self.basis, &mut self.rows, |md, row| {
+            row.iter_mut().for_each(|x| *x = md.neg(*x))
+        });
+    }
+
+    pub fn neg(&self) -> DcrtPoly {
+        let mut r = self.clone();
+        r.neg_assign();
+        r
+    }
+
+    /// Multiplies by the integer c (reduced mod each prime).
+    pub fn mul_scalar_assign(&mut self, c: i64) {
+        let scalars: Vec<u64> = self
+            .basis
+            .tables()
+            .iter()
+            .map(|t| t.modulus().from_i64(c))
+            .collect();
+        self.mul_scalars_assign(&scalars);
+    }
+
+    /// Multiplies row i by scalars[i] (a constant given by its residues).
+    pub fn mul_scalars_assign(&mut self, scalars: &[u64]) {
+        assert_eq!(
+            scalars.len(),
+            self.basis.len(),
+            "invariant: one scalar per prime"
+        );
+        let apply = |((row, &c), t): ((&mut Vec<u64>, &u64), &std::sync::Arc<crate::dft::Dft>)| {
+            let md = t.modulus();
+            let c = md.reduce(c);
+            let c_shoup = md.shoup(c);
+            row.iter_mut()
+                .for_each(|x| *x = md.mul_shoup(*x, c, c_shoup));
+        };
+        if parallel(&self.basis) {
+            self.rows
+                .par_iter_mut()
+                .zip(scalars)
+                .zip(self.basis.tables())
+                .for_each(apply);
+        } else {
+            self.rows
+                .iter_mut()
+                .zip(scalars)
+                .zip(self.basis.tables())
+                .for_each(apply);
+        }
+    }
+
+    /// sigma_k: X -> X^k for k a unit mod m.
+    pub fn automorphism(&self, k: usize) -> Result<DcrtPoly, RingError> {
+        let perm = self
+            .basis
+            .ring()
+            .automorphism_permutation(k)
+            .ok_or(RingError::NotAUnit(k))?;
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| perm.iter().map(|&p| row[p as usize]).collect())
+            .collect();
+        Ok(DcrtPoly {
+            basis: self.basis.clone(),
+            rows,
+        })
+    }
+
+    /// Keeps the first `count` primes (the same polynomial modulo a divisor of Q).
+    pub fn truncate(&self, count: usize) -> Result<DcrtPoly, RingError> {
+        if count > self.basis.len() {
+            return Err(RingError::Length {
+                expected: self.basis.len(),
+                found: count,
+            });
+        }
+        Ok(DcrtPoly {
+            basis: self.basis.prefix(count),
+            rows: self.rows[..count].to_vec(),
+        })
+    }
+
+    /// The same polynomial (its centered representative mod Q) on `basis`, a basis that
+    /// starts with this one's primes: exact CRT to integers, then residues and DFTs on the
+    /// added primes.
+    pub fn extend(&self, basis: &RnsBasis) -> Result<DcrtPoly, RingError> {
+        let k = self.basis.len();
+        if basis.len() < k || basis.prefix(k) != self.basis {
+            return Err(RingError::BasisMismatch {
+                left: self.basis.moduli(),
+                right: basis.moduli(),
+            });
+        }
+        let coeffs = self.to_coeff().to_bigint_centered();
+        let added = basis.select(k..basis.len());
+        let extra = DcrtPoly::from_coeff(&CoeffPoly::from_bigint(added, &coeffs)?);
+        let mut rows = self.rows.clone();
+        rows.extend(extra.rows);
+        Ok(DcrtPoly {
+            basis: basis.clone(),
+            rows,
+        })
+    }
+}
