@@ -1,0 +1,73 @@
+//! Typed errors for reading MNIST: the IDX container and the MNIST shapes on top of it.
+
+use std::io;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// A malformed IDX byte stream (independent of where it came from).
+#[derive(Debug, Error)]
+pub enum IdxError {
+    /// The first two bytes of an IDX file are zero; the third names the element type.
+    #[error("bad IDX magic {found:02x?} (expected 00 00 <type> <dims>)")]
+    BadMagic { found: [u8; 4] },
+    /// Only unsigned bytes (type 0x08) occur in MNIST.
+    #[error("unsupported IDX element type 0x{0:02x} (only unsigned byte 0x08)")]
+    UnsupportedType(u8),
+    /// Fewer bytes than the header (or the dimensions it declares) requires.
+    #[error("truncated IDX data: need {expected} bytes, have {found}")]
+    Truncated { expected: usize, found: usize },
+    /// More bytes than the declared dimensions account for.
+    #[error("IDX data has {found} bytes, the header declares {expected}")]
+    TrailingBytes { expected: usize, found: usize },
+    /// The product of the declared dimensions does not fit in memory addresses.
+    #[error("IDX dimensions {dims:?} overflow")]
+    TooLarge { dims: Vec<usize> },
+    /// The stream starts with the gzip magic but does not decompress.
+    #[error("gzip decompression failed: {0}")]
+    Gzip(#[source] io::Error),
+}
+
+/// Loading the MNIST files from a directory.
+#[derive(Debug, Error)]
+pub enum DataError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Neither `name` nor `name.gz` exists in the data directory.
+    #[error("missing MNIST file {path} (also tried with .gz)")]
+    Missing { path: PathBuf },
+    #[error("{path}: {source}")]
+    Idx {
+        path: PathBuf,
+        #[source]
+        source: IdxError,
+    },
+    /// The file's dimensions are not those of MNIST images (n x 28 x 28) or labels (n).
+    #[error("{path}: dimensions {found:?}, expected {expected}")]
+    Shape {
+        path: PathBuf,
+        expected: &'static str,
+        found: Vec<usize>,
+    },
+    /// An image file and its label file disagree on the number of samples.
+    #[error("{images} images but {labels} labels")]
+    CountMismatch { images: usize, labels: usize },
+    /// A label outside 0..=9.
+    #[error("{path}: label {label} at index {index} is not a digit")]
+    BadLabel {
+        path: PathBuf,
+        index: usize,
+        label: u8,
+    },
+    /// A preprocessing geometry that does not fit the images.
+    #[error("cannot crop {crop}x{crop} and resize to {size}x{size} from {rows}x{cols} images")]
+    Geometry {
+        crop: usize,
+        size: usize,
+        rows: usize,
+        cols: usize,
+    },
+}
