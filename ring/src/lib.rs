@@ -6,20 +6,24 @@
 //! - [`dft`]: the length-m DFT mod q by Bluestein's chirp convolution over the NTT.
 //! - [`rns`]: RNS bases (lists of primes with their transform tables) and CRT.
 //! - [`poly`]: polynomials in coefficient form and in evaluation (DoubleCRT) form.
-//! - [`sample`]: uniform, fixed-Hamming-weight ternary and discrete Gaussian samplers.
+//! - [`sample`]: secure generators; ternary, fixed-Hamming-weight and Gaussian samplers.
+//! - [`serial`]: checked serialized envelopes, wire forms, fingerprints.
+//! - [`slots`]: Phi_m mod 2^r, the hypercube of Z_m^*/<2>, slot encoding.
 
 pub mod cyclotomic;
+pub mod dft;
 pub mod error;
+pub mod ntt;
+pub mod poly;
 pub mod prime;
+pub mod rns;
+pub mod sample;
+pub mod serial;
+pub mod slots;
 pub mod zq;
 
 pub use cyclotomic::Cyclotomic;
 pub use error::RingError;
-pub use zq::Modulus;
-pub mod dft;
-pub mod ntt;
-pub mod rns;
-pub mod slots;
-pub use rns::RnsBasis;
-pub mod poly;
 pub use poly::{CoeffPoly, DcrtPoly};
+pub use rns::RnsBasis;
+pub use zq::Modulus;
