@@ -10,6 +10,7 @@
 //! - [`serial`]: checked serialized envelopes, wire forms, fingerprints.
 //! - [`slots`]: Phi_m mod 2^r, the hypercube of Z_m^*/<2>, slot encoding.
 
+pub mod base_conversion;
 pub mod cyclotomic;
 pub mod dft;
 pub mod error;
