@@ -1,1 +1,7 @@
-//! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus 2^r, HElib-style.
+//! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus t = 2^r, HElib-style.
+
+pub mod error;
+pub mod noise;
+pub mod security;
+
+pub use error::BgvError;

@@ -1,0 +1,41 @@
+//! Errors of the BGV layer: each names what the caller got wrong or what ran out.
+
+use nit_ring::RingError;
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum BgvError {
+    #[error(transparent)]
+    Ring(#[from] RingError),
+    #[error("invalid parameters: {0}")]
+    InvalidParameters(String),
+    #[error("unknown parameter set {0:?} (known: toy, paper)")]
+    UnknownSet(String),
+    #[error("object belongs to parameters {found}, expected {expected}")]
+    ParamsMismatch { expected: String, found: String },
+    #[error("object belongs to secret key {found}, expected {expected}")]
+    KeyMismatch { expected: String, found: String },
+    #[error("levels differ: {left} vs {right} primes")]
+    LevelMismatch { left: usize, right: usize },
+    #[error("noise budget exhausted: {operation} would leave {capacity:.1} bits of capacity")]
+    NoiseBudgetExhausted { operation: &'static str, capacity: f64 },
+    #[error("missing key-switching key for the automorphism X -> X^{exponent}")]
+    MissingGaloisKey { exponent: usize },
+    #[error("missing relinearization key (s^2 -> s)")]
+    MissingRelinearizationKey,
+    #[error("ciphertext has {0} parts; relinearize it first")]
+    NotRelinearized(usize),
+    #[error("plaintext has {found} coefficients, expected {expected}")]
+    PlaintextLength { expected: usize, found: usize },
+    #[error("plaintext coefficient {value} is not below t = {t}")]
+    PlaintextRange { value: u64, t: u64 },
+    #[error("level {requested} is outside 1..={max}")]
+    BadLevel { requested: usize, max: usize },
+    #[error("slot error: {0}")]
+    Slots(String),
+}
+
+/// Short hexadecimal form of a fingerprint for messages.
+pub fn hex(id: &[u8]) -> String {
+    id.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
