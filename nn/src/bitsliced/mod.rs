@@ -1,1 +1,32 @@
-//! Bit-sliced two's-complement integers and circuits over a generic boolean SIMD backend.
+//! Bit-sliced two's-complement integers and circuits over a generic boolean SIMD backend
+//! (DESIGN.md section 7).
+//!
+//! A w-bit integer of a batch is w bit vectors ([`BitInt`]); circuits are generic functions
+//! over the [`BitSimd`] backend trait and run unchanged on plaintext words ([`PlainBackend`]),
+//! on an operation counter ([`CountingBackend`]) and on BGV ciphertexts.
+
+mod adder;
+mod backend;
+pub mod bit;
+mod counting;
+mod csa;
+mod dot;
+mod error;
+mod integer;
+mod lut;
+mod multiply;
+mod plain;
+#[cfg(test)]
+mod testing;
+
+pub use adder::{add, add_bit, add_with_carry, increment, negate, sub, AdderKind};
+pub use backend::BitSimd;
+pub use bit::Bit;
+pub use counting::{CountedBits, CountingBackend, GateCounts};
+pub use csa::{sum_many, Columns, MAX_COLUMNS};
+pub use dot::dot;
+pub use error::BitslicedError;
+pub use integer::{select, BitInt};
+pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_INDEX_BITS};
+pub use multiply::{multiply, multiply_constant, non_adjacent_form};
+pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};

@@ -1,0 +1,29 @@
+//! Errors of the bit-sliced circuits: bad shapes a caller can fix, or a backend failure.
+
+use thiserror::Error;
+
+/// Error of a circuit over a backend whose own error type is `E`.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BitslicedError<E> {
+    /// The backend failed (noise budget exhausted, rotation key missing, ...).
+    #[error("backend: {0}")]
+    Backend(#[from] E),
+    /// Two operands that must have the same width do not.
+    #[error("width mismatch: {left} bits vs {right} bits")]
+    WidthMismatch { left: usize, right: usize },
+    /// A width is outside what the operation accepts.
+    #[error("invalid width {width}: {reason}")]
+    InvalidWidth { width: usize, reason: &'static str },
+    /// A vector of per-slot values has the wrong length.
+    #[error("slot count mismatch: expected {expected}, found {found}")]
+    SlotCountMismatch { expected: usize, found: usize },
+    /// A value does not fit the requested two's-complement width.
+    #[error("value {value} does not fit in {width} signed bits")]
+    ValueOutOfRange { value: i64, width: usize },
+    /// Two lists that must pair up (inputs and weights, table and index) have different lengths.
+    #[error("length mismatch: {left} vs {right}")]
+    LengthMismatch { left: usize, right: usize },
+    /// An operation needs at least one operand.
+    #[error("no operands")]
+    NoOperands,
+}
