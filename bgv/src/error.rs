@@ -18,7 +18,10 @@ pub enum BgvError {
     #[error("levels differ: {left} vs {right} primes")]
     LevelMismatch { left: usize, right: usize },
     #[error("noise budget exhausted: {operation} would leave {capacity:.1} bits of capacity")]
-    NoiseBudgetExhausted { operation: &'static str, capacity: f64 },
+    NoiseBudgetExhausted {
+        operation: &'static str,
+        capacity: f64,
+    },
     #[error("missing key-switching key for the automorphism X -> X^{exponent}")]
     MissingGaloisKey { exponent: usize },
     #[error("missing relinearization key (s^2 -> s)")]

@@ -2,6 +2,8 @@
 
 pub mod error;
 pub mod noise;
+pub mod params;
 pub mod security;
 
 pub use error::BgvError;
+pub use params::{Params, ParamsLiteral};

@@ -31,7 +31,9 @@ pub fn canonical_norm(coeffs: &[f64], m: usize) -> f64 {
     let mut buf: Vec<Complex64> = (0..m)
         .map(|i| Complex64::new(coeffs.get(i).copied().unwrap_or(0.0), 0.0))
         .collect();
-    FftPlanner::<f64>::new().plan_fft_forward(m).process(&mut buf);
+    FftPlanner::<f64>::new()
+        .plan_fft_forward(m)
+        .process(&mut buf);
     buf.iter()
         .enumerate()
         .filter(|(j, _)| nit_ring::cyclotomic::gcd(*j as u64, m as u64) == 1)
@@ -41,7 +43,10 @@ pub fn canonical_norm(coeffs: &[f64], m: usize) -> f64 {
 
 /// Canonical norm of a big-integer polynomial (converted to f64: relative error 2^-52).
 pub fn canonical_norm_big(coeffs: &[BigInt], m: usize) -> f64 {
-    let reals: Vec<f64> = coeffs.iter().map(|c| c.to_f64().unwrap_or(f64::MAX)).collect();
+    let reals: Vec<f64> = coeffs
+        .iter()
+        .map(|c| c.to_f64().unwrap_or(f64::MAX))
+        .collect();
     canonical_norm(&reals, m)
 }
 

@@ -36,7 +36,10 @@ pub fn estimate(phi: usize, log2_qp: f64, sigma: f64, hamming: Option<usize>) ->
         Some(h) if (h as f64) < TABLE[0].0 => return 0.0,
         Some(h) => {
             let h = h as f64;
-            let upper = TABLE.iter().position(|e| e.0 >= h).unwrap_or(TABLE.len() - 1);
+            let upper = TABLE
+                .iter()
+                .position(|e| e.0 >= h)
+                .unwrap_or(TABLE.len() - 1);
             if TABLE[upper].0 == h || upper == 0 || TABLE[upper].0.is_infinite() {
                 (TABLE[upper].1, TABLE[upper].2)
             } else {

@@ -1,0 +1,540 @@
+//! BGV parameters: literals (what a user writes) and checked parameters (what the library
+//! accepts), the named sets `toy` and `paper`, the modulus chain and its noise constants.
+//!
+//! Chain: L ciphertext primes q_0..q_{L-1} (a ciphertext at level l uses the first l) and K
+//! special primes p_0..p_{K-1} (product P) used only inside key switching; every prime is
+//! = 1 mod 2Nm, hence = 1 mod 2^17, so dropping primes never rescales a plaintext mod 2^r.
+//! The ciphertext primes are split into `digits` consecutive groups D_j (the key-switching
+//! gadget); P is sized so that key switching adds no more noise than a modulus switch:
+//!   t * sum_j ||d_j||_can ||e_j||_can / P <= B_ms,  ||d_j||_can <= SCALE sqrt(m/12) D_j,
+//!   ||e_j||_can <= SCALE sigma sqrt(phi).
+
+use crate::error::{hex, BgvError};
+use crate::noise::{bound_for_variance, norm_factor, SCALE};
+use crate::security;
+use nit_ring::base_conversion::BaseConverter;
+use nit_ring::prime::generate_primes;
+use nit_ring::sample::ERROR_STD_DEV;
+use nit_ring::serial::fingerprint;
+use nit_ring::{Cyclotomic, RnsBasis};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+/// Parameters as a user writes them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamsLiteral {
+    pub name: String,
+    /// The cyclotomic index (odd).
+    pub m: usize,
+    /// Hypercube generators and orders for the slots (empty: found automatically).
+    pub gens: Vec<u64>,
+    pub orders: Vec<usize>,
+    /// Plaintext modulus t = 2^r.
+    pub r: u32,
+    /// Number of ciphertext primes L.
+    pub ctxt_primes: usize,
+    /// Bits of every prime (ciphertext and special).
+    pub prime_bits: u32,
+    /// Key-switching digits c.
+    pub digits: usize,
+    /// Secret-key Hamming weight h; None for a dense ternary key.
+    pub hamming_weight: Option<usize>,
+}
+
+impl ParamsLiteral {
+    /// m = 1023, 60 slots. NOT SECURE (about 20 bits by the estimator, the formula's floor; as the
+    /// paper's toy set):
+    /// it carries a deep leveled chain (60 primes of 50 bits) so development can run deep
+    /// circuits without bootstrapping.
+    pub fn toy() -> Self {
+        ParamsLiteral {
+            name: "toy".into(),
+            m: 1023,
+            gens: vec![838, 584],
+            orders: vec![10, 6],
+            r: 1,
+            ctxt_primes: 60,
+            prime_bits: 50,
+            digits: 3,
+            hamming_weight: Some(120),
+        }
+    }
+
+    /// m = 32767, 1800 slots, the paper's ring: 15 ciphertext primes of 50 bits, 3 digits,
+    /// h = 120; log2(QP) = 1050 scores about 81 bits by HElib's estimator.
+    pub fn paper() -> Self {
+        ParamsLiteral {
+            name: "paper".into(),
+            m: 32767,
+            gens: vec![11628, 28087, 25824],
+            orders: vec![30, 6, 10],
+            r: 1,
+            ctxt_primes: 15,
+            prime_bits: 50,
+            digits: 3,
+            hamming_weight: Some(120),
+        }
+    }
+
+    pub fn named(name: &str) -> Result<Self, BgvError> {
+        match name {
+            "toy" => Ok(Self::toy()),
+            "paper" => Ok(Self::paper()),
+            other => Err(BgvError::UnknownSet(other.to_string())),
+        }
+    }
+
+    /// A small ring for fast tests (automatic hypercube), NOT SECURE.
+    pub fn small(m: usize, ctxt_primes: usize) -> Self {
+        ParamsLiteral {
+            name: format!("m{m}"),
+            m,
+            gens: vec![],
+            orders: vec![],
+            r: 1,
+            ctxt_primes,
+            prime_bits: 50,
+            digits: 3,
+            hamming_weight: None,
+        }
+    }
+
+    pub fn with_r(mut self, r: u32) -> Self {
+        self.r = r;
+        self
+    }
+
+    pub fn with_ctxt_primes(mut self, count: usize) -> Self {
+        self.ctxt_primes = count;
+        self
+    }
+
+    pub fn with_digits(mut self, digits: usize) -> Self {
+        self.digits = digits;
+        self
+    }
+
+    pub fn with_hamming_weight(mut self, h: Option<usize>) -> Self {
+        self.hamming_weight = h;
+        self
+    }
+
+    /// Checks the literal, generates the chain and precomputes the tables.
+    pub fn build(&self) -> Result<Params, BgvError> {
+        Params::new(self)
+    }
+}
+
+/// Checked parameters; cheap to clone (shared), Send + Sync.
+#[derive(Clone, Debug)]
+pub struct Params(Arc<ParamsInner>);
+
+#[derive(Debug)]
+struct ParamsInner {
+    literal: ParamsLiteral,
+    ring: Arc<Cyclotomic>,
+    t: u64,
+    /// level_bases[l] = first l ciphertext primes (index 0 unused and empty).
+    level_bases: Vec<RnsBasis>,
+    /// extended_bases[l] = first l ciphertext primes followed by the special primes.
+    extended_bases: Vec<RnsBasis>,
+    special: RnsBasis,
+    digit_ranges: Vec<Range<usize>>,
+    norm_factor: f64,
+    fingerprint: [u8; 16],
+    converters: Mutex<HashMap<(Vec<u64>, Vec<u64>), Arc<BaseConverter>>>,
+}
+
+/// The identity-defining content of a parameter set: the literal and the generated primes.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ParamsWire {
+    pub literal: ParamsLiteral,
+    pub ctxt_moduli: Vec<u64>,
+    pub special_moduli: Vec<u64>,
+}
+
+impl Params {
+    fn new(lit: &ParamsLiteral) -> Result<Self, BgvError> {
+        let invalid = |msg: String| Err(BgvError::InvalidParameters(msg));
+        let ring = Arc::new(Cyclotomic::new(lit.m)?);
+        if !(1..=16).contains(&lit.r) {
+            return invalid(format!("r = {} outside 1..=16", lit.r));
+        }
+        if lit.ctxt_primes == 0 || lit.ctxt_primes > 200 {
+            return invalid(format!(
+                "{} ciphertext primes (need 1..=200)",
+                lit.ctxt_primes
+            ));
+        }
+        if lit.digits == 0 || lit.digits > lit.ctxt_primes {
+            return invalid(format!(
+                "{} digits for {} ciphertext primes",
+                lit.digits, lit.ctxt_primes
+            ));
+        }
+        if let Some(h) = lit.hamming_weight {
+            if h == 0 || h > ring.phi() {
+                return invalid(format!("Hamming weight {h} outside 1..=phi(m)"));
+            }
+        }
+        if lit.gens.len() != lit.orders.len() {
+            return invalid("gens and orders differ in length".into());
+        }
+        let norm_factor = norm_factor(lit.m).ok_or_else(|| {
+            BgvError::InvalidParameters(format!(
+                "no coefficient/canonical norm factor known for m = {} (phi too large)",
+                lit.m
+            ))
+        })?;
+        let t = 1u64 << lit.r;
+        let digit_ranges = split_digits(lit.ctxt_primes, lit.digits);
+        let largest_digit = digit_ranges.iter().map(|d| d.len()).max().unwrap_or(1);
+        let special_count = special_prime_count(&ring, lit, t, largest_digit);
+        let primes = generate_primes(lit.m, lit.prime_bits, lit.ctxt_primes + special_count, &[])?;
+        let (ctxt, special) = primes.split_at(lit.ctxt_primes);
+        Self::assemble(lit.clone(), ring, ctxt, special, norm_factor)
+    }
+
+    fn assemble(
+        literal: ParamsLiteral,
+        ring: Arc<Cyclotomic>,
+        ctxt: &[u64],
+        special: &[u64],
+        norm_factor: f64,
+    ) -> Result<Self, BgvError> {
+        let all: Vec<u64> = ctxt.iter().chain(special).copied().collect();
+        let full = RnsBasis::new(ring.clone(), &all)?;
+        let l = ctxt.len();
+        let special_basis = full.select(l..all.len());
+        let level_bases: Vec<RnsBasis> = (0..=l).map(|k| full.prefix(k)).collect();
+        let extended_bases = (0..=l)
+            .map(|k| full.select((0..k).chain(l..all.len())))
+            .collect();
+        let wire = ParamsWire {
+            literal: literal.clone(),
+            ctxt_moduli: ctxt.to_vec(),
+            special_moduli: special.to_vec(),
+        };
+        let bytes =
+            postcard::to_stdvec(&wire).map_err(|e| BgvError::InvalidParameters(e.to_string()))?;
+        Ok(Params(Arc::new(ParamsInner {
+            t: 1 << literal.r,
+            digit_ranges: split_digits(l, literal.digits),
+            literal,
+            ring,
+            level_bases,
+            extended_bases,
+            special: special_basis,
+            norm_factor,
+            fingerprint: fingerprint(&bytes),
+            converters: Mutex::new(HashMap::new()),
+        })))
+    }
+
+    /// The wire form (literal and primes).
+    pub fn to_wire(&self) -> ParamsWire {
+        ParamsWire {
+            literal: self.0.literal.clone(),
+            ctxt_moduli: self.ctxt_basis(self.max_level()).moduli(),
+            special_moduli: self.0.special.moduli(),
+        }
+    }
+
+    /// Rebuilds parameters from their wire form, validating the ring, the primes and that the
+    /// chain is the one the literal generates.
+    pub fn from_wire(wire: &ParamsWire) -> Result<Self, BgvError> {
+        let rebuilt = Params::new(&wire.literal)?;
+        if rebuilt.to_wire() != *wire {
+            return Err(BgvError::InvalidParameters(
+                "serialized chain differs from the one its literal generates".into(),
+            ));
+        }
+        Ok(rebuilt)
+    }
+
+    pub fn literal(&self) -> &ParamsLiteral {
+        &self.0.literal
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0.literal.name
+    }
+
+    pub fn ring(&self) -> &Arc<Cyclotomic> {
+        &self.0.ring
+    }
+
+    pub fn m(&self) -> usize {
+        self.0.ring.m()
+    }
+
+    pub fn phi(&self) -> usize {
+        self.0.ring.phi()
+    }
+
+    /// Plaintext modulus t = 2^r.
+    pub fn t(&self) -> u64 {
+        self.0.t
+    }
+
+    pub fn r(&self) -> u32 {
+        self.0.literal.r
+    }
+
+    /// Number of ciphertext primes L (the top level).
+    pub fn max_level(&self) -> usize {
+        self.0.level_bases.len() - 1
+    }
+
+    /// The first `level` ciphertext primes.
+    pub fn ctxt_basis(&self, level: usize) -> &RnsBasis {
+        &self.0.level_bases[level]
+    }
+
+    /// The first `level` ciphertext primes followed by the special primes.
+    pub fn extended_basis(&self, level: usize) -> &RnsBasis {
+        &self.0.extended_bases[level]
+    }
+
+    pub fn special_basis(&self) -> &RnsBasis {
+        &self.0.special
+    }
+
+    /// Digit j covers ciphertext primes `digit_ranges()[j]`.
+    pub fn digit_ranges(&self) -> &[Range<usize>] {
+        &self.0.digit_ranges
+    }
+
+    pub fn hamming_weight(&self) -> Option<usize> {
+        self.0.literal.hamming_weight
+    }
+
+    /// ||x||_coeff <= norm_factor * ||x||_can for polynomials of degree < phi.
+    pub fn norm_factor(&self) -> f64 {
+        self.0.norm_factor
+    }
+
+    /// Identity of the parameter set: 16 bytes of SHA-256 of its wire form.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        self.0.fingerprint
+    }
+
+    /// Checks that an object stamped with `id` belongs to these parameters.
+    pub fn check(&self, id: &[u8; 16]) -> Result<(), BgvError> {
+        if *id == self.0.fingerprint {
+            Ok(())
+        } else {
+            Err(BgvError::ParamsMismatch {
+                expected: hex(&self.0.fingerprint),
+                found: hex(id),
+            })
+        }
+    }
+
+    /// log2 of the product of the first `level` ciphertext primes.
+    pub fn log2_q(&self, level: usize) -> f64 {
+        self.0.level_bases[level].log2_product()
+    }
+
+    pub fn log2_p(&self) -> f64 {
+        self.0.special.log2_product()
+    }
+
+    /// Security estimate in bits (HElib's formula, see `security`).
+    pub fn security_bits(&self) -> f64 {
+        security::estimate(
+            self.phi(),
+            self.log2_q(self.max_level()) + self.log2_p(),
+            ERROR_STD_DEV,
+            self.hamming_weight(),
+        )
+    }
+
+    /// High-probability bound on ||s||_can.
+    pub fn secret_bound(&self) -> f64 {
+        secret_bound(self.phi(), self.hamming_weight())
+    }
+
+    /// Bound on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
+    pub fn modswitch_noise(&self) -> f64 {
+        modswitch_noise(self.m(), self.t(), self.secret_bound())
+    }
+
+    /// Bound on the noise key switching at `level` adds after the division by P.
+    pub fn keyswitch_noise(&self, level: usize) -> f64 {
+        let log2_p = self.log2_p();
+        let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
+        let sum: f64 = self
+            .digit_ranges()
+            .iter()
+            .filter(|d| d.start < level)
+            .map(|d| {
+                let primes = d.start..d.end.min(level);
+                let log2_d: f64 = primes
+                    .map(|i| (self.ctxt_basis(level).moduli()[i] as f64).log2())
+                    .sum();
+                (log2_d - log2_p).exp2()
+            })
+            .sum();
+        per_digit * sum + self.modswitch_noise()
+    }
+
+    /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
+    pub fn fresh_noise_public(&self) -> f64 {
+        let (phi, t) = (self.phi(), self.t() as f64);
+        let error = bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV);
+        let ephemeral = bound_for_variance(phi, 2.0 / 3.0);
+        bound_for_variance(phi, t * t / 4.0)
+            + t * (ephemeral * error + error + error * self.secret_bound())
+    }
+
+    /// Bound on the noise of a fresh secret-key encryption: m + t e.
+    pub fn fresh_noise_secret(&self) -> f64 {
+        let (phi, t) = (self.phi(), self.t() as f64);
+        bound_for_variance(phi, t * t / 4.0)
+            + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+    }
+
+    /// A cached base converter between two bases of this chain.
+    pub fn converter(&self, from: &RnsBasis, to: &RnsBasis) -> Arc<BaseConverter> {
+        let key = (from.moduli(), to.moduli());
+        let mut cache = self
+            .0
+            .converters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(key)
+            .or_insert_with(|| Arc::new(BaseConverter::new(from, to)))
+            .clone()
+    }
+}
+
+/// Splits L primes into c consecutive groups of nearly equal size (larger groups first).
+fn split_digits(primes: usize, digits: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::with_capacity(digits);
+    let mut start = 0;
+    for j in 0..digits {
+        let size = (primes - start).div_ceil(digits - j);
+        ranges.push(start..start + size);
+        start += size;
+    }
+    ranges
+}
+
+fn secret_bound(phi: usize, hamming: Option<usize>) -> f64 {
+    match hamming {
+        Some(h) => SCALE * (h as f64).sqrt(),
+        None => bound_for_variance(phi, 2.0 / 3.0),
+    }
+}
+
+/// The coefficients of delta/q lie in [-(t+1)/2, (t+1)/2] with variance (1 + t^2)/12, over
+/// the m coefficients of the unreduced representative.
+fn modswitch_noise(m: usize, t: u64, secret: f64) -> f64 {
+    let t = t as f64;
+    bound_for_variance(m, (1.0 + t * t) / 12.0) * (1.0 + secret)
+}
+
+/// t * SCALE sqrt(m/12) * SCALE sigma sqrt(phi): multiply by D_j / P and sum over digits.
+fn keyswitch_digit_factor(m: usize, phi: usize, t: u64) -> f64 {
+    t as f64
+        * bound_for_variance(m, 1.0 / 12.0)
+        * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+}
+
+/// K = number of special primes with log2 P >= log2(c * factor * D_max / B_ms).
+fn special_prime_count(
+    ring: &Cyclotomic,
+    lit: &ParamsLiteral,
+    t: u64,
+    largest_digit: usize,
+) -> usize {
+    let secret = secret_bound(ring.phi(), lit.hamming_weight);
+    let needed = (lit.digits as f64 * keyswitch_digit_factor(ring.m(), ring.phi(), t)
+        / modswitch_noise(ring.m(), t, secret))
+    .log2()
+        + (largest_digit as f64) * lit.prime_bits as f64;
+    // Primes of b bits exceed 2^(b-1): count that bit per special prime.
+    (needed.max(1.0) / (lit.prime_bits - 1) as f64).ceil() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_sets_have_their_documented_shape() {
+        let toy = ParamsLiteral::toy().build().unwrap();
+        assert_eq!((toy.m(), toy.phi(), toy.max_level()), (1023, 600, 60));
+        let paper = ParamsLiteral::paper().build().unwrap();
+        assert_eq!(
+            (paper.m(), paper.phi(), paper.max_level()),
+            (32767, 27000, 15)
+        );
+        assert_eq!(paper.special_basis().len(), 6);
+        let bits = paper.log2_q(15) + paper.log2_p();
+        assert!((1040.0..1051.0).contains(&bits), "{bits}");
+        assert!(paper.security_bits() >= 80.0, "{}", paper.security_bits());
+        assert!(toy.security_bits() < 25.0, "{}", toy.security_bits());
+        assert_ne!(toy.fingerprint(), paper.fingerprint());
+    }
+
+    #[test]
+    fn digits_partition_the_chain() {
+        assert_eq!(split_digits(15, 3), vec![0..5, 5..10, 10..15]);
+        assert_eq!(split_digits(7, 3), vec![0..3, 3..5, 5..7]);
+        assert_eq!(split_digits(2, 2), vec![0..1, 1..2]);
+    }
+
+    #[test]
+    fn special_primes_cover_the_keyswitch_noise() {
+        for lit in [
+            ParamsLiteral::toy(),
+            ParamsLiteral::paper(),
+            ParamsLiteral::small(127, 6),
+        ] {
+            let p = lit.build().unwrap();
+            // The digit term is at most the modulus-switch term at every level.
+            for level in 1..=p.max_level() {
+                assert!(p.keyswitch_noise(level) <= 2.0 * p.modswitch_noise() * (1.0 + 1e-9));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_literals_are_typed_errors() {
+        let bad = [
+            ParamsLiteral::toy().with_r(0),
+            ParamsLiteral::toy().with_digits(0),
+            ParamsLiteral::toy().with_ctxt_primes(0),
+            ParamsLiteral::toy().with_hamming_weight(Some(601)),
+            ParamsLiteral {
+                m: 1024,
+                ..ParamsLiteral::toy()
+            },
+        ];
+        for lit in bad {
+            assert!(lit.build().is_err(), "{lit:?}");
+        }
+        assert!(matches!(
+            ParamsLiteral::named("huge"),
+            Err(BgvError::UnknownSet(_))
+        ));
+    }
+
+    #[test]
+    fn wire_round_trip_and_tampering() {
+        let p = ParamsLiteral::small(255, 4).build().unwrap();
+        let wire = p.to_wire();
+        assert_eq!(
+            Params::from_wire(&wire).unwrap().fingerprint(),
+            p.fingerprint()
+        );
+        let mut altered = wire.clone();
+        altered.ctxt_moduli.swap(0, 1);
+        assert!(Params::from_wire(&altered).is_err());
+    }
+}
