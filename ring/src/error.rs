@@ -26,4 +26,22 @@ pub enum RingError {
     NotAUnit(usize),
     #[error("corrupt serialized data: {0}")]
     Corrupt(String),
+    #[error("plaintext modulus 2^{0} unsupported: need 1 <= r <= 32")]
+    PlaintextModulusBits(u32),
+    #[error("ord_m(2) = {d} for m = {m}: the slot algebra supports d <= 64")]
+    SlotDegree { m: usize, d: usize },
+    #[error("{gens} hypercube generators but {orders} orders")]
+    HypercubeShape { gens: usize, orders: usize },
+    #[error(
+        "generator {gen} with order {order}: need order >= 2 and gen^order a power of 2 mod m"
+    )]
+    GeneratorOrder { gen: u64, order: usize },
+    #[error("the hypercube orders multiply to {product}, but Z_m^*/<2> has {slots} elements")]
+    HypercubeSize { product: usize, slots: usize },
+    #[error("the generators do not generate Z_m^*/<2>: two exponent vectors reach one class")]
+    HypercubeNotBijective,
+    #[error("dimension {dim} out of range: the hypercube has {dims} dimensions")]
+    DimensionOutOfRange { dim: usize, dims: usize },
+    #[error("plaintext has {found} coefficients: need between phi(m) = {phi} and m = {m}")]
+    PlaintextLength { found: usize, phi: usize, m: usize },
 }

@@ -1,1 +1,11 @@
 //! The plaintext slot algebra of Z[X]/Phi_m(X) modulo 2^r (DESIGN.md section 4).
+//!
+//! - [`hypercube`]: Z_m^*/<2> as a box of generators, slot representatives T.
+//! - [`gf2x`], [`gf2e`]: GF(2)[X] bit-packed, GF(2^d) for d <= 64.
+
+pub mod gf2e;
+pub mod gf2x;
+pub mod hypercube;
+
+pub use gf2x::Gf2Poly;
+pub use hypercube::{Dimension, Hypercube};
