@@ -8,6 +8,7 @@
 mod adder;
 mod backend;
 pub mod bit;
+mod compare;
 mod counting;
 mod csa;
 mod dot;
@@ -16,12 +17,14 @@ mod integer;
 mod lut;
 mod multiply;
 mod plain;
+mod rounding;
 #[cfg(test)]
 mod testing;
 
 pub use adder::{add, add_bit, add_with_carry, increment, negate, sub, AdderKind};
 pub use backend::BitSimd;
 pub use bit::Bit;
+pub use compare::{equal, less_equal, less_than, max, min};
 pub use counting::{CountedBits, CountingBackend, GateCounts};
 pub use csa::{sum_many, Columns, MAX_COLUMNS};
 pub use dot::dot;
@@ -30,3 +33,4 @@ pub use integer::{select, BitInt};
 pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_INDEX_BITS};
 pub use multiply::{multiply, multiply_constant, non_adjacent_form};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
+pub use rounding::{round_shift_right, saturate};
