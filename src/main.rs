@@ -6,7 +6,11 @@ use std::process::ExitCode;
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "fhe-nit", version, about = "Neural-network training on BGV-encrypted data")]
+#[command(
+    name = "fhe-nit",
+    version,
+    about = "Neural-network training on BGV-encrypted data"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -16,11 +20,20 @@ struct Args {
 enum Command {
     /// Print the named parameter sets (ring, primes, slots, chain, security).
     Params(cli::params::ParamsArgs),
+    /// Train NN2/NN1 on plaintext MNIST (float reference or bit-exact fixed point).
+    TrainPlain(cli::train::TrainPlainArgs),
+    /// Test accuracy of a saved model.json.
+    Eval(cli::eval::EvalArgs),
+    /// Draw test accuracy per epoch of several runs on one SVG (Figure 5).
+    Plot(cli::plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Args::parse().command {
         Command::Params(args) => cli::params::run(&args),
+        Command::TrainPlain(args) => cli::train::run(&args),
+        Command::Eval(args) => cli::eval::run(&args),
+        Command::Plot(args) => cli::plot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,4 +14,6 @@ pub mod preprocess;
 pub use error::{DataError, IdxError};
 pub use idx::{decode_idx, parse_idx, IdxArray};
 pub use mnist::{default_data_dir, LabeledImages, Mnist, DIGITS};
-pub use preprocess::{prepare, Dataset, InputGeometry, Normalization, PreparedMnist};
+pub use preprocess::{
+    normalized_dataset, prepare, Dataset, InputGeometry, Normalization, PreparedMnist,
+};

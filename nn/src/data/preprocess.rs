@@ -125,16 +125,30 @@ fn raw_set(geometry: InputGeometry, set: &LabeledImages) -> Vec<f64> {
         .collect()
 }
 
+/// Preprocesses `set` with `geometry` and given statistics (e.g. those stored with a model).
+pub fn normalized_dataset(
+    set: &LabeledImages,
+    geometry: InputGeometry,
+    normalization: Normalization,
+) -> Result<Dataset, DataError> {
+    geometry.check(set.rows, set.cols)?;
+    let mut features = raw_set(geometry, set);
+    features
+        .iter_mut()
+        .for_each(|x| *x = normalization.apply(*x));
+    Ok(Dataset {
+        dim: geometry.features(),
+        features,
+        labels: set.labels.clone(),
+    })
+}
+
 /// Preprocesses both sets with `geometry`, normalizing with the training set's statistics.
 pub fn prepare(mnist: &Mnist, geometry: InputGeometry) -> Result<PreparedMnist, DataError> {
     geometry.check(mnist.train.rows, mnist.train.cols)?;
-    geometry.check(mnist.test.rows, mnist.test.cols)?;
     let mut train = raw_set(geometry, &mnist.train);
-    let mut test = raw_set(geometry, &mnist.test);
     let normalization = Normalization::of(&train);
-    for x in train.iter_mut().chain(test.iter_mut()) {
-        *x = normalization.apply(*x);
-    }
+    train.iter_mut().for_each(|x| *x = normalization.apply(*x));
     Ok(PreparedMnist {
         geometry,
         normalization,
@@ -143,11 +157,7 @@ pub fn prepare(mnist: &Mnist, geometry: InputGeometry) -> Result<PreparedMnist, 
             features: train,
             labels: mnist.train.labels.clone(),
         },
-        test: Dataset {
-            dim: geometry.features(),
-            features: test,
-            labels: mnist.test.labels.clone(),
-        },
+        test: normalized_dataset(&mnist.test, geometry, normalization)?,
     })
 }
 

@@ -1,1 +1,18 @@
 //! Fully connected sigmoid networks (NN2, NN1) and their float and fixed-point trainers.
+//!
+//! - [`architecture`]: the paper's two networks.
+//! - [`float`]: the f64 reference network and SGD step.
+//! - [`sgd`]: the epoch/batch loop shared by all trainers.
+//! - [`file`]: `model.json`, the saved network.
+
+pub mod architecture;
+pub mod error;
+pub mod file;
+pub mod float;
+pub mod sgd;
+
+pub use architecture::{Arithmetic, ModelKind};
+pub use error::ModelError;
+pub use file::{InputSpec, LayerSpec, ModelFile};
+pub use float::{sigmoid, FloatNetwork, FloatTrainer};
+pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};

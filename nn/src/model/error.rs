@@ -1,0 +1,35 @@
+//! Typed errors of training, saving and loading models.
+
+use crate::data::DataError;
+use std::path::PathBuf;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a model file: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The layers of a model file do not chain or do not match their declared sizes.
+    #[error("inconsistent model: {0}")]
+    Inconsistent(String),
+    /// A batch size of zero or larger than the training set.
+    #[error("batch size {batch} is not in 1..={samples}")]
+    BadBatch { batch: usize, samples: usize },
+    /// A learning rate that is not a positive finite number (float) or not 2^-k (fixed).
+    #[error("learning rate {0} is not usable here: {1}")]
+    BadLearningRate(f64, &'static str),
+    /// The bit-sliced backend failed (noise budget, keys, slot counts).
+    #[error("bit-sliced backend: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}

@@ -1,0 +1,170 @@
+//! `fhe-nit train-plain`: SGD on plaintext MNIST, float or fixed point, writing
+//! `metrics.csv`, `accuracy.svg` and `model.json` to the output directory after every epoch.
+
+use super::plot::{read_curve, svg};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use nit_nn::data::{default_data_dir, prepare, Mnist, PreparedMnist};
+use nit_nn::model::{
+    train, Arithmetic, EpochMetrics, FloatTrainer, Learner, ModelFile, ModelKind, Progress,
+    TrainConfig,
+};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Default float learning rate on the batch-sum gradient: 2^-4 (= 3.75 / 60 per mean sample).
+pub const FLOAT_LR: f64 = 0.0625;
+
+#[derive(Args)]
+pub struct TrainPlainArgs {
+    /// Network: nn2 (64-32-16-10 on 8x8 inputs) or nn1 (784-128-32-10).
+    #[arg(long, default_value = "nn2")]
+    pub model: ModelKind,
+    /// Arithmetic: float (f64 reference) or fixed (bit-sliced plaintext backend).
+    #[arg(long, default_value = "float")]
+    pub arith: Arithmetic,
+    #[arg(long, default_value_t = 50)]
+    pub epochs: usize,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Directory with the MNIST IDX files (default: the repository's data/mnist).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Seed of the initial weights and of the batch shuffles.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Mini-batch size (60 for m = 1023, 1800 for m = 32767).
+    #[arg(long, default_value_t = 60)]
+    pub batch: usize,
+    /// Learning rate on the batch-sum gradient.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Train on the first N training images only.
+    #[arg(long)]
+    pub train_samples: Option<usize>,
+}
+
+pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
+    let dir = args.data.clone().unwrap_or_else(default_data_dir);
+    let mut mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
+    if let Some(n) = args.train_samples {
+        mnist.train = mnist.train.truncated(n);
+    }
+    let data = prepare(&mnist, args.model.geometry()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let config = TrainConfig {
+        epochs: args.epochs,
+        batch: args.batch,
+        seed: args.seed,
+    };
+    match args.arith {
+        Arithmetic::Float => {
+            let lr = args.lr.unwrap_or(FLOAT_LR);
+            let mut trainer = FloatTrainer::new(args.model.layer_sizes(), args.seed, lr)
+                .map_err(|e| e.to_string())?;
+            run_loop(args, &data, config, &mut trainer, |t: &FloatTrainer| {
+                ModelFile::new(
+                    args.model,
+                    Arithmetic::Float,
+                    data.geometry,
+                    data.normalization,
+                    &t.network,
+                )
+            })
+        }
+        Arithmetic::Fixed => Err("the fixed-point trainer is not available yet".into()),
+    }
+}
+
+/// Drives `train` with a progress bar and rewrites the outputs after each epoch.
+fn run_loop<L: Learner>(
+    args: &TrainPlainArgs,
+    data: &PreparedMnist,
+    config: TrainConfig,
+    learner: &mut L,
+    snapshot: impl Fn(&L) -> ModelFile,
+) -> Result<(), String> {
+    let batches = data.train.len() / config.batch.max(1);
+    let bar = ProgressBar::new((batches * config.epochs) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {msg} ETA {eta}")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let mut history: Vec<EpochMetrics> = Vec::new();
+    let mut write_error = None;
+    let result = train(
+        learner,
+        &data.train,
+        &data.test,
+        config,
+        |progress, learner| match progress {
+            Progress::Batch {
+                epoch,
+                batch,
+                batches,
+                loss,
+            } => {
+                bar.inc(1);
+                bar.set_message(format!(
+                    "epoch {epoch}/{} batch {}/{batches} loss {loss:.4}",
+                    config.epochs,
+                    batch + 1
+                ));
+            }
+            Progress::Epoch(metrics) => {
+                let line = format!(
+                    "epoch {:>3}: train loss {:.5}, test accuracy {:.2}% ({:.0} s)",
+                    metrics.epoch,
+                    metrics.train_loss,
+                    metrics.test_accuracy * 100.0,
+                    started.elapsed().as_secs_f64()
+                );
+                if bar.is_hidden() {
+                    eprintln!("{line}");
+                } else {
+                    bar.println(line);
+                }
+                history.push(metrics);
+                if let Err(e) = write_outputs(&args.out, &history, &snapshot(learner)) {
+                    write_error.get_or_insert(e);
+                }
+            }
+        },
+    );
+    bar.finish_and_clear();
+    result.map_err(|e| e.to_string())?;
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    eprintln!(
+        "wrote {} after {} epochs in {:.0} s",
+        args.out.display(),
+        history.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Writes metrics.csv, model.json and accuracy.svg.
+fn write_outputs(out: &Path, history: &[EpochMetrics], model: &ModelFile) -> Result<(), String> {
+    let mut csv = String::from("epoch,train_loss,test_accuracy\n");
+    for m in history {
+        let _ = writeln!(
+            csv,
+            "{},{:.6},{:.4}",
+            m.epoch, m.train_loss, m.test_accuracy
+        );
+    }
+    let csv_path = out.join("metrics.csv");
+    std::fs::write(&csv_path, csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    model
+        .write(&out.join("model.json"))
+        .map_err(|e| e.to_string())?;
+    let svg_path = out.join("accuracy.svg");
+    std::fs::write(&svg_path, svg(&[read_curve(out)?]))
+        .map_err(|e| format!("{}: {e}", svg_path.display()))
+}
