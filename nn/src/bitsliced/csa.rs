@@ -104,6 +104,14 @@ impl<B: BitSimd> Columns<B> {
         Ok(())
     }
 
+    /// Adds the bit pattern of x shifted by `shift`, as an unsigned number: for an x of W
+    /// bits this is its value modulo 2^W, with no sign handling and no constant.
+    pub fn push_pattern(&mut self, x: &BitInt<B>, shift: usize) {
+        for (k, b) in x.bits().iter().enumerate() {
+            self.push_bit(shift + k, b.clone());
+        }
+    }
+
     /// Adds the signed products `a * b` of every pair, all partial products computed in one
     /// AND layer (Baugh-Wooley): bit products `a_i b_j` of weight `2^(i+j) < 2^W`, negated
     /// when exactly one of i, j is a sign position, plus the constant

@@ -20,6 +20,7 @@ mod plain;
 mod rounding;
 #[cfg(test)]
 mod testing;
+mod total_sum;
 
 pub use adder::{add, add_bit, add_with_carry, increment, negate, sub, AdderKind};
 pub use backend::BitSimd;
@@ -34,3 +35,4 @@ pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_
 pub use multiply::{multiply, multiply_constant, non_adjacent_form};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
 pub use rounding::{round_shift_right, saturate};
+pub use total_sum::{total_sum, TotalSumMethod};
