@@ -9,6 +9,7 @@ mod adder;
 mod backend;
 pub mod bit;
 mod compare;
+pub mod conformance;
 mod counting;
 mod csa;
 mod dot;
