@@ -10,6 +10,8 @@ mod backend;
 pub mod bit;
 mod compare;
 pub mod conformance;
+#[cfg(test)]
+mod costs;
 mod counting;
 mod csa;
 mod dot;
