@@ -1,9 +1,17 @@
 //! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus t = 2^r, HElib-style.
 
+pub mod ciphertext;
+pub mod encryption;
 pub mod error;
+pub mod evaluator;
+pub mod keys;
+pub mod keyswitch;
+pub mod modswitch;
 pub mod noise;
 pub mod params;
 pub mod security;
+#[cfg(test)]
+mod tests;
 
 pub use error::BgvError;
 pub use params::{Params, ParamsLiteral};

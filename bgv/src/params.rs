@@ -10,7 +10,7 @@
 //!   ||e_j||_can <= SCALE sigma sqrt(phi).
 
 use crate::error::{hex, BgvError};
-use crate::noise::{bound_for_variance, norm_factor, SCALE};
+use crate::noise::{bound_for_product, bound_for_variance, norm_factor, SCALE};
 use crate::security;
 use nit_ring::base_conversion::BaseConverter;
 use nit_ring::prime::generate_primes;
@@ -354,18 +354,23 @@ impl Params {
 
     /// High-probability bound on ||s||_can.
     pub fn secret_bound(&self) -> f64 {
-        secret_bound(self.phi(), self.hamming_weight())
+        SCALE * secret_variance(self.phi(), self.hamming_weight()).sqrt()
     }
 
     /// Bound on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
     pub fn modswitch_noise(&self) -> f64 {
-        modswitch_noise(self.m(), self.t(), self.secret_bound())
+        modswitch_noise(
+            self.m(),
+            self.t(),
+            secret_variance(self.phi(), self.hamming_weight()),
+        )
     }
 
     /// Bound on the noise key switching at `level` adds after the division by P.
     pub fn keyswitch_noise(&self, level: usize) -> f64 {
         let log2_p = self.log2_p();
         let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
+        // per_digit * D_j / P, summed over the digits that meet the level.
         let sum: f64 = self
             .digit_ranges()
             .iter()
@@ -384,10 +389,13 @@ impl Params {
     /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
     pub fn fresh_noise_public(&self) -> f64 {
         let (phi, t) = (self.phi(), self.t() as f64);
-        let error = bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV);
-        let ephemeral = bound_for_variance(phi, 2.0 / 3.0);
+        let error = phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV;
+        let ephemeral = phi as f64 * 2.0 / 3.0;
+        let secret = secret_variance(phi, self.hamming_weight());
         bound_for_variance(phi, t * t / 4.0)
-            + t * (ephemeral * error + error + error * self.secret_bound())
+            + t * (bound_for_product(ephemeral, error)
+                + SCALE * error.sqrt()
+                + bound_for_product(error, secret))
     }
 
     /// Bound on the noise of a fresh secret-key encryption: m + t e.
@@ -424,25 +432,26 @@ fn split_digits(primes: usize, digits: usize) -> Vec<Range<usize>> {
     ranges
 }
 
-fn secret_bound(phi: usize, hamming: Option<usize>) -> f64 {
+/// Variance of an embedding value of s: h for Hamming weight h, 2 phi / 3 for dense ternary.
+fn secret_variance(phi: usize, hamming: Option<usize>) -> f64 {
     match hamming {
-        Some(h) => SCALE * (h as f64).sqrt(),
-        None => bound_for_variance(phi, 2.0 / 3.0),
+        Some(h) => h as f64,
+        None => 2.0 * phi as f64 / 3.0,
     }
 }
 
 /// The coefficients of delta/q lie in [-(t+1)/2, (t+1)/2] with variance (1 + t^2)/12, over
-/// the m coefficients of the unreduced representative.
-fn modswitch_noise(m: usize, t: u64, secret: f64) -> f64 {
+/// the m coefficients of the unreduced representative: B_ms = ||delta_0|| + ||delta_1 s||.
+fn modswitch_noise(m: usize, t: u64, secret_variance: f64) -> f64 {
     let t = t as f64;
-    bound_for_variance(m, (1.0 + t * t) / 12.0) * (1.0 + secret)
+    let delta = m as f64 * (1.0 + t * t) / 12.0;
+    SCALE * delta.sqrt() + bound_for_product(delta, secret_variance)
 }
 
-/// t * SCALE sqrt(m/12) * SCALE sigma sqrt(phi): multiply by D_j / P and sum over digits.
+/// t ||d_j e_j|| / D_j with d_j uniform in [-D_j/2, D_j/2] on m coefficients and e_j
+/// Gaussian: multiply by D_j / P and sum over the digits.
 fn keyswitch_digit_factor(m: usize, phi: usize, t: u64) -> f64 {
-    t as f64
-        * bound_for_variance(m, 1.0 / 12.0)
-        * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+    t as f64 * bound_for_product(m as f64 / 12.0, phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV)
 }
 
 /// K = number of special primes with log2 P >= log2(c * factor * D_max / B_ms).
@@ -452,7 +461,7 @@ fn special_prime_count(
     t: u64,
     largest_digit: usize,
 ) -> usize {
-    let secret = secret_bound(ring.phi(), lit.hamming_weight);
+    let secret = secret_variance(ring.phi(), lit.hamming_weight);
     let needed = (lit.digits as f64 * keyswitch_digit_factor(ring.m(), ring.phi(), t)
         / modswitch_noise(ring.m(), t, secret))
     .log2()

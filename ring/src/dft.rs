@@ -67,12 +67,20 @@ impl Dft {
         let md = Modulus::new(q);
         let zeta = primitive_root_of_unity(&md, m as u64);
         let h = (m as u64 + 1) / 2;
-        let chirp: Vec<u64> = (0..m as u64)
-            .map(|k| md.pow(zeta, h * (k * k % m as u64) % m as u64))
+        let mut zeta_powers = Vec::with_capacity(m);
+        let mut power = 1u64;
+        for _ in 0..m {
+            zeta_powers.push(power);
+            power = md.mul(power, zeta);
+        }
+        // w_k = zeta^{h k^2 mod m}, w_k^{-1} = zeta^{m - (h k^2 mod m)}.
+        let exponents: Vec<usize> = (0..m as u64)
+            .map(|k| (h * (k * k % m as u64) % m as u64) as usize)
             .collect();
-        let chirp_inv: Vec<u64> = chirp
+        let chirp: Vec<u64> = exponents.iter().map(|&e| zeta_powers[e]).collect();
+        let chirp_inv: Vec<u64> = exponents
             .iter()
-            .map(|&w| md.inv(w).expect("invariant: chirp values are units"))
+            .map(|&e| zeta_powers[(m - e) % m])
             .collect();
         let m_inv = md
             .inv(m as u64)

@@ -1,0 +1,133 @@
+//! Plaintexts and ciphertexts.
+//!
+//! A plaintext is a polynomial of degree < phi with coefficients in [0, t). A ciphertext at
+//! level l is (c_0, c_1) (or (c_0, c_1, c_2) between a product and its relinearization) mod
+//! Q_l = q_0 .. q_{l-1} with  [c_0 + c_1 s (+ c_2 s^2)]_{Q_l} = m + t e  (the BGV invariant;
+//! every prime is = 1 mod t, so no scaling factor is carried). `noise` is a high-probability
+//! bound on ||m + t e||_can; decryption is correct while norm_factor * noise < Q_l / 2.
+
+use crate::error::{hex, BgvError};
+use crate::keys::KeyId;
+use crate::params::Params;
+use nit_ring::DcrtPoly;
+
+/// A plaintext polynomial: phi(m) coefficients in [0, t).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plaintext {
+    coeffs: Vec<u64>,
+}
+
+impl Plaintext {
+    pub fn new(params: &Params, coeffs: Vec<u64>) -> Result<Self, BgvError> {
+        if coeffs.len() != params.phi() {
+            return Err(BgvError::PlaintextLength {
+                expected: params.phi(),
+                found: coeffs.len(),
+            });
+        }
+        if let Some(&value) = coeffs.iter().find(|&&c| c >= params.t()) {
+            return Err(BgvError::PlaintextRange {
+                value,
+                t: params.t(),
+            });
+        }
+        Ok(Plaintext { coeffs })
+    }
+
+    /// The constant polynomial c mod t.
+    pub fn constant(params: &Params, c: u64) -> Self {
+        let mut coeffs = vec![0; params.phi()];
+        coeffs[0] = c % params.t();
+        Plaintext { coeffs }
+    }
+
+    pub fn coeffs(&self) -> &[u64] {
+        &self.coeffs
+    }
+
+    /// Coefficients centered in (-t/2, t/2], the small representative used in products.
+    pub fn centered(&self, t: u64) -> Vec<i64> {
+        self.coeffs
+            .iter()
+            .map(|&c| {
+                if c > t / 2 {
+                    c as i64 - t as i64
+                } else {
+                    c as i64
+                }
+            })
+            .collect()
+    }
+
+    /// ||p||_can of the centered representative.
+    pub fn canonical_norm(&self, params: &Params) -> f64 {
+        let reals: Vec<f64> = self
+            .centered(params.t())
+            .iter()
+            .map(|&c| c as f64)
+            .collect();
+        crate::noise::canonical_norm(&reals, params.m())
+    }
+}
+
+/// A BGV ciphertext, stamped with its parameters and secret key.
+#[derive(Clone, Debug)]
+pub struct Ciphertext {
+    pub(crate) params_id: [u8; 16],
+    pub(crate) key_id: KeyId,
+    pub(crate) parts: Vec<DcrtPoly>,
+    pub(crate) noise: f64,
+}
+
+impl Ciphertext {
+    /// Number of ciphertext primes in use.
+    pub fn level(&self) -> usize {
+        self.parts[0].basis().len()
+    }
+
+    /// 2 after relinearization, 3 right after a product.
+    pub fn size(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// The noise bound (canonical norm of m + t e).
+    pub fn noise_bound(&self) -> f64 {
+        self.noise
+    }
+
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    pub fn params_id(&self) -> [u8; 16] {
+        self.params_id
+    }
+
+    pub fn parts(&self) -> &[DcrtPoly] {
+        &self.parts
+    }
+
+    /// Bits left before decryption fails: log2(Q_l / 2) - log2(norm_factor * noise).
+    pub fn capacity(&self, params: &Params) -> f64 {
+        params.log2_q(self.level()) - 1.0 - (params.norm_factor() * self.noise.max(1.0)).log2()
+    }
+
+    /// Size in bytes of the residues.
+    pub fn size_bytes(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| p.rows().len() * p.rows()[0].len() * 8)
+            .sum()
+    }
+
+    pub(crate) fn check_key(&self, key: &KeyId) -> Result<(), BgvError> {
+        if self.key_id == *key {
+            Ok(())
+        } else {
+            Err(BgvError::KeyMismatch {
+                expected: hex(key),
+                found: hex(&self.key_id),
+            })
+        }
+    }
+}

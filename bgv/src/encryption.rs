@@ -1,0 +1,140 @@
+//! Encryption (with the public or the secret key), decryption, and noise measurement.
+//!
+//! Public key: c = (v b + t e_0 + m, v a + t e_1) with v dense ternary, e_i Gaussian.
+//! Secret key: c = (-a s + t e + m, a) with a uniform.
+//! Decryption: x = [c_0 + c_1 s (+ c_2 s^2)]_{Q_l} centered, m = x mod t; the measured noise is
+//! ||x||_can.
+
+use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
+use crate::keys::{PublicKey, SecretKey};
+use crate::modswitch::{lowest_safe_level, mod_switch};
+use crate::noise::canonical_norm_big;
+use crate::params::Params;
+use nit_ring::sample::{discrete_gaussian, ternary_dense, SecureRng, ERROR_STD_DEV};
+use nit_ring::DcrtPoly;
+use num_bigint::BigInt;
+use num_traits::{Signed, ToPrimitive};
+
+/// Capacity kept when decryption switches a ciphertext down first.
+const DECRYPTION_MARGIN_BITS: f64 = 8.0;
+
+fn scaled_error(params: &Params, level: usize, rng: &mut SecureRng) -> Result<DcrtPoly, BgvError> {
+    let t = params.t() as i64;
+    let e: Vec<i64> = discrete_gaussian(params.phi(), ERROR_STD_DEV, rng)
+        .into_iter()
+        .map(|x| x * t)
+        .collect();
+    Ok(DcrtPoly::from_i64(params.ctxt_basis(level), &e)?)
+}
+
+fn plaintext_poly(params: &Params, level: usize, m: &Plaintext) -> Result<DcrtPoly, BgvError> {
+    Ok(DcrtPoly::from_i64(
+        params.ctxt_basis(level),
+        &m.centered(params.t()),
+    )?)
+}
+
+impl PublicKey {
+    /// Encrypts at the top level with fresh randomness from `rng`.
+    pub fn encrypt(
+        &self,
+        params: &Params,
+        m: &Plaintext,
+        rng: &mut SecureRng,
+    ) -> Result<Ciphertext, BgvError> {
+        params.check(&self.params_id)?;
+        let level = params.max_level();
+        let basis = params.ctxt_basis(level);
+        let v = DcrtPoly::from_i64(basis, &ternary_dense(params.phi(), rng))?;
+        let mut c0 = self.b.mul(&v)?;
+        c0.add_assign(&scaled_error(params, level, rng)?)?;
+        c0.add_assign(&plaintext_poly(params, level, m)?)?;
+        let mut c1 = self.a.mul(&v)?;
+        c1.add_assign(&scaled_error(params, level, rng)?)?;
+        Ok(Ciphertext {
+            params_id: params.fingerprint(),
+            key_id: self.key_id,
+            parts: vec![c0, c1],
+            noise: params.fresh_noise_public(),
+        })
+    }
+}
+
+impl SecretKey {
+    /// Symmetric encryption at the top level (smaller noise than the public key's).
+    pub fn encrypt(&self, m: &Plaintext, rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
+        let params = &self.params;
+        let level = params.max_level();
+        let basis = params.ctxt_basis(level);
+        let a = DcrtPoly::uniform(basis, rng);
+        let mut c0 = scaled_error(params, level, rng)?;
+        c0.add_assign(&plaintext_poly(params, level, m)?)?;
+        c0.sub_assign(&a.mul(&self.at_level(level))?)?;
+        Ok(Ciphertext {
+            params_id: params.fingerprint(),
+            key_id: self.id,
+            parts: vec![c0, a],
+            noise: params.fresh_noise_secret(),
+        })
+    }
+
+    /// x = [c_0 + c_1 s + c_2 s^2]_{Q_l} as centered integers (degree < phi).
+    fn phase(&self, ct: &Ciphertext) -> Result<Vec<BigInt>, BgvError> {
+        self.params.check(&ct.params_id)?;
+        ct.check_key(&self.id)?;
+        let s = self.at_level(ct.level());
+        let mut acc = ct.parts[ct.parts.len() - 1].clone();
+        for part in ct.parts[..ct.parts.len() - 1].iter().rev() {
+            acc.mul_assign(&s)?;
+            acc.add_assign(part)?;
+        }
+        Ok(acc.to_coeff().to_bigint_centered())
+    }
+
+    /// Decrypts to the plaintext polynomial, after switching a copy down to the lowest level
+    /// that keeps 8 bits of capacity (the plaintext is unchanged; the work shrinks). Fails
+    /// with `NoiseBudgetExhausted` when the noise estimate says the result could be wrong.
+    pub fn decrypt(&self, ct: &Ciphertext) -> Result<Plaintext, BgvError> {
+        self.params.check(&ct.params_id)?;
+        ct.check_key(&self.id)?;
+        let capacity = ct.capacity(&self.params);
+        if capacity < 0.0 {
+            return Err(BgvError::NoiseBudgetExhausted {
+                operation: "decrypt",
+                capacity,
+            });
+        }
+        let level = lowest_safe_level(&self.params, ct, DECRYPTION_MARGIN_BITS);
+        let low = if level < ct.level() {
+            mod_switch(&self.params, ct, level)
+        } else {
+            ct.clone()
+        };
+        let t = BigInt::from(self.params.t());
+        let coeffs = self
+            .phase(&low)?
+            .iter()
+            .map(|x| {
+                let r = x % &t;
+                let r = if r.is_negative() { r + &t } else { r };
+                r.to_u64().unwrap_or(0)
+            })
+            .collect();
+        Plaintext::new(&self.params, coeffs)
+    }
+
+    /// The measured noise ||m + t e||_can of a ciphertext.
+    pub fn measure_noise(&self, ct: &Ciphertext) -> Result<f64, BgvError> {
+        Ok(canonical_norm_big(&self.phase(ct)?, self.params.m()))
+    }
+
+    /// The largest coefficient |x_k| of m + t e (what must stay below Q_l / 2).
+    pub fn measure_coefficient_noise(&self, ct: &Ciphertext) -> Result<f64, BgvError> {
+        Ok(self
+            .phase(ct)?
+            .iter()
+            .map(|x| x.abs().to_f64().unwrap_or(f64::MAX))
+            .fold(0.0, f64::max))
+    }
+}

@@ -1,0 +1,276 @@
+//! Homomorphic operations on ciphertexts of one parameter set and one secret key.
+//!
+//! Noise rules (bounds on ||m + t e||_can): sum nu_1 + nu_2; product by a plaintext p:
+//! nu ||p||_can; product nu_1 nu_2 (+ relinearization noise); modulus switch by D:
+//! nu / D + B_ms; automorphism nu (+ key-switching noise), since X -> X^k permutes the
+//! canonical embedding. The chain is managed by noise (HElib's rule): before a product each
+//! operand drops primes while nu >= 2 B_ms q_last (dropping then costs at most one bit of
+//! capacity and shrinks the product's noise), then both go to their common level.
+//! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
+
+use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
+use crate::keys::{EvaluationKeys, KeyId};
+use crate::keyswitch::{check_key, key_switch};
+use crate::modswitch::mod_switch;
+use crate::params::Params;
+use nit_ring::DcrtPoly;
+use std::sync::Arc;
+
+/// Evaluates operations with the evaluation keys of one secret key. Send + Sync: share it
+/// across threads and run independent operations in parallel.
+#[derive(Clone, Debug)]
+pub struct Evaluator {
+    params: Params,
+    key_id: KeyId,
+    keys: Arc<EvaluationKeys>,
+}
+
+impl Evaluator {
+    pub fn new(params: &Params, key_id: KeyId, keys: EvaluationKeys) -> Result<Self, BgvError> {
+        for key in keys
+            .relinearization
+            .iter()
+            .chain(keys.automorphisms.values())
+        {
+            params.check(&key.params_id)?;
+            check_key(key, &key_id)?;
+        }
+        Ok(Evaluator {
+            params: params.clone(),
+            key_id,
+            keys: Arc::new(keys),
+        })
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    pub fn keys(&self) -> &EvaluationKeys {
+        &self.keys
+    }
+
+    fn check(&self, ct: &Ciphertext) -> Result<(), BgvError> {
+        self.params.check(&ct.params_id)?;
+        ct.check_key(&self.key_id)
+    }
+
+    fn checked(&self, ct: Ciphertext, operation: &'static str) -> Result<Ciphertext, BgvError> {
+        let capacity = ct.capacity(&self.params);
+        if capacity < 0.0 {
+            Err(BgvError::NoiseBudgetExhausted {
+                operation,
+                capacity,
+            })
+        } else {
+            Ok(ct)
+        }
+    }
+
+    /// Switches down to `level` (dropping the last primes, t-preserving rounding).
+    pub fn mod_switch_to(&self, ct: &Ciphertext, level: usize) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        if level == 0 || level > ct.level() {
+            return Err(BgvError::BadLevel {
+                requested: level,
+                max: ct.level(),
+            });
+        }
+        if level == ct.level() {
+            return Ok(ct.clone());
+        }
+        self.checked(mod_switch(&self.params, ct, level), "modulus switch")
+    }
+
+    /// The level HElib's rule would bring a ciphertext to before a product.
+    pub fn natural_level(&self, ct: &Ciphertext) -> usize {
+        let (mut level, mut noise) = (ct.level(), ct.noise);
+        let b_ms = self.params.modswitch_noise();
+        while level > 1 {
+            let q = self.params.ctxt_basis(level).moduli()[level - 1] as f64;
+            if noise < 2.0 * b_ms * q {
+                break;
+            }
+            noise = noise / q + b_ms;
+            level -= 1;
+        }
+        level
+    }
+
+    fn at_common_level(
+        &self,
+        a: &Ciphertext,
+        b: &Ciphertext,
+    ) -> Result<(Ciphertext, Ciphertext), BgvError> {
+        self.check(a)?;
+        self.check(b)?;
+        let level = a.level().min(b.level());
+        Ok((self.mod_switch_to(a, level)?, self.mod_switch_to(b, level)?))
+    }
+
+    fn combine(
+        &self,
+        a: &Ciphertext,
+        b: &Ciphertext,
+        subtract: bool,
+    ) -> Result<Ciphertext, BgvError> {
+        let (mut a, b) = self.at_common_level(a, b)?;
+        if a.parts.len() < b.parts.len() {
+            a.parts.push(DcrtPoly::zero(b.parts[0].basis()));
+        }
+        for (i, part) in b.parts.iter().enumerate() {
+            if i < a.parts.len() {
+                if subtract {
+                    a.parts[i].sub_assign(part)?;
+                } else {
+                    a.parts[i].add_assign(part)?;
+                }
+            } else {
+                a.parts
+                    .push(if subtract { part.neg() } else { part.clone() });
+            }
+        }
+        a.noise += b.noise;
+        self.checked(a, if subtract { "sub" } else { "add" })
+    }
+
+    /// a + b (at the lower of the two levels).
+    pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.combine(a, b, false)
+    }
+
+    /// a - b.
+    pub fn sub(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.combine(a, b, true)
+    }
+
+    pub fn negate(&self, a: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.check(a)?;
+        let mut out = a.clone();
+        out.parts.iter_mut().for_each(DcrtPoly::neg_assign);
+        Ok(out)
+    }
+
+    fn plain_poly(&self, level: usize, p: &Plaintext) -> Result<DcrtPoly, BgvError> {
+        Ok(DcrtPoly::from_i64(
+            self.params.ctxt_basis(level),
+            &p.centered(self.params.t()),
+        )?)
+    }
+
+    /// ct + p.
+    pub fn add_plain(&self, ct: &Ciphertext, p: &Plaintext) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        let mut out = ct.clone();
+        out.parts[0].add_assign(&self.plain_poly(ct.level(), p)?)?;
+        out.noise += p.canonical_norm(&self.params);
+        self.checked(out, "add plaintext")
+    }
+
+    /// ct * p.
+    pub fn mul_plain(&self, ct: &Ciphertext, p: &Plaintext) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        let poly = self.plain_poly(ct.level(), p)?;
+        let mut out = ct.clone();
+        for part in &mut out.parts {
+            part.mul_assign(&poly)?;
+        }
+        out.noise *= p.canonical_norm(&self.params).max(1.0);
+        self.checked(out, "multiply by plaintext")
+    }
+
+    /// The tensor product (d_0, d_1, d_2) of two relinearized ciphertexts, after bringing
+    /// both to a common level by HElib's rule.
+    pub fn multiply_without_relinearization(
+        &self,
+        a: &Ciphertext,
+        b: &Ciphertext,
+    ) -> Result<Ciphertext, BgvError> {
+        self.check(a)?;
+        self.check(b)?;
+        for ct in [a, b] {
+            if ct.parts.len() != 2 {
+                return Err(BgvError::NotRelinearized(ct.parts.len()));
+            }
+        }
+        let level = self.natural_level(a).min(self.natural_level(b));
+        let (a, b) = (self.mod_switch_to(a, level)?, self.mod_switch_to(b, level)?);
+        let d0 = a.parts[0].mul(&b.parts[0])?;
+        let mut d1 = a.parts[0].mul(&b.parts[1])?;
+        d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
+        let d2 = a.parts[1].mul(&b.parts[1])?;
+        self.checked(
+            Ciphertext {
+                parts: vec![d0, d1, d2],
+                noise: a.noise * b.noise,
+                ..a
+            },
+            "multiply",
+        )
+    }
+
+    /// Brings a 3-part ciphertext back to 2 parts with the s^2 -> s key.
+    pub fn relinearize(&self, ct: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        if ct.parts.len() == 2 {
+            return Ok(ct.clone());
+        }
+        if ct.parts.len() != 3 {
+            return Err(BgvError::NotRelinearized(ct.parts.len()));
+        }
+        let key = self.keys.relinearization()?;
+        let (k0, k1) = key_switch(&self.params, key, &ct.parts[2])?;
+        let mut c0 = ct.parts[0].clone();
+        c0.add_assign(&k0)?;
+        let mut c1 = ct.parts[1].clone();
+        c1.add_assign(&k1)?;
+        let noise = ct.noise + self.params.keyswitch_noise(ct.level());
+        self.checked(
+            Ciphertext {
+                parts: vec![c0, c1],
+                noise,
+                ..ct.clone()
+            },
+            "relinearize",
+        )
+    }
+
+    /// a * b, relinearized.
+    pub fn multiply(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.relinearize(&self.multiply_without_relinearization(a, b)?)
+    }
+
+    /// a^2, relinearized.
+    pub fn square(&self, a: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.multiply(a, a)
+    }
+
+    /// The automorphism X -> X^k (k a unit mod m), switched back to s with its key.
+    pub fn automorphism(&self, ct: &Ciphertext, k: usize) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        let m = self.params.m();
+        let k = k % m;
+        if k == 1 {
+            return Ok(ct.clone());
+        }
+        if ct.parts.len() != 2 {
+            return Err(BgvError::NotRelinearized(ct.parts.len()));
+        }
+        let key = self.keys.automorphism(k)?;
+        let c0 = ct.parts[0].automorphism(k)?;
+        let c1 = ct.parts[1].automorphism(k)?;
+        let (k0, k1) = key_switch(&self.params, key, &c1)?;
+        let mut out0 = c0;
+        out0.add_assign(&k0)?;
+        let noise = ct.noise + self.params.keyswitch_noise(ct.level());
+        self.checked(
+            Ciphertext {
+                parts: vec![out0, k1],
+                noise,
+                ..ct.clone()
+            },
+            "automorphism",
+        )
+    }
+}

@@ -1,0 +1,279 @@
+//! Keys: the secret key s, the public key, and key-switching keys (relinearization s^2 -> s,
+//! automorphisms s(X^k) -> s), generated only on request.
+//!
+//! A key-switching key from s' to s is, for each digit j (primes D_j of the chain):
+//!   (b_j, a_j) = (-a_j s + t e_j + P G_j s',  a_j)  mod Q P,
+//! G_j the CRT idempotent of digit j (1 mod D_j, 0 mod the other digits); P G_j is then
+//! P mod q on the primes of D_j and 0 elsewhere. The a_j come from a 32-byte seed (ChaCha20),
+//! so a key travels as seed + b_j (the compressed form); in memory a_j is expanded.
+
+use crate::error::{hex, BgvError};
+use crate::params::Params;
+use nit_ring::sample::{
+    discrete_gaussian, ternary_dense, ternary_with_weight, SecureRng, ERROR_STD_DEV,
+};
+use nit_ring::{DcrtPoly, RnsBasis};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use std::sync::Arc;
+
+/// Identity of a secret key and everything derived from it (16 random bytes).
+pub type KeyId = [u8; 16];
+
+/// The secret key: a ternary s (Hamming weight h, or dense) in DoubleCRT form on all primes.
+#[derive(Clone)]
+pub struct SecretKey {
+    pub(crate) params: Params,
+    pub(crate) id: KeyId,
+    pub(crate) coeffs: Vec<i64>,
+    /// s on every ciphertext and special prime (extended basis of the top level).
+    pub(crate) s: DcrtPoly,
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretKey({})", hex(&self.id))
+    }
+}
+
+/// The public key (b, a) = (-a s + t e, a) mod Q at the top level.
+#[derive(Clone, Debug)]
+pub struct PublicKey {
+    pub(crate) params_id: [u8; 16],
+    pub(crate) key_id: KeyId,
+    pub(crate) b: DcrtPoly,
+    pub(crate) a: DcrtPoly,
+    pub(crate) seed: [u8; 32],
+}
+
+/// What a key-switching key switches from.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum KeySource {
+    /// s^2 (relinearization).
+    Square,
+    /// s(X^k) (the automorphism X -> X^k).
+    Automorphism(usize),
+}
+
+/// A key-switching key (b_j, a_j) for every digit, on the extended top-level basis Q P.
+#[derive(Clone, Debug)]
+pub struct KeySwitchKey {
+    pub(crate) params_id: [u8; 16],
+    pub(crate) key_id: KeyId,
+    pub(crate) source: KeySource,
+    pub(crate) seed: [u8; 32],
+    pub(crate) b: Vec<DcrtPoly>,
+    pub(crate) a: Vec<DcrtPoly>,
+}
+
+/// The a-parts of a key from its seed: a_j uniform on `basis`, drawn in digit order.
+pub(crate) fn expand_seed(basis: &RnsBasis, seed: [u8; 32], count: usize) -> Vec<DcrtPoly> {
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    (0..count)
+        .map(|_| DcrtPoly::uniform(basis, &mut rng))
+        .collect()
+}
+
+impl SecretKey {
+    /// A fresh secret key from the secure generator `rng` (see `nit_ring::sample`).
+    pub fn generate(params: &Params, rng: &mut SecureRng) -> Result<Self, BgvError> {
+        let coeffs = match params.hamming_weight() {
+            Some(h) => ternary_with_weight(params.phi(), h, rng)?,
+            None => ternary_dense(params.phi(), rng),
+        };
+        let s = DcrtPoly::from_i64(params.extended_basis(params.max_level()), &coeffs)?;
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        Ok(SecretKey {
+            params: params.clone(),
+            id,
+            coeffs,
+            s,
+        })
+    }
+
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// s on the first `level` ciphertext primes.
+    pub(crate) fn at_level(&self, level: usize) -> DcrtPoly {
+        self.s.truncate(level).expect("invariant: level <= L")
+    }
+
+    /// t e for a fresh Gaussian e, on `basis`.
+    fn scaled_error(&self, basis: &RnsBasis, rng: &mut SecureRng) -> Result<DcrtPoly, BgvError> {
+        let t = self.params.t() as i64;
+        let e: Vec<i64> = discrete_gaussian(self.params.phi(), ERROR_STD_DEV, rng)
+            .into_iter()
+            .map(|x| x * t)
+            .collect();
+        Ok(DcrtPoly::from_i64(basis, &e)?)
+    }
+
+    /// The public key (b, a) = (-a s + t e, a) on the top-level ciphertext primes.
+    pub fn public_key(&self, rng: &mut SecureRng) -> Result<PublicKey, BgvError> {
+        let level = self.params.max_level();
+        let basis = self.params.ctxt_basis(level);
+        let seed: [u8; 32] = rng.gen();
+        let a = expand_seed(basis, seed, 1).remove(0);
+        let mut b = self.scaled_error(basis, rng)?;
+        b.sub_assign(&a.mul(&self.at_level(level))?)?;
+        Ok(PublicKey {
+            params_id: self.params.fingerprint(),
+            key_id: self.id,
+            b,
+            a,
+            seed,
+        })
+    }
+
+    /// The key switching from `source` (s^2 or s(X^k)) back to s.
+    pub fn key_switch_key(
+        &self,
+        source: KeySource,
+        rng: &mut SecureRng,
+    ) -> Result<KeySwitchKey, BgvError> {
+        let params = &self.params;
+        let level = params.max_level();
+        let basis = params.extended_basis(level);
+        let from = match source {
+            KeySource::Square => self.s.mul(&self.s)?,
+            KeySource::Automorphism(k) => self.s.automorphism(k)?,
+        };
+        let seed: [u8; 32] = rng.gen();
+        let digits = params.digit_ranges();
+        let a = expand_seed(basis, seed, digits.len());
+        let special_product = params.special_basis().product().clone();
+        let mut b = Vec::with_capacity(digits.len());
+        for (digit, a_j) in digits.iter().zip(&a) {
+            let mut b_j = self.scaled_error(basis, rng)?;
+            b_j.sub_assign(&a_j.mul(&self.s)?)?;
+            // P G_j: P mod q on the digit's primes, 0 on the others and on the special primes.
+            let gadget: Vec<u64> = basis
+                .tables()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if digit.contains(&i) {
+                        (&special_product % t.q())
+                            .iter_u64_digits()
+                            .next()
+                            .unwrap_or(0)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            let mut term = from.clone();
+            term.mul_scalars_assign(&gadget);
+            b_j.add_assign(&term)?;
+            b.push(b_j);
+        }
+        Ok(KeySwitchKey {
+            params_id: params.fingerprint(),
+            key_id: self.id,
+            source,
+            seed,
+            b,
+            a,
+        })
+    }
+}
+
+impl PublicKey {
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+}
+
+impl KeySwitchKey {
+    pub fn source(&self) -> KeySource {
+        self.source
+    }
+
+    /// Bytes of the compressed form: the b_j rows and a 32-byte seed.
+    pub fn size_bytes(&self) -> usize {
+        self.b
+            .iter()
+            .map(|p| p.rows().len() * p.rows()[0].len() * 8)
+            .sum::<usize>()
+            + 32
+    }
+}
+
+/// The evaluation keys a computation asked for: relinearization and automorphisms.
+#[derive(Clone, Debug, Default)]
+pub struct EvaluationKeys {
+    pub(crate) relinearization: Option<Arc<KeySwitchKey>>,
+    pub(crate) automorphisms: std::collections::BTreeMap<usize, Arc<KeySwitchKey>>,
+}
+
+impl EvaluationKeys {
+    /// Generates the relinearization key and one automorphism key per requested exponent
+    /// (exponents are reduced mod m; 1 needs no key).
+    pub fn generate(
+        sk: &SecretKey,
+        relinearization: bool,
+        exponents: &[usize],
+        rng: &mut SecureRng,
+    ) -> Result<Self, BgvError> {
+        let mut keys = EvaluationKeys::default();
+        if relinearization {
+            keys.relinearization = Some(Arc::new(sk.key_switch_key(KeySource::Square, rng)?));
+        }
+        keys.add_automorphisms(sk, exponents, rng)?;
+        Ok(keys)
+    }
+
+    /// Adds keys for more automorphism exponents.
+    pub fn add_automorphisms(
+        &mut self,
+        sk: &SecretKey,
+        exponents: &[usize],
+        rng: &mut SecureRng,
+    ) -> Result<(), BgvError> {
+        let m = sk.params.m();
+        for &k in exponents {
+            let k = k % m;
+            if k != 1 && !self.automorphisms.contains_key(&k) {
+                let key = sk.key_switch_key(KeySource::Automorphism(k), rng)?;
+                self.automorphisms.insert(k, Arc::new(key));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn relinearization(&self) -> Result<&KeySwitchKey, BgvError> {
+        self.relinearization
+            .as_deref()
+            .ok_or(BgvError::MissingRelinearizationKey)
+    }
+
+    pub fn automorphism(&self, k: usize) -> Result<&KeySwitchKey, BgvError> {
+        self.automorphisms
+            .get(&k)
+            .map(|k| k.as_ref())
+            .ok_or(BgvError::MissingGaloisKey { exponent: k })
+    }
+
+    /// Exponents with a key.
+    pub fn automorphism_exponents(&self) -> Vec<usize> {
+        self.automorphisms.keys().copied().collect()
+    }
+
+    /// Compressed size of all keys in bytes.
+    pub fn size_bytes(&self) -> usize {
+        self.relinearization
+            .iter()
+            .chain(self.automorphisms.values())
+            .map(|k| k.size_bytes())
+            .sum()
+    }
+}

@@ -1,0 +1,168 @@
+//! Modulus switching with t-preserving rounding (Brakerski-Gentry-Vaikuntanathan; HElib's
+//! `scaleDownToSet`): drop the last primes, with product D, of a polynomial c:
+//!
+//!   c' = (c - delta) / D,  delta = c (mod D),  delta = 0 (mod t),  |delta| <= D (t + 1) / 2,
+//!
+//! with delta = v + D k, v the centered representative of c mod D (fast base conversion of
+//! the unreduced inverse DFT) and k = -v D^{-1} (mod t), centered. Since every prime is
+//! = 1 mod 2^17, D = 1 (mod t) and the plaintext is unchanged; the noise becomes
+//! noise / D + ||(delta_0 + delta_1 s) / D||_can.
+
+use crate::ciphertext::Ciphertext;
+use crate::params::Params;
+use nit_ring::{CoeffPoly, DcrtPoly, RnsBasis};
+use num_traits::ToPrimitive;
+use rayon::prelude::*;
+
+/// Inverse of an odd x modulo 2^64 (Newton: y <- y (2 - x y) doubles the correct bits).
+fn inverse_mod_2_64(x: u64) -> u64 {
+    let mut y = x;
+    for _ in 0..6 {
+        y = y.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(y)));
+    }
+    y
+}
+
+/// Drops the last `dropped` primes of `poly`'s basis, returning the rescaled polynomial on
+/// the remaining prefix `target` (which must be that prefix).
+pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly {
+    let basis = poly.basis();
+    let kept = target.len();
+    assert!(
+        kept < basis.len() && basis.prefix(kept) == *target,
+        "invariant: rescaling drops a tail of the basis"
+    );
+    let dropped = basis.select(kept..basis.len());
+    let unreduced: Vec<Vec<u64>> = {
+        let rows = &poly.rows()[kept..];
+        let tail = DcrtPoly::from_rows(dropped.clone(), rows.to_vec())
+            .expect("invariant: rows of a valid polynomial");
+        tail.to_coeff_unreduced().rows().to_vec()
+    };
+    let converter = params.converter(&dropped, target);
+    let (residues, low_bits) = converter.convert(&unreduced);
+    let product = dropped.product();
+    let mask = params.t() - 1;
+    let product_low = product.iter_u64_digits().next().unwrap_or(1);
+    let inverse_low = inverse_mod_2_64(product_low);
+    let half_t = (params.t() / 2) as i64;
+    // k = -v D^{-1} mod t, centered in (-t/2, t/2].
+    let k: Vec<i64> = low_bits
+        .iter()
+        .map(|&w| {
+            let k = (w.wrapping_mul(inverse_low)).wrapping_neg() & mask;
+            let k = k as i64;
+            if k > half_t {
+                k - params.t() as i64
+            } else {
+                k
+            }
+        })
+        .collect();
+    let delta_rows: Vec<Vec<u64>> = residues
+        .into_par_iter()
+        .zip(target.tables())
+        .map(|(mut row, table)| {
+            let md = table.modulus();
+            let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
+            for (x, &kc) in row.iter_mut().zip(&k) {
+                *x = md.add(*x, md.mul(d_mod_q, md.from_i64(kc)));
+            }
+            row
+        })
+        .collect();
+    let delta = DcrtPoly::from_coeff(
+        &CoeffPoly::from_rows(target.clone(), delta_rows).expect("invariant: reduced rows"),
+    );
+    let mut out = poly.truncate(kept).expect("invariant: kept <= len");
+    out.sub_assign(&delta).expect("invariant: same basis");
+    let inverses: Vec<u64> = target
+        .tables()
+        .iter()
+        .map(|t| {
+            let md = t.modulus();
+            md.inv((product % md.value()).to_u64().unwrap_or(0))
+                .expect("invariant: distinct primes are coprime")
+        })
+        .collect();
+    out.mul_scalars_assign(&inverses);
+    out
+}
+
+/// Switches every part of `ct` down to `level` (< its level) and updates the noise bound:
+/// nu / D + B_ms s^{parts - 2}. No capacity check: callers decide.
+pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext {
+    let target = params.ctxt_basis(level);
+    let dropped = params.log2_q(ct.level()) - params.log2_q(level);
+    let parts = ct
+        .parts
+        .iter()
+        .map(|p| rescale(params, p, target))
+        .collect();
+    let s_power = params
+        .secret_bound()
+        .powi(ct.parts.len() as i32 - 2)
+        .max(1.0);
+    Ciphertext {
+        parts,
+        noise: ct.noise / dropped.exp2() + params.modswitch_noise() * s_power,
+        ..ct.clone()
+    }
+}
+
+/// The lowest level at which `ct`, switched down, keeps at least `margin` bits of capacity
+/// (its own level if none is lower).
+pub fn lowest_safe_level(params: &Params, ct: &Ciphertext, margin: f64) -> usize {
+    let s_power = params
+        .secret_bound()
+        .powi(ct.parts.len() as i32 - 2)
+        .max(1.0);
+    (1..ct.level())
+        .find(|&level| {
+            let dropped = params.log2_q(ct.level()) - params.log2_q(level);
+            let noise = ct.noise / dropped.exp2() + params.modswitch_noise() * s_power;
+            params.log2_q(level) - 1.0 - (params.norm_factor() * noise).log2() >= margin
+        })
+        .unwrap_or(ct.level())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamsLiteral;
+    use num_bigint::BigInt;
+    use rand::SeedableRng;
+
+    #[test]
+    fn rescaling_divides_and_rounds_preserving_residues_mod_t() {
+        let params = ParamsLiteral::small(255, 5).with_r(4).build().unwrap();
+        let top = params.ctxt_basis(5);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let c = DcrtPoly::uniform(top, &mut rng);
+        for kept in [4, 2] {
+            let target = params.ctxt_basis(kept);
+            let out = rescale(&params, &c, target);
+            let before = c.to_coeff().to_bigint_centered();
+            let after = out.to_coeff().to_bigint_centered();
+            let d = BigInt::from(top.select(kept..5).product().clone());
+            let t = BigInt::from(params.t());
+            let q_kept = BigInt::from(target.product().clone());
+            for (x, y) in before.iter().zip(&after) {
+                // delta = x - D y (mod Q_kept D) must be = 0 mod t and small.
+                let full: BigInt = &q_kept * &d;
+                let half: BigInt = &full / 2;
+                let mut delta: BigInt = (x - &d * y) % &full;
+                if delta > half {
+                    delta -= &full;
+                } else if delta < -half {
+                    delta += &full;
+                }
+                assert_eq!(&delta % &t, BigInt::from(0));
+                // |delta| <= D (t+1)/2 on the unreduced representative, times the
+                // coefficient growth of reducing it mod Phi_m (well below 8 for m = 255).
+                let bound: BigInt = &d * (params.t() + 1) / 2 * 8u32;
+                assert!(delta.magnitude() <= bound.magnitude());
+            }
+        }
+    }
+}

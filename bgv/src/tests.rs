@@ -1,0 +1,310 @@
+//! The scheme against a plaintext model: polynomials mod (Phi_m, t), schoolbook products,
+//! naive substitution for automorphisms; measured noise against the estimates.
+
+use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
+use crate::evaluator::Evaluator;
+use crate::keys::{EvaluationKeys, SecretKey};
+use crate::params::{Params, ParamsLiteral};
+use nit_ring::sample::{seeded_rng, SecureRng};
+use rand::Rng;
+
+/// How loose an estimate may be: at most `SLACK_BITS + SLACK_BITS_PER_PRODUCT * p` bits
+/// above the measured noise after p chained products. Each bound is 2-4 bits above the
+/// typical maximum it bounds, and the bound of a product is the product of the bounds.
+pub(crate) const SLACK_BITS: f64 = 8.0;
+pub(crate) const SLACK_BITS_PER_PRODUCT: f64 = 2.5;
+
+pub(crate) struct Setup {
+    pub params: Params,
+    pub sk: SecretKey,
+    pub eval: Evaluator,
+    pub rng: SecureRng,
+}
+
+pub(crate) fn setup(lit: ParamsLiteral, exponents: &[usize], seed: u64) -> Setup {
+    let params = lit.build().unwrap();
+    let mut rng = seeded_rng(seed);
+    let sk = SecretKey::generate(&params, &mut rng).unwrap();
+    let keys = EvaluationKeys::generate(&sk, true, exponents, &mut rng).unwrap();
+    let eval = Evaluator::new(&params, sk.id(), keys).unwrap();
+    Setup {
+        params,
+        sk,
+        eval,
+        rng,
+    }
+}
+
+pub(crate) fn random_plaintext(params: &Params, rng: &mut SecureRng) -> Plaintext {
+    let coeffs = (0..params.phi())
+        .map(|_| rng.gen_range(0..params.t()))
+        .collect();
+    Plaintext::new(params, coeffs).unwrap()
+}
+
+/// a * b mod (Phi_m, t).
+pub(crate) fn model_product(params: &Params, a: &Plaintext, b: &Plaintext) -> Plaintext {
+    let mut acc = vec![0i128; 2 * params.phi() - 1];
+    for (i, &x) in a.coeffs().iter().enumerate() {
+        for (j, &y) in b.coeffs().iter().enumerate() {
+            acc[i + j] += (x * y) as i128;
+        }
+    }
+    reduce_model(params, &acc)
+}
+
+pub(crate) fn reduce_model(params: &Params, poly: &[i128]) -> Plaintext {
+    let t = params.t() as i128;
+    let reduced = params.ring().reduce_i128(poly);
+    Plaintext::new(
+        params,
+        reduced.iter().map(|c| c.rem_euclid(t) as u64).collect(),
+    )
+    .unwrap()
+}
+
+/// Checks decryption against the model and the measured noise against the estimate.
+pub(crate) fn check(s: &Setup, ct: &Ciphertext, expect: &Plaintext, what: &str) {
+    check_after(s, ct, expect, what, 0)
+}
+
+/// `check` for a ciphertext that went through `products` chained products.
+pub(crate) fn check_after(
+    s: &Setup,
+    ct: &Ciphertext,
+    expect: &Plaintext,
+    what: &str,
+    products: usize,
+) {
+    let slack = SLACK_BITS + SLACK_BITS_PER_PRODUCT * products as f64;
+    assert_eq!(&s.sk.decrypt(ct).unwrap(), expect, "{what}: decryption");
+    let measured = s.sk.measure_noise(ct).unwrap();
+    let estimate = ct.noise_bound();
+    println!(
+        "{what}: level {}, measured 2^{:.1}, estimate 2^{:.1}, capacity {:.1}",
+        ct.level(),
+        measured.log2(),
+        estimate.log2(),
+        ct.capacity(&s.params)
+    );
+    assert!(
+        measured <= estimate,
+        "{what}: measured noise 2^{:.1} above the estimate 2^{:.1}",
+        measured.log2(),
+        estimate.log2()
+    );
+    assert!(
+        estimate.log2() - measured.log2() <= slack,
+        "{what}: estimate 2^{:.1} looser than {slack} bits over measured 2^{:.1}",
+        estimate.log2(),
+        measured.log2()
+    );
+}
+
+fn small_rings() -> Vec<ParamsLiteral> {
+    vec![
+        ParamsLiteral::small(127, 8),
+        ParamsLiteral::small(255, 8).with_r(4),
+        ParamsLiteral::toy().with_ctxt_primes(12),
+    ]
+}
+
+#[test]
+fn encryption_round_trips_with_secret_and_public_key() {
+    for (seed, lit) in small_rings().into_iter().enumerate() {
+        let mut s = setup(lit, &[], seed as u64);
+        let pk = s.sk.public_key(&mut s.rng).unwrap();
+        for _ in 0..3 {
+            let m = random_plaintext(&s.params, &mut s.rng);
+            let c = s.sk.encrypt(&m, &mut s.rng).unwrap();
+            check(&s, &c, &m, "secret-key encryption");
+            let c = pk.encrypt(&s.params, &m, &mut s.rng).unwrap();
+            check(&s, &c, &m, "public-key encryption");
+        }
+    }
+}
+
+#[test]
+fn sums_products_and_plaintext_operations_match_the_model() {
+    for (seed, lit) in small_rings().into_iter().enumerate() {
+        let mut s = setup(lit, &[], 10 + seed as u64);
+        let t = s.params.t();
+        let (a, b) = (
+            random_plaintext(&s.params, &mut s.rng),
+            random_plaintext(&s.params, &mut s.rng),
+        );
+        let (ca, cb) = (
+            s.sk.encrypt(&a, &mut s.rng).unwrap(),
+            s.sk.encrypt(&b, &mut s.rng).unwrap(),
+        );
+        let sum: Vec<u64> = a
+            .coeffs()
+            .iter()
+            .zip(b.coeffs())
+            .map(|(x, y)| (x + y) % t)
+            .collect();
+        let sum = Plaintext::new(&s.params, sum).unwrap();
+        check(&s, &s.eval.add(&ca, &cb).unwrap(), &sum, "add");
+        let diff: Vec<u64> = a
+            .coeffs()
+            .iter()
+            .zip(b.coeffs())
+            .map(|(x, y)| (x + t - y) % t)
+            .collect();
+        check(
+            &s,
+            &s.eval.sub(&ca, &cb).unwrap(),
+            &Plaintext::new(&s.params, diff).unwrap(),
+            "sub",
+        );
+        check(
+            &s,
+            &s.eval.add_plain(&ca, &b).unwrap(),
+            &sum,
+            "add plaintext",
+        );
+        let product = model_product(&s.params, &a, &b);
+        check(
+            &s,
+            &s.eval.mul_plain(&ca, &b).unwrap(),
+            &product,
+            "multiply by plaintext",
+        );
+        let ct = s.eval.multiply(&ca, &cb).unwrap();
+        check_after(&s, &ct, &product, "multiply", 1);
+        let square = model_product(&s.params, &a, &a);
+        check_after(&s, &s.eval.square(&ca).unwrap(), &square, "square", 1);
+        let tensor = s.eval.multiply_without_relinearization(&ca, &cb).unwrap();
+        check_after(&s, &tensor, &product, "tensor (3 parts)", 1);
+        let low = s.eval.mod_switch_to(&ct, ct.level() - 2).unwrap();
+        check_after(&s, &low, &product, "modulus switch", 1);
+        let neg: Vec<u64> = a.coeffs().iter().map(|x| (t - x) % t).collect();
+        check(
+            &s,
+            &s.eval.negate(&ca).unwrap(),
+            &Plaintext::new(&s.params, neg).unwrap(),
+            "negate",
+        );
+    }
+}
+
+#[test]
+fn automorphisms_match_naive_substitution() {
+    let lit = ParamsLiteral::toy().with_ctxt_primes(6);
+    let exponents = [2usize, 5, 838, 584, 1022];
+    let mut s = setup(lit, &exponents, 30);
+    let m = s.params.m();
+    let a = random_plaintext(&s.params, &mut s.rng);
+    let ca = s.sk.encrypt(&a, &mut s.rng).unwrap();
+    for &k in &exponents {
+        let mut substituted = vec![0i128; m];
+        for (e, &c) in a.coeffs().iter().enumerate() {
+            substituted[e * k % m] += c as i128;
+        }
+        let expect = reduce_model(&s.params, &substituted);
+        check(
+            &s,
+            &s.eval.automorphism(&ca, k).unwrap(),
+            &expect,
+            "automorphism",
+        );
+    }
+    assert!(matches!(
+        s.eval.automorphism(&ca, 4),
+        Err(BgvError::MissingGaloisKey { exponent: 4 })
+    ));
+}
+
+/// x_{i+1} = x_i * y_i with fresh y_i: returns the number of products that decrypted
+/// correctly (each checked against the model and its noise estimate) before the budget ran
+/// out.
+pub(crate) fn and_depth(lit: ParamsLiteral, seed: u64) -> usize {
+    let mut s = setup(lit, &[], seed);
+    let bits = |rng: &mut SecureRng, params: &Params| {
+        Plaintext::new(
+            params,
+            (0..params.phi()).map(|_| rng.gen_range(0..2)).collect(),
+        )
+        .unwrap()
+    };
+    let mut x = bits(&mut s.rng, &s.params);
+    let mut cx = s.sk.encrypt(&x, &mut s.rng).unwrap();
+    let mut depth = 0;
+    loop {
+        let y = bits(&mut s.rng, &s.params);
+        let cy = s.sk.encrypt(&y, &mut s.rng).unwrap();
+        match s.eval.multiply(&cx, &cy) {
+            Ok(next) => {
+                x = model_product(&s.params, &x, &y);
+                cx = next;
+                depth += 1;
+                check_after(&s, &cx, &x, &format!("AND depth {depth}"), depth);
+            }
+            Err(BgvError::NoiseBudgetExhausted { .. }) => return depth,
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+}
+
+#[test]
+fn and_chain_decrypts_until_capacity_runs_out_small_ring() {
+    let depth = and_depth(ParamsLiteral::small(127, 8), 40);
+    println!("m = 127, 8 primes: AND depth {depth}");
+    assert!(depth >= 30, "depth {depth}");
+}
+
+/// The documented AND depth of `toy` (docs/BGV.md).
+pub(crate) const TOY_AND_DEPTH: usize = 200;
+
+#[test]
+fn and_chain_decrypts_until_capacity_runs_out_toy() {
+    let depth = and_depth(ParamsLiteral::toy(), 41);
+    println!("toy: AND depth {depth}");
+    assert!(depth >= TOY_AND_DEPTH, "depth {depth}");
+}
+
+/// The documented AND depth of `paper` (docs/BGV.md).
+pub(crate) const PAPER_AND_DEPTH: usize = 45;
+
+#[test]
+#[ignore = "m = 32767: about a minute; run with cargo test -p nit-bgv -- --ignored"]
+fn and_chain_decrypts_until_capacity_runs_out_paper() {
+    let depth = and_depth(ParamsLiteral::paper(), 42);
+    println!("paper: AND depth {depth}");
+    assert!(depth >= PAPER_AND_DEPTH, "depth {depth}");
+}
+
+#[test]
+fn mismatched_parameters_and_keys_are_rejected() {
+    let mut s = setup(ParamsLiteral::small(127, 4), &[], 50);
+    let mut other = setup(ParamsLiteral::small(127, 4), &[], 51);
+    let m = random_plaintext(&s.params, &mut s.rng);
+    let ours = s.sk.encrypt(&m, &mut s.rng).unwrap();
+    let theirs = other.sk.encrypt(&m, &mut other.rng).unwrap();
+    assert!(matches!(
+        s.eval.add(&ours, &theirs),
+        Err(BgvError::KeyMismatch { .. })
+    ));
+    assert!(matches!(
+        s.sk.decrypt(&theirs),
+        Err(BgvError::KeyMismatch { .. })
+    ));
+    let third = setup(ParamsLiteral::small(255, 4), &[], 52);
+    assert!(matches!(
+        third.eval.add(&ours, &ours),
+        Err(BgvError::ParamsMismatch { .. })
+    ));
+    let keys = EvaluationKeys::generate(&other.sk, true, &[], &mut other.rng).unwrap();
+    assert!(matches!(
+        Evaluator::new(&s.params, s.sk.id(), keys),
+        Err(BgvError::KeyMismatch { .. })
+    ));
+    let no_relin = Evaluator::new(&s.params, s.sk.id(), EvaluationKeys::default()).unwrap();
+    assert!(matches!(
+        no_relin.multiply(&ours, &ours),
+        Err(BgvError::MissingRelinearizationKey)
+    ));
+    assert!(Plaintext::new(&s.params, vec![0; 3]).is_err());
+    assert!(Plaintext::new(&s.params, vec![2; s.params.phi()]).is_err());
+}
