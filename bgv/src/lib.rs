@@ -10,6 +10,7 @@ pub mod modswitch;
 pub mod noise;
 pub mod params;
 pub mod security;
+pub mod serial;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,345 @@
+//! Serialized BGV artifacts: parameters, secret/public/evaluation keys, ciphertexts.
+//!
+//! Every artifact travels in `nit_ring::serial`'s checked envelope (magic, tag, length,
+//! SHA-256 digest) and carries the fingerprint of its parameters (and of its secret key where
+//! it has one); loading validates both, the level, the number of parts and every residue.
+//! Keys travel compressed: the uniform a-parts are regenerated from their 32-byte seeds.
+
+use crate::ciphertext::Ciphertext;
+use crate::error::BgvError;
+use crate::keys::{
+    expand_seed, EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey,
+};
+use crate::params::{Params, ParamsWire};
+use nit_ring::serial::{open, seal};
+use nit_ring::{DcrtPoly, RnsBasis};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+const PARAMS_TAG: &str = "bgv.params";
+const SECRET_TAG: &str = "bgv.secret-key";
+const PUBLIC_TAG: &str = "bgv.public-key";
+const EVALUATION_TAG: &str = "bgv.evaluation-keys";
+const CIPHERTEXT_TAG: &str = "bgv.ciphertext";
+
+fn polynomial(basis: &RnsBasis, rows: Vec<Vec<u64>>) -> Result<DcrtPoly, BgvError> {
+    Ok(DcrtPoly::from_rows(basis.clone(), rows)?)
+}
+
+#[derive(Serialize, Deserialize)]
+struct SecretKeyWire {
+    params_id: [u8; 16],
+    key_id: KeyId,
+    coeffs: Vec<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PublicKeyWire {
+    params_id: [u8; 16],
+    key_id: KeyId,
+    seed: [u8; 32],
+    b: Vec<Vec<u64>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeySwitchKeyWire {
+    source: KeySource,
+    seed: [u8; 32],
+    b: Vec<Vec<Vec<u64>>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EvaluationKeysWire {
+    params_id: [u8; 16],
+    key_id: KeyId,
+    keys: Vec<KeySwitchKeyWire>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CiphertextWire {
+    params_id: [u8; 16],
+    key_id: KeyId,
+    level: usize,
+    noise: f64,
+    parts: Vec<Vec<Vec<u64>>>,
+}
+
+impl Params {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
+        Ok(seal(PARAMS_TAG, &self.to_wire())?)
+    }
+
+    /// Rebuilds and validates parameters (the chain must be the one the literal generates).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BgvError> {
+        Params::from_wire(&open::<ParamsWire>(PARAMS_TAG, bytes)?)
+    }
+}
+
+impl SecretKey {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
+        Ok(seal(
+            SECRET_TAG,
+            &SecretKeyWire {
+                params_id: self.params.fingerprint(),
+                key_id: self.id,
+                coeffs: self.coeffs.clone(),
+            },
+        )?)
+    }
+
+    pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
+        let wire: SecretKeyWire = open(SECRET_TAG, bytes)?;
+        params.check(&wire.params_id)?;
+        if wire.coeffs.len() != params.phi() || wire.coeffs.iter().any(|c| c.abs() > 1) {
+            return Err(nit_ring::RingError::Corrupt(
+                "secret key is not ternary of length phi".into(),
+            )
+            .into());
+        }
+        let s = DcrtPoly::from_i64(params.extended_basis(params.max_level()), &wire.coeffs)?;
+        Ok(SecretKey {
+            params: params.clone(),
+            id: wire.key_id,
+            coeffs: wire.coeffs,
+            s,
+        })
+    }
+}
+
+impl PublicKey {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
+        Ok(seal(
+            PUBLIC_TAG,
+            &PublicKeyWire {
+                params_id: self.params_id,
+                key_id: self.key_id,
+                seed: self.seed,
+                b: self.b.rows().to_vec(),
+            },
+        )?)
+    }
+
+    pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
+        let wire: PublicKeyWire = open(PUBLIC_TAG, bytes)?;
+        params.check(&wire.params_id)?;
+        let basis = params.ctxt_basis(params.max_level());
+        Ok(PublicKey {
+            params_id: wire.params_id,
+            key_id: wire.key_id,
+            b: polynomial(basis, wire.b)?,
+            a: expand_seed(basis, wire.seed, 1).remove(0),
+            seed: wire.seed,
+        })
+    }
+
+    /// Bytes of the compressed form (b and a 32-byte seed).
+    pub fn size_bytes(&self) -> usize {
+        self.b.rows().len() * self.b.rows()[0].len() * 8 + 32
+    }
+}
+
+impl EvaluationKeys {
+    /// All keys of one secret key, compressed (b-parts and seeds).
+    pub fn to_bytes(&self, params: &Params, key_id: KeyId) -> Result<Vec<u8>, BgvError> {
+        let keys = self
+            .relinearization
+            .iter()
+            .chain(self.automorphisms.values())
+            .map(|k| {
+                crate::keyswitch::check_key(k, &key_id)?;
+                params.check(&k.params_id)?;
+                Ok(KeySwitchKeyWire {
+                    source: k.source,
+                    seed: k.seed,
+                    b: k.b.iter().map(|p| p.rows().to_vec()).collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, BgvError>>()?;
+        Ok(seal(
+            EVALUATION_TAG,
+            &EvaluationKeysWire {
+                params_id: params.fingerprint(),
+                key_id,
+                keys,
+            },
+        )?)
+    }
+
+    /// Loads and validates keys; returns them with the secret-key identity they belong to.
+    pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<(Self, KeyId), BgvError> {
+        let wire: EvaluationKeysWire = open(EVALUATION_TAG, bytes)?;
+        params.check(&wire.params_id)?;
+        let basis = params.extended_basis(params.max_level());
+        let digits = params.digit_ranges().len();
+        let mut out = EvaluationKeys::default();
+        for key in wire.keys {
+            if key.b.len() != digits {
+                return Err(nit_ring::RingError::Length {
+                    expected: digits,
+                    found: key.b.len(),
+                }
+                .into());
+            }
+            let b = key
+                .b
+                .into_iter()
+                .map(|rows| polynomial(basis, rows))
+                .collect::<Result<Vec<_>, _>>()?;
+            let loaded = Arc::new(KeySwitchKey {
+                params_id: wire.params_id,
+                key_id: wire.key_id,
+                source: key.source,
+                seed: key.seed,
+                a: expand_seed(basis, key.seed, digits),
+                b,
+            });
+            match key.source {
+                KeySource::Square => out.relinearization = Some(loaded),
+                KeySource::Automorphism(k) => {
+                    if params.ring().unit_position(k).is_none() || k >= params.m() {
+                        return Err(nit_ring::RingError::NotAUnit(k).into());
+                    }
+                    out.automorphisms.insert(k, loaded);
+                }
+            }
+        }
+        Ok((out, wire.key_id))
+    }
+}
+
+impl Ciphertext {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
+        Ok(seal(
+            CIPHERTEXT_TAG,
+            &CiphertextWire {
+                params_id: self.params_id,
+                key_id: self.key_id,
+                level: self.level(),
+                noise: self.noise,
+                parts: self.parts.iter().map(|p| p.rows().to_vec()).collect(),
+            },
+        )?)
+    }
+
+    /// Loads a ciphertext of `params`, validating its level, parts and residues.
+    pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
+        let wire: CiphertextWire = open(CIPHERTEXT_TAG, bytes)?;
+        params.check(&wire.params_id)?;
+        if wire.level == 0 || wire.level > params.max_level() {
+            return Err(BgvError::BadLevel {
+                requested: wire.level,
+                max: params.max_level(),
+            });
+        }
+        if !(2..=3).contains(&wire.parts.len()) {
+            return Err(BgvError::NotRelinearized(wire.parts.len()));
+        }
+        if !(wire.noise.is_finite() && wire.noise > 0.0) {
+            return Err(nit_ring::RingError::Corrupt(
+                "noise bound is not a positive number".into(),
+            )
+            .into());
+        }
+        let basis = params.ctxt_basis(wire.level);
+        let parts = wire
+            .parts
+            .into_iter()
+            .map(|rows| polynomial(basis, rows))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Ciphertext {
+            params_id: wire.params_id,
+            key_id: wire.key_id,
+            parts,
+            noise: wire.noise,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamsLiteral;
+    use crate::tests::{random_plaintext, setup};
+    use nit_ring::RingError;
+
+    #[test]
+    fn artifacts_round_trip() {
+        let mut s = setup(ParamsLiteral::small(127, 4), &[3, 5], 70);
+        let params = Params::from_bytes(&s.params.to_bytes().unwrap()).unwrap();
+        assert_eq!(params.fingerprint(), s.params.fingerprint());
+        let sk = SecretKey::from_bytes(&s.sk.to_bytes().unwrap(), &params).unwrap();
+        let pk = s.sk.public_key(&mut s.rng).unwrap();
+        let pk = PublicKey::from_bytes(&pk.to_bytes().unwrap(), &params).unwrap();
+        let m = random_plaintext(&params, &mut s.rng);
+        let ct = pk.encrypt(&params, &m, &mut s.rng).unwrap();
+        let ct = Ciphertext::from_bytes(&ct.to_bytes().unwrap(), &params).unwrap();
+        assert_eq!(sk.decrypt(&ct).unwrap(), m);
+        let bytes = s.eval.keys().to_bytes(&params, s.sk.id()).unwrap();
+        let (keys, id) = EvaluationKeys::from_bytes(&bytes, &params).unwrap();
+        assert_eq!(id, s.sk.id());
+        assert_eq!(keys.automorphism_exponents(), vec![3, 5]);
+        let eval = crate::evaluator::Evaluator::new(&params, id, keys).unwrap();
+        let product = eval.multiply(&ct, &ct).unwrap();
+        assert_eq!(
+            sk.decrypt(&product).unwrap(),
+            crate::tests::model_product(&params, &m, &m)
+        );
+        assert!(bytes.len() < s.eval.keys().size_bytes() + 1024);
+    }
+
+    #[test]
+    fn corrupt_and_mismatched_artifacts_are_typed_errors() {
+        let mut s = setup(ParamsLiteral::small(127, 4), &[], 71);
+        let other = ParamsLiteral::small(127, 5).build().unwrap();
+        let m = random_plaintext(&s.params, &mut s.rng);
+        let ct = s.sk.encrypt(&m, &mut s.rng).unwrap();
+        let bytes = ct.to_bytes().unwrap();
+        assert!(matches!(
+            Ciphertext::from_bytes(&bytes, &other),
+            Err(BgvError::ParamsMismatch { .. })
+        ));
+        assert!(matches!(
+            Ciphertext::from_bytes(&bytes[..bytes.len() - 3], &s.params),
+            Err(BgvError::Ring(RingError::Corrupt(_)))
+        ));
+        let mut altered = bytes.clone();
+        altered[40] ^= 1;
+        assert!(matches!(
+            Ciphertext::from_bytes(&altered, &s.params),
+            Err(BgvError::Ring(RingError::Corrupt(_)))
+        ));
+        assert!(matches!(
+            SecretKey::from_bytes(&bytes, &s.params),
+            Err(BgvError::Ring(RingError::Corrupt(_)))
+        ));
+        let wire = CiphertextWire {
+            params_id: s.params.fingerprint(),
+            key_id: s.sk.id(),
+            level: 9,
+            noise: 1.0,
+            parts: vec![],
+        };
+        assert!(matches!(
+            Ciphertext::from_bytes(&seal(CIPHERTEXT_TAG, &wire).unwrap(), &s.params),
+            Err(BgvError::BadLevel { .. })
+        ));
+        let wire = CiphertextWire {
+            level: 3,
+            parts: vec![ct.parts[0].rows().to_vec(); 2],
+            ..wire
+        };
+        assert!(matches!(
+            Ciphertext::from_bytes(&seal(CIPHERTEXT_TAG, &wire).unwrap(), &s.params),
+            Err(BgvError::Ring(RingError::Length { .. }))
+        ));
+        let keys = s.eval.keys().to_bytes(&s.params, s.sk.id()).unwrap();
+        assert!(EvaluationKeys::from_bytes(&keys, &other).is_err());
+        let stranger = crate::keys::SecretKey::generate(&s.params, &mut s.rng).unwrap();
+        assert!(matches!(
+            s.eval.keys().to_bytes(&s.params, stranger.id()),
+            Err(BgvError::KeyMismatch { .. })
+        ));
+        let params_bytes = s.params.to_bytes().unwrap();
+        assert!(Params::from_bytes(&params_bytes[..10]).is_err());
+    }
+}
