@@ -17,6 +17,51 @@ use crate::params::Params;
 use nit_ring::DcrtPoly;
 use std::sync::Arc;
 
+/// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext of noise bound `noise` at
+/// `level` goes to before a product.
+pub fn natural_level(params: &Params, mut level: usize, mut noise: f64) -> usize {
+    let b_ms = params.modswitch_noise();
+    while level > 1 {
+        let q = params.ctxt_basis(level).moduli()[level - 1] as f64;
+        if noise < 2.0 * b_ms * q {
+            break;
+        }
+        noise = noise / q + b_ms;
+        level -= 1;
+    }
+    level
+}
+
+/// The AND depth the noise estimates allow: the length of the chain x <- x * y with fresh
+/// secret-key encryptions y, replaying exactly the evaluator's level and noise rules.
+pub fn supported_and_depth(params: &Params) -> usize {
+    let top = params.max_level();
+    let fresh = params.fresh_noise_secret();
+    let switched = |level: usize, noise: f64, to: usize| {
+        if to == level {
+            noise
+        } else {
+            noise / (params.log2_q(level) - params.log2_q(to)).exp2() + params.modswitch_noise()
+        }
+    };
+    let capacity = |level: usize, noise: f64| {
+        params.log2_q(level) - 1.0 - (params.norm_factor() * noise.max(1.0)).log2()
+    };
+    let (mut level, mut noise, mut depth) = (top, fresh, 0);
+    loop {
+        let common = natural_level(params, level, noise).min(natural_level(params, top, fresh));
+        let (x, y) = (switched(level, noise, common), switched(top, fresh, common));
+        if capacity(common, x) < 0.0 || capacity(common, y) < 0.0 || capacity(common, x * y) < 0.0 {
+            return depth;
+        }
+        let product = x * y + params.keyswitch_noise(common);
+        if capacity(common, product) < 0.0 {
+            return depth;
+        }
+        (level, noise, depth) = (common, product, depth + 1);
+    }
+}
+
 /// Evaluates operations with the evaluation keys of one secret key. Send + Sync: share it
 /// across threads and run independent operations in parallel.
 #[derive(Clone, Debug)]
@@ -85,17 +130,7 @@ impl Evaluator {
 
     /// The level HElib's rule would bring a ciphertext to before a product.
     pub fn natural_level(&self, ct: &Ciphertext) -> usize {
-        let (mut level, mut noise) = (ct.level(), ct.noise);
-        let b_ms = self.params.modswitch_noise();
-        while level > 1 {
-            let q = self.params.ctxt_basis(level).moduli()[level - 1] as f64;
-            if noise < 2.0 * b_ms * q {
-                break;
-            }
-            noise = noise / q + b_ms;
-            level -= 1;
-        }
-        level
+        natural_level(&self.params, ct.level(), ct.noise)
     }
 
     fn at_common_level(
