@@ -1,1 +1,69 @@
-fn main() {}
+//! BGV benchmarks per parameter set (`toy`, `paper`): key generation, encryption,
+//! decryption, multiply + relinearize and automorphisms at the top of the chain and half-way
+//! down, modulus switching. Fixed seeds: reproducible benchmarks, not secrets.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use nit_bgv::ciphertext::Plaintext;
+use nit_bgv::evaluator::Evaluator;
+use nit_bgv::keys::{EvaluationKeys, KeySource, SecretKey};
+use nit_bgv::ParamsLiteral;
+use nit_ring::sample::seeded_rng;
+use rand::Rng;
+use std::time::Duration;
+
+fn bgv_benches(c: &mut Criterion) {
+    for name in ["toy", "paper"] {
+        let params = ParamsLiteral::named(name).unwrap().build().unwrap();
+        let mut rng = seeded_rng(7);
+        let sk = SecretKey::generate(&params, &mut rng).unwrap();
+        let cube = params.slots().unwrap().hypercube().clone();
+        let good = cube.dims()[0].gen as usize;
+        let keys = EvaluationKeys::generate(&sk, true, &[good], &mut rng).unwrap();
+        println!(
+            "{name}: evaluation keys {} bytes compressed (relinearization + 1 automorphism)",
+            keys.size_bytes()
+        );
+        let eval = Evaluator::new(&params, sk.id(), keys).unwrap();
+        let m = Plaintext::new(
+            &params,
+            (0..params.phi()).map(|_| rng.gen_range(0..2)).collect(),
+        )
+        .unwrap();
+        let top = params.max_level();
+        let mut group = c.benchmark_group("bgv");
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(if name == "paper" { 20 } else { 5 }));
+        group.bench_function(BenchmarkId::new("keygen_keyswitch", name), |b| {
+            b.iter(|| {
+                sk.key_switch_key(KeySource::Automorphism(good), &mut rng)
+                    .unwrap()
+            })
+        });
+        let pk = sk.public_key(&mut rng).unwrap();
+        group.bench_function(BenchmarkId::new("encrypt", name), |b| {
+            b.iter(|| pk.encrypt(&params, &m, &mut rng).unwrap())
+        });
+        let ct = pk.encrypt(&params, &m, &mut rng).unwrap();
+        group.bench_function(BenchmarkId::new("decrypt", name), |b| {
+            b.iter(|| sk.decrypt(&ct).unwrap())
+        });
+        for level in [top, top / 2] {
+            let ct = eval.mod_switch_to(&ct, level).unwrap();
+            let tag = format!("{name}/{level}-primes");
+            group.bench_function(BenchmarkId::new("mul_relin", &tag), |b| {
+                b.iter(|| eval.multiply(&ct, &ct).unwrap())
+            });
+            group.bench_function(BenchmarkId::new("automorphism", &tag), |b| {
+                b.iter(|| eval.automorphism(&ct, good).unwrap())
+            });
+            group.bench_function(BenchmarkId::new("modswitch", &tag), |b| {
+                b.iter(|| eval.mod_switch_to(&ct, level - 1).unwrap())
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bgv_benches);
+criterion_main!(benches);

@@ -16,11 +16,12 @@ use nit_ring::base_conversion::BaseConverter;
 use nit_ring::prime::generate_primes;
 use nit_ring::sample::ERROR_STD_DEV;
 use nit_ring::serial::fingerprint;
-use nit_ring::{Cyclotomic, RnsBasis};
+use nit_ring::slots::SlotRing;
+use nit_ring::{Cyclotomic, RingError, RnsBasis};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Parameters as a user writes them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +146,8 @@ struct ParamsInner {
     norm_factor: f64,
     fingerprint: [u8; 16],
     converters: Mutex<HashMap<(Vec<u64>, Vec<u64>), Arc<BaseConverter>>>,
+    /// The slot algebra mod t, built on first use (seconds at m = 32767).
+    slots: OnceLock<Result<SlotRing, RingError>>,
 }
 
 /// The identity-defining content of a parameter set: the literal and the generated primes.
@@ -181,6 +184,9 @@ impl Params {
         }
         if lit.gens.len() != lit.orders.len() {
             return invalid("gens and orders differ in length".into());
+        }
+        if !lit.gens.is_empty() {
+            nit_ring::slots::Hypercube::with_generators(&ring, &lit.gens, &lit.orders)?;
         }
         let norm_factor = norm_factor(lit.m).ok_or_else(|| {
             BgvError::InvalidParameters(format!(
@@ -230,6 +236,7 @@ impl Params {
             norm_factor,
             fingerprint: fingerprint(&bytes),
             converters: Mutex::new(HashMap::new()),
+            slots: OnceLock::new(),
         })))
     }
 
@@ -403,6 +410,23 @@ impl Params {
         let (phi, t) = (self.phi(), self.t() as f64);
         bound_for_variance(phi, t * t / 4.0)
             + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+    }
+
+    /// The plaintext slots mod t (HElib's hypercube for the named rings, the literal's
+    /// generators if given, found automatically otherwise); built once, on first use.
+    pub fn slots(&self) -> Result<&SlotRing, BgvError> {
+        let lit = &self.0.literal;
+        self.0
+            .slots
+            .get_or_init(|| {
+                if lit.gens.is_empty() {
+                    SlotRing::new(lit.m, lit.r)
+                } else {
+                    SlotRing::with_generators(lit.m, lit.r, &lit.gens, &lit.orders)
+                }
+            })
+            .as_ref()
+            .map_err(|e| BgvError::Ring(e.clone()))
     }
 
     /// A cached base converter between two bases of this chain.
