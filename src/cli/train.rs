@@ -4,16 +4,18 @@
 use super::plot::{read_curve, svg};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use nit_nn::bitsliced::{AdderKind, TotalSumMethod};
 use nit_nn::data::{default_data_dir, prepare, Mnist, PreparedMnist};
 use nit_nn::model::{
-    train, Arithmetic, EpochMetrics, FloatTrainer, Learner, ModelFile, ModelKind, Progress,
-    TrainConfig,
+    train, Arithmetic, EpochMetrics, FixedTrainer, FloatTrainer, Learner, ModelFile, ModelKind,
+    Progress, TrainConfig,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Default float learning rate on the batch-sum gradient: 2^-4 (= 3.75 / 60 per mean sample).
+/// Default learning rate on the batch-sum gradient, float and fixed: 2^-4 (= 3.75 / 60 per
+/// mean sample at batch 60).
 pub const FLOAT_LR: f64 = 0.0625;
 
 #[derive(Args)]
@@ -38,7 +40,8 @@ pub struct TrainPlainArgs {
     /// Mini-batch size (60 for m = 1023, 1800 for m = 32767).
     #[arg(long, default_value_t = 60)]
     pub batch: usize,
-    /// Learning rate on the batch-sum gradient.
+    /// Learning rate on the batch-sum gradient (default 2^-4; a power 2^-t for fixed point;
+    /// about 2^-7 suits batch 1800).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Train on the first N training images only.
@@ -74,7 +77,36 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
                 )
             })
         }
-        Arithmetic::Fixed => Err("the fixed-point trainer is not available yet".into()),
+        Arithmetic::Fixed => {
+            let lr_shift = lr_shift(args.lr.unwrap_or(FLOAT_LR))?;
+            let mut trainer = FixedTrainer::new(
+                args.model.layer_sizes(),
+                args.seed,
+                lr_shift,
+                AdderKind::Ripple,
+                TotalSumMethod::Adder(AdderKind::Ripple),
+            )
+            .map_err(|e| e.to_string())?;
+            run_loop(args, &data, config, &mut trainer, |t: &FixedTrainer| {
+                ModelFile::new(
+                    args.model,
+                    Arithmetic::Fixed,
+                    data.geometry,
+                    data.normalization,
+                    &t.dequantized(),
+                )
+            })
+        }
+    }
+}
+
+/// t with lr = 2^-t: the fixed-point learning rate is a right shift.
+fn lr_shift(lr: f64) -> Result<usize, String> {
+    let t = -lr.log2();
+    if lr > 0.0 && t.is_finite() && t >= 0.0 && t.fract() == 0.0 {
+        Ok(t as usize)
+    } else {
+        Err(format!("fixed point needs a learning rate 2^-t, got {lr}"))
     }
 }
 

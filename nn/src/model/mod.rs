@@ -2,17 +2,25 @@
 //!
 //! - [`architecture`]: the paper's two networks.
 //! - [`float`]: the f64 reference network and SGD step.
+//! - [`fixed_format`]: the fixed-point formats and the sigmoid table.
+//! - [`fixed`]: the fixed-point step as one circuit generic over the bit-sliced backend.
+//! - [`fixed_trainer`]: that circuit on the plaintext backend.
 //! - [`sgd`]: the epoch/batch loop shared by all trainers.
 //! - [`file`]: `model.json`, the saved network.
 
 pub mod architecture;
 pub mod error;
 pub mod file;
+pub mod fixed;
+pub mod fixed_format;
+pub mod fixed_trainer;
 pub mod float;
 pub mod sgd;
 
 pub use architecture::{Arithmetic, ModelKind};
 pub use error::ModelError;
 pub use file::{InputSpec, LayerSpec, ModelFile};
+pub use fixed::{FixedCircuit, FixedWeights, ForwardPass};
+pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};

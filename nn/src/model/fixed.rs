@@ -1,0 +1,361 @@
+//! The fixed-point SGD step as one generic circuit over a [`BitSimd`] backend: the plaintext
+//! trainer runs it on [`PlainBackend`](crate::bitsliced::PlainBackend) words and the encrypted
+//! trainer on BGV slots, one sample per slot, so both compute the same bits.
+//!
+//! Formats in [`fixed_format`](super::fixed_format). With F_in the input's fractional bits
+//! (5 for the first layer, 7 after), layer l computes for each neuron k
+//!   z_k = sum_j x_j w_kj + 2^F_in b_k                      (one CSA tree, exact, 32 bits),
+//!   q_k = sat8(round(z_k / 2^(F_in + 12 - 4))),            (sigmoid index, F = 4)
+//!   (a_k, s_k) = table[q_k]                                 (activation F7, slope F9).
+//! Backward, with y the one-hot label bits:
+//!   e_k = a_k - 128 y_k                                     (exact in 8 bits: a_k < 128),
+//!   delta_L = sat8(round(e s / 2^(7 + 9 - 10))),
+//!   r_j = sat8(round((sum_k w_kj delta_k) / 2^(12 + 10 - 8))),  (CSA tree, F8)
+//!   delta_l = sat8(round(r s / 2^(8 + 9 - 10))).
+//! Update with lr = 2^-t on the batch sum (the total sum over slots):
+//!   step_kj = sat16(round(sum_slots delta_k x_j / 2^(10 + F_in + t - 12))),
+//!   step_k  = sat16(round(sum_slots delta_k / 2^(10 + t - 12)))   (bias),
+//!   w <- sat16(w - step).
+//! All deltas are computed from the weights before the update.
+
+use super::error::ModelError;
+use super::fixed_format::{
+    sigmoid_table, ACTIVATION_FRAC, DELTA_FRAC, ERROR_FRAC, INDEX_FRAC, INPUT_FRAC, NARROW,
+    SLOPE_FRAC, WEIGHT_FRAC, WIDE,
+};
+use crate::bitsliced::{
+    bit, dot, lookup_public, multiply, round_shift_right, saturate, sub, total_sum, AdderKind, Bit,
+    BitInt, BitSimd, BitslicedError, PublicTable, TotalSumMethod,
+};
+use rayon::prelude::*;
+
+/// Width of the exact weighted sum of `terms` products of 8 by 16 bits: 24 bits per product
+/// plus the bit length of `terms` for the carries (31 bits for NN2's 65 terms).
+fn sum_width(terms: usize) -> usize {
+    NARROW + WIDE + (usize::BITS - terms.leading_zeros()) as usize
+}
+
+/// Converts a circuit error into the model error (boxing the backend's error type).
+fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -> ModelError {
+    ModelError::Backend(Box::new(e))
+}
+
+/// The weights of every layer, one 16-bit integer per weight replicated over the slots;
+/// `layers[l]` is row-major `n_{l+1} x (n_l + 1)`, the bias last in each row.
+pub struct FixedWeights<B: BitSimd> {
+    pub layers: Vec<Vec<BitInt<B>>>,
+}
+
+impl<B: BitSimd> Clone for FixedWeights<B> {
+    fn clone(&self) -> Self {
+        Self {
+            layers: self.layers.clone(),
+        }
+    }
+}
+
+/// The forward pass of a batch: `activations[0]` is the input, `activations[l]` and
+/// `slopes[l - 1]` the 8-bit outputs and sigmoid slopes of layer l.
+pub struct ForwardPass<B: BitSimd> {
+    pub activations: Vec<Vec<BitInt<B>>>,
+    pub slopes: Vec<Vec<BitInt<B>>>,
+}
+
+/// The step's fixed parameters: layer sizes, learning-rate shift, adders.
+#[derive(Clone, Debug)]
+pub struct FixedCircuit {
+    sizes: Vec<usize>,
+    lr_shift: usize,
+    adder: AdderKind,
+    sum_method: TotalSumMethod,
+    table: PublicTable,
+}
+
+impl FixedCircuit {
+    /// `sizes` = `[n_0, ..., n_L]`, learning rate 2^-`lr_shift` on the batch-sum gradient.
+    /// Errors when a shift of the update would be negative (lr too large for the formats).
+    pub fn new(
+        sizes: &[usize],
+        lr_shift: usize,
+        adder: AdderKind,
+        sum_method: TotalSumMethod,
+    ) -> Result<Self, ModelError> {
+        if DELTA_FRAC + lr_shift < WEIGHT_FRAC {
+            return Err(ModelError::BadLearningRate(
+                (-(lr_shift as f64)).exp2(),
+                "the bias step would need a left shift: use lr <= 2^-2",
+            ));
+        }
+        if sizes.len() < 2 || sizes.contains(&0) {
+            return Err(ModelError::Inconsistent(format!("layer sizes {sizes:?}")));
+        }
+        Ok(Self {
+            sizes: sizes.to_vec(),
+            lr_shift,
+            adder,
+            sum_method,
+            table: sigmoid_table(),
+        })
+    }
+
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    pub fn lr_shift(&self) -> usize {
+        self.lr_shift
+    }
+
+    /// Fractional bits of layer l's input.
+    fn input_frac(l: usize) -> usize {
+        if l == 0 {
+            INPUT_FRAC
+        } else {
+            ACTIVATION_FRAC
+        }
+    }
+
+    /// `sat_bits(round(v / 2^shift))`.
+    fn rescale<B: BitSimd>(
+        &self,
+        backend: &B,
+        v: &BitInt<B>,
+        shift: usize,
+        bits: usize,
+    ) -> Result<BitInt<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let rounded = round_shift_right(backend, v, shift, self.adder).map_err(circuit)?;
+        let wide = rounded.resize(rounded.width().max(bits));
+        saturate(backend, &wide, bits).map_err(circuit)
+    }
+
+    /// The forward pass of the batch `x` (`n_0` 8-bit inputs with F = 5).
+    pub fn forward<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &FixedWeights<B>,
+        x: &[BitInt<B>],
+    ) -> Result<ForwardPass<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        self.check(weights, x)?;
+        let mut pass = ForwardPass {
+            activations: vec![x.to_vec()],
+            slopes: Vec::new(),
+        };
+        for (l, w) in weights.layers.iter().enumerate() {
+            let inputs = &pass.activations[l];
+            let n = inputs.len();
+            let frac = Self::input_frac(l);
+            let outputs: Vec<(BitInt<B>, BitInt<B>)> = w
+                .par_chunks(n + 1)
+                .map(|row| {
+                    let bias = row[n].resize(WIDE + frac).shift_left(frac);
+                    let z = dot(
+                        backend,
+                        inputs,
+                        &row[..n],
+                        Some(&bias),
+                        sum_width(n + 1),
+                        self.adder,
+                    )
+                    .map_err(circuit)?;
+                    let index =
+                        self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?;
+                    let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
+                    let a = entry.truncate(NARROW).map_err(circuit)?;
+                    let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
+                    Ok((a, slope))
+                })
+                .collect::<Result<_, ModelError>>()?;
+            let (a, s) = outputs.into_iter().unzip();
+            pass.activations.push(a);
+            pass.slopes.push(s);
+        }
+        Ok(pass)
+    }
+
+    /// One SGD step on the batch in the slots: forward, backward, batch sums, update of
+    /// `weights` in place. `labels[k]` is the bit vector "label == k". Returns the forward pass
+    /// (computed with the weights before the update).
+    pub fn step<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        x: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+    ) -> Result<ForwardPass<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let outputs = self.sizes[self.sizes.len() - 1];
+        if labels.len() != outputs {
+            return Err(ModelError::Inconsistent(format!(
+                "{} label bits for {outputs} outputs",
+                labels.len()
+            )));
+        }
+        let pass = self.forward(backend, weights, x)?;
+        let layers = weights.layers.len();
+        let last = &pass.activations[layers];
+        let mut delta: Vec<BitInt<B>> = last
+            .par_iter()
+            .zip(&pass.slopes[layers - 1])
+            .zip(labels)
+            .map(|((a, s), y)| {
+                let error = self.output_error(backend, a, y)?;
+                let product =
+                    multiply(backend, &error, s, 2 * NARROW, self.adder).map_err(circuit)?;
+                self.rescale(
+                    backend,
+                    &product,
+                    ACTIVATION_FRAC + SLOPE_FRAC - DELTA_FRAC,
+                    NARROW,
+                )
+            })
+            .collect::<Result<_, ModelError>>()?;
+        let mut steps = vec![Vec::new(); layers];
+        for l in (0..layers).rev() {
+            steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l)?;
+            if l > 0 {
+                delta =
+                    self.hidden_delta(backend, &weights.layers[l], &delta, &pass.slopes[l - 1])?;
+            }
+        }
+        for (w, step) in weights.layers.iter_mut().zip(&steps) {
+            *w = w
+                .par_iter()
+                .zip(step)
+                .map(|(w, step)| {
+                    let difference = sub(
+                        backend,
+                        &w.resize(WIDE + 1),
+                        &step.resize(WIDE + 1),
+                        self.adder,
+                    )
+                    .map_err(circuit)?;
+                    saturate(backend, &difference, WIDE).map_err(circuit)
+                })
+                .collect::<Result<_, ModelError>>()?;
+        }
+        Ok(pass)
+    }
+
+    /// e = a - 128 y: a is in [0, 127], so this is a with its (zero) sign bit replaced by y.
+    fn output_error<B: BitSimd>(
+        &self,
+        backend: &B,
+        a: &BitInt<B>,
+        y: &Bit<B::Bits>,
+    ) -> Result<BitInt<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let mut bits = a.bits().to_vec();
+        let sign = bit::xor(backend, &bits[NARROW - 1], y)
+            .map_err(|e| circuit(BitslicedError::Backend(e)))?;
+        bits[NARROW - 1] = sign;
+        BitInt::from_bits(bits).map_err(circuit)
+    }
+
+    /// delta_l = sat8(round(sat8(round(W^T delta / 2^14)) s / 2^7)) for layer `w` = W_{l+1}.
+    fn hidden_delta<B: BitSimd>(
+        &self,
+        backend: &B,
+        w: &[BitInt<B>],
+        delta: &[BitInt<B>],
+        slopes: &[BitInt<B>],
+    ) -> Result<Vec<BitInt<B>>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let n = slopes.len();
+        (0..n)
+            .into_par_iter()
+            .map(|j| {
+                let column: Vec<BitInt<B>> = (0..delta.len())
+                    .map(|k| w[k * (n + 1) + j].clone())
+                    .collect();
+                let back = dot(
+                    backend,
+                    delta,
+                    &column,
+                    None,
+                    sum_width(delta.len()),
+                    self.adder,
+                )
+                .map_err(circuit)?;
+                let error = self.rescale(
+                    backend,
+                    &back,
+                    WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
+                    NARROW,
+                )?;
+                let product = multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder)
+                    .map_err(circuit)?;
+                self.rescale(
+                    backend,
+                    &product,
+                    ERROR_FRAC + SLOPE_FRAC - DELTA_FRAC,
+                    NARROW,
+                )
+            })
+            .collect()
+    }
+
+    /// The 16-bit steps lr * sum_batch delta_k [x; 1]_j of layer l, row-major like the weights.
+    fn weight_steps<B: BitSimd>(
+        &self,
+        backend: &B,
+        delta: &[BitInt<B>],
+        inputs: &[BitInt<B>],
+        l: usize,
+    ) -> Result<Vec<BitInt<B>>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let n = inputs.len();
+        let frac = Self::input_frac(l);
+        (0..delta.len() * (n + 1))
+            .into_par_iter()
+            .map(|index| {
+                let (k, j) = (index / (n + 1), index % (n + 1));
+                let (per_slot, shift) = if j == n {
+                    (delta[k].clone(), DELTA_FRAC + self.lr_shift - WEIGHT_FRAC)
+                } else {
+                    let product = multiply(backend, &delta[k], &inputs[j], 2 * NARROW, self.adder)
+                        .map_err(circuit)?;
+                    (product, DELTA_FRAC + frac + self.lr_shift - WEIGHT_FRAC)
+                };
+                let sum = total_sum(backend, &per_slot, self.sum_method).map_err(circuit)?;
+                self.rescale(backend, &sum, shift, WIDE)
+            })
+            .collect()
+    }
+
+    /// Checks the shapes of weights and inputs against the sizes.
+    fn check<B: BitSimd>(
+        &self,
+        weights: &FixedWeights<B>,
+        x: &[BitInt<B>],
+    ) -> Result<(), ModelError> {
+        let shapes_match =
+            weights.layers.len() + 1 == self.sizes.len()
+                && x.len() == self.sizes[0]
+                && self.sizes.windows(2).zip(&weights.layers).all(|(s, w)| {
+                    w.len() == s[1] * (s[0] + 1) && w.iter().all(|v| v.width() == WIDE)
+                });
+        if shapes_match {
+            Ok(())
+        } else {
+            Err(ModelError::Inconsistent(format!(
+                "fixed weights or {} inputs do not match sizes {:?}",
+                x.len(),
+                self.sizes
+            )))
+        }
+    }
+}
