@@ -5,6 +5,7 @@
 //! Invariant: the bits of the last word above `slots` are zero.
 
 use super::backend::BitSimd;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Errors of the plaintext backend.
@@ -18,10 +19,11 @@ pub enum PlainError {
     NoSlots,
 }
 
-/// Plaintext bit vector with its AND-depth.
+/// Plaintext bit vector with its AND-depth. The words are shared (`Arc`): circuits clone bits
+/// freely (carry-save columns, partial-product pairs) and a clone must not copy them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlainBits {
-    words: Box<[u64]>,
+    words: Arc<[u64]>,
     depth: u32,
 }
 
@@ -76,7 +78,7 @@ impl PlainBackend {
     /// Packs `bits` (one per slot) into a fresh vector of depth 0.
     pub fn encode(&self, bits: &[bool]) -> Result<PlainBits, PlainError> {
         Ok(PlainBits {
-            words: self.pack(bits)?,
+            words: self.pack(bits)?.into(),
             depth: 0,
         })
     }
@@ -145,7 +147,7 @@ impl BitSimd for PlainBackend {
             *last &= self.last_mask;
         }
         Ok(PlainBits {
-            words: words.into_boxed_slice(),
+            words: words.into(),
             depth: 0,
         })
     }
@@ -162,12 +164,12 @@ impl BitSimd for PlainBackend {
 
     fn not(&self, a: &PlainBits) -> Result<PlainBits, PlainError> {
         self.check(&a.words)?;
-        let mut words: Box<[u64]> = a.words.iter().map(|x| !x).collect();
+        let mut words: Vec<u64> = a.words.iter().map(|x| !x).collect();
         if let Some(last) = words.last_mut() {
             *last &= self.last_mask;
         }
         Ok(PlainBits {
-            words,
+            words: words.into(),
             depth: a.depth,
         })
     }
@@ -202,7 +204,7 @@ impl BitSimd for PlainBackend {
             }
         }
         Ok(PlainBits {
-            words: words.into_boxed_slice(),
+            words: words.into(),
             depth: a.depth,
         })
     }
