@@ -3,13 +3,18 @@
 //! - [`hypercube`]: Z_m^*/<2> as a box of generators, slot representatives T.
 //! - [`gf2x`], [`gf2e`]: GF(2)[X] bit-packed, GF(2^d) for d <= 64.
 
+pub mod encoding;
 pub mod factorization;
 pub mod galois_ring;
 pub mod gf2e;
 pub mod gf2x;
 pub mod hensel;
 pub mod hypercube;
+pub mod slot_ring;
+#[cfg(test)]
+mod test_support;
 pub mod zx2r;
 
 pub use gf2x::Gf2Poly;
 pub use hypercube::{Dimension, Hypercube};
+pub use slot_ring::SlotRing;
