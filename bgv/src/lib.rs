@@ -9,6 +9,9 @@ pub mod keyswitch;
 pub mod modswitch;
 pub mod noise;
 pub mod params;
+pub mod rotation;
+#[cfg(test)]
+mod rotation_tests;
 pub mod security;
 pub mod serial;
 #[cfg(test)]

@@ -1,0 +1,194 @@
+//! Slot rotations with HElib's semantics (`Ptxt::rotate1D`, `EncryptedArray::rotate`).
+//!
+//! rotate_along(dim, k): the content at coordinate c of dimension `dim` moves to (c + k) mod
+//! ord, other coordinates fixed. On a good dimension (g^ord = 1) that is the automorphism
+//! X -> X^{g^k}. On a bad one, g^ord = T[w] 2^f: slots that wrap around are displaced by w
+//! and get Frobenius f, so (HElib's mask method) A = sigma_{g^k}(c) is right on the slots
+//! with new coordinate >= k, B = sigma_{g^{k - ord}}(c) on the others, and the result is
+//! B + (A - B) M with M the 0/1 mask of the former.
+//!
+//! rotate(k): slot i (linear index, last dimension fastest) moves to i + k mod l. With k in
+//! mixed radix (k_1, .., k_n): rotate the last dimension by k_n; then for each earlier
+//! dimension j, the slots whose lower coordinates carried (a public 0/1 mask C, a function
+//! of the destination coordinates) rotate by k_j + 1 and the others by k_j:
+//! c <- rot_j(c (1 - C), k_j) + rot_j(c C, k_j + 1), and C <- the slots that carried out of j.
+//! Masks are plaintext products: no AND depth, noise times ||M||_can.
+
+use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
+use crate::evaluator::Evaluator;
+use crate::params::Params;
+use nit_ring::slots::Hypercube;
+
+fn pow_mod(base: u64, exponent: u64, m: u64) -> u64 {
+    let (mut result, mut b, mut e) = (1 % m, base % m, exponent);
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result * b % m;
+        }
+        b = b * b % m;
+        e >>= 1;
+    }
+    result
+}
+
+fn cube(params: &Params) -> Result<&Hypercube, BgvError> {
+    Ok(params.slots()?.hypercube())
+}
+
+fn check_dim(cube: &Hypercube, dim: usize) -> Result<(), BgvError> {
+    cube.dimension(dim)?;
+    Ok(())
+}
+
+/// g_dim^e mod m for a possibly negative e (g has finite order in Z_m^*).
+fn generator_power(params: &Params, dim: usize, e: i64) -> Result<usize, BgvError> {
+    let c = cube(params)?;
+    let d = c.dimension(dim)?;
+    let order = d.order_in_units as i64;
+    Ok(pow_mod(d.gen, e.rem_euclid(order) as u64, params.m() as u64) as usize)
+}
+
+/// The automorphism exponents rotate_along(dim, k) uses (keys to generate).
+pub fn rotate_along_exponents(params: &Params, dim: usize, k: i64) -> Result<Vec<usize>, BgvError> {
+    let c = cube(params)?;
+    check_dim(c, dim)?;
+    let d = c.dims()[dim];
+    let k = k.rem_euclid(d.order as i64);
+    if k == 0 {
+        return Ok(vec![]);
+    }
+    let mut exponents = vec![generator_power(params, dim, k)?];
+    if !d.good {
+        exponents.push(generator_power(params, dim, k - d.order as i64)?);
+    }
+    Ok(exponents)
+}
+
+/// The automorphism exponents rotate(k) uses.
+pub fn rotate_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
+    let c = cube(params)?;
+    let l = c.slots() as i64;
+    let k = k.rem_euclid(l) as usize;
+    let mut exponents = Vec::new();
+    if k == 0 {
+        return Ok(exponents);
+    }
+    let n = c.dims().len();
+    for dim in 0..n {
+        let kj = c.coordinate(k, dim) as i64;
+        exponents.extend(rotate_along_exponents(params, dim, kj)?);
+        if dim + 1 < n {
+            exponents.extend(rotate_along_exponents(params, dim, kj + 1)?);
+        }
+    }
+    exponents.sort_unstable();
+    exponents.dedup();
+    Ok(exponents)
+}
+
+impl Evaluator {
+    /// The plaintext with slot bits `bits` (0/1 masks and constants).
+    pub fn encode_bits(&self, bits: &[bool]) -> Result<Plaintext, BgvError> {
+        let coeffs = self.params().slots()?.encode_bits(bits)?;
+        Plaintext::new(self.params(), coeffs)
+    }
+
+    fn mask(&self, predicate: impl Fn(usize) -> bool) -> Result<Plaintext, BgvError> {
+        let l = self.params().slots()?.slots();
+        self.encode_bits(&(0..l).map(predicate).collect::<Vec<_>>())
+    }
+
+    /// rotate1D: coordinate c of `dim` moves to (c + k) mod ord_dim.
+    pub fn rotate_along(
+        &self,
+        ct: &Ciphertext,
+        dim: usize,
+        k: i64,
+    ) -> Result<Ciphertext, BgvError> {
+        let params = self.params().clone();
+        let c = cube(&params)?;
+        check_dim(c, dim)?;
+        let d = c.dims()[dim];
+        let k = k.rem_euclid(d.order as i64);
+        if k == 0 {
+            return Ok(ct.clone());
+        }
+        let a = self.automorphism(ct, generator_power(&params, dim, k)?)?;
+        if d.good {
+            return Ok(a);
+        }
+        let b = self.automorphism(ct, generator_power(&params, dim, k - d.order as i64)?)?;
+        let mask = self.mask(|slot| c.coordinate(slot, dim) >= k as usize)?;
+        let difference = self.sub(&a, &b)?;
+        self.add(&b, &self.mul_plain(&difference, &mask)?)
+    }
+
+    /// rotate: slot i moves to i + k mod l (linear index, last dimension fastest).
+    pub fn rotate(&self, ct: &Ciphertext, k: i64) -> Result<Ciphertext, BgvError> {
+        let params = self.params().clone();
+        let c = cube(&params)?;
+        let l = c.slots();
+        let k = k.rem_euclid(l as i64) as usize;
+        if k == 0 {
+            return Ok(ct.clone());
+        }
+        let n = c.dims().len();
+        let digit = |dim: usize| c.coordinate(k, dim);
+        let last = n - 1;
+        let mut out = self.rotate_along(ct, last, digit(last) as i64)?;
+        // carry[slot]: the slot's lower coordinates carried into the current dimension.
+        let mut carry: Vec<bool> = (0..l)
+            .map(|s| c.coordinate(s, last) < digit(last))
+            .collect();
+        for dim in (0..last).rev() {
+            let kj = digit(dim);
+            if carry.iter().any(|&x| x) {
+                let mask = self.encode_bits(&carry)?;
+                let carried = self.mul_plain(&out, &mask)?;
+                let kept = self.sub(&out, &carried)?;
+                out = self.add(
+                    &self.rotate_along(&kept, dim, kj as i64)?,
+                    &self.rotate_along(&carried, dim, kj as i64 + 1)?,
+                )?;
+            } else {
+                out = self.rotate_along(&out, dim, kj as i64)?;
+            }
+            carry = (0..l)
+                .map(|s| {
+                    let x = c.coordinate(s, dim);
+                    if carry[s] {
+                        x < kj + 1
+                    } else {
+                        x < kj
+                    }
+                })
+                .collect();
+        }
+        Ok(out)
+    }
+
+    /// Shift with zero fill: slot i moves to i + k; slots left empty hold 0.
+    pub fn shift(&self, ct: &Ciphertext, k: i64) -> Result<Ciphertext, BgvError> {
+        let l = cube(self.params())?.slots() as i64;
+        if k.abs() >= l {
+            return self.mul_plain(ct, &Plaintext::constant(self.params(), 0));
+        }
+        let rotated = self.rotate(ct, k)?;
+        let mask = self.mask(|slot| {
+            let slot = slot as i64;
+            if k >= 0 {
+                slot >= k
+            } else {
+                slot < l + k
+            }
+        })?;
+        self.mul_plain(&rotated, &mask)
+    }
+
+    /// Frobenius x -> x^(2^e) in every slot: the automorphism X -> X^(2^e).
+    pub fn frobenius(&self, ct: &Ciphertext, e: usize) -> Result<Ciphertext, BgvError> {
+        let exponent = pow_mod(2, e as u64, self.params().m() as u64) as usize;
+        self.automorphism(ct, exponent)
+    }
+}
