@@ -26,6 +26,9 @@ impl<T> Bit<T> {
     }
 }
 
+/// The two inputs of one AND gate.
+pub type AndPair<T> = (Bit<T>, Bit<T>);
+
 /// `x xor y`, folded when either side is known.
 pub fn xor<B: BitSimd>(
     backend: &B,
@@ -76,7 +79,7 @@ fn fold_and<T: Clone>(x: &Bit<T>, y: &Bit<T>) -> Option<Bit<T>> {
 /// `and_many` call (parallel on an encrypted backend). `out[i] = pairs[i].0 and pairs[i].1`.
 pub fn and_many<B: BitSimd>(
     backend: &B,
-    pairs: &[(Bit<B::Bits>, Bit<B::Bits>)],
+    pairs: &[AndPair<B::Bits>],
 ) -> Result<Vec<Bit<B::Bits>>, B::Error> {
     let mut out: Vec<Option<Bit<B::Bits>>> = Vec::with_capacity(pairs.len());
     let mut pending = Vec::new();

@@ -11,11 +11,11 @@ use super::multiply::multiply;
 use super::testing::counted;
 use super::total_sum::{total_sum, TotalSumMethod};
 
+/// ANDs, depth, rotations.
+type Cost = (u64, usize, u64);
+
 /// (ANDs, depth, rotations) of a circuit run on a fresh counting backend.
-fn cost(
-    slots: usize,
-    run: impl Fn(&CountingBackend) -> BitInt<CountingBackend>,
-) -> (u64, usize, u64) {
+fn cost(slots: usize, run: impl Fn(&CountingBackend) -> BitInt<CountingBackend>) -> Cost {
     let counter = CountingBackend::new(slots);
     let out = run(&counter);
     let GateCounts { and, rotate, .. } = counter.counts();
@@ -85,7 +85,7 @@ const TOTAL_SUM_16: [(usize, &str, (u64, usize, u64)); 8] = [
 
 #[test]
 fn documented_and_counts_and_depths_hold() {
-    let lines: Vec<(&str, (u64, usize, u64), (u64, usize))> = vec![
+    let lines: Vec<(&str, Cost, (u64, usize))> = vec![
         (
             "add8 ripple",
             cost(1, |c| {

@@ -193,13 +193,16 @@ enum Adder<T> {
     Half(Bit<T>, Bit<T>),
 }
 
+/// Bits of every column, column k of weight 2^k.
+type ColumnBits<T> = Vec<Vec<Bit<T>>>;
+
 /// One Dadda stage: reduce every column (with the carries it receives in this stage) to at
 /// most `target` bits, feeding the shallowest bits to the adders.
 fn stage<B: BitSimd>(
     backend: &B,
     columns: Vec<Vec<Bit<B::Bits>>>,
     target: usize,
-) -> std::result::Result<Vec<Vec<Bit<B::Bits>>>, B::Error> {
+) -> std::result::Result<ColumnBits<B::Bits>, B::Error> {
     let width = columns.len();
     let mut next: Vec<Vec<Bit<B::Bits>>> = vec![Vec::new(); width];
     let mut adders = Vec::new();

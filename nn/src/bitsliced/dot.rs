@@ -74,7 +74,14 @@ mod tests {
     fn mismatched_lengths_are_an_error() {
         let backend = PlainBackend::new(2).unwrap();
         let x = encode(&backend, &[1, 2], 4);
-        let err = dot(&backend, &[x.clone()], &[], None, 8, AdderKind::Ripple);
+        let err = dot(
+            &backend,
+            std::slice::from_ref(&x),
+            &[],
+            None,
+            8,
+            AdderKind::Ripple,
+        );
         assert!(matches!(
             err,
             Err(BitslicedError::LengthMismatch { left: 1, right: 0 })

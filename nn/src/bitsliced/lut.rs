@@ -146,6 +146,9 @@ impl<B: BitSimd> EncryptedTable<B> {
     }
 }
 
+/// Monomials by subset mask, `None` where not needed.
+type Monomials<T> = Vec<Option<Bit<T>>>;
+
 /// The monomials `prod_{i in S} x_i` indexed by the subset mask S (S = 0 is the constant 1)
 /// for every S with `needed[S]` (others may be `None`); a factor of a half is computed only if
 /// some needed monomial uses it. Depth ceil(log2 n).
@@ -153,7 +156,7 @@ fn monomials<B: BitSimd>(
     backend: &B,
     x: &[Bit<B::Bits>],
     needed: &[bool],
-) -> std::result::Result<Vec<Option<Bit<B::Bits>>>, B::Error> {
+) -> std::result::Result<Monomials<B::Bits>, B::Error> {
     let n = x.len();
     if n <= 1 {
         let mut out = vec![Some(Bit::Const(true))];
