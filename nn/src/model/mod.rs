@@ -13,6 +13,8 @@ pub mod error;
 pub mod file;
 pub mod fixed;
 pub mod fixed_format;
+#[cfg(test)]
+mod fixed_reference;
 pub mod fixed_trainer;
 pub mod float;
 pub mod sgd;

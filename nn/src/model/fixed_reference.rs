@@ -1,0 +1,242 @@
+//! Test: one mini-batch step of the generic fixed-point circuit equals, bit for bit, a
+//! straightforward native i64 implementation of the formats in docs/FIXED_POINT.md, written
+//! here without the circuit code or the format module.
+
+use super::fixed::{FixedCircuit, FixedWeights};
+use super::fixed_trainer::{decode_checked, encode_inputs, encode_labels, FixedTrainer};
+use super::sgd::Learner;
+use crate::bitsliced::{AdderKind, BitInt, PlainBackend, TotalSumMethod};
+use crate::data::{default_data_dir, prepare, InputGeometry, Mnist};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+const SIZES: [usize; 4] = [64, 32, 16, 10];
+const LR_SHIFT: usize = 4;
+
+/// floor(v / 2^k + 1/2).
+fn round_shift(v: i64, k: usize) -> i64 {
+    if k == 0 {
+        v
+    } else {
+        (v + (1 << (k - 1))) >> k
+    }
+}
+
+fn clamp_bits(v: i64, bits: usize) -> i64 {
+    v.clamp(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+}
+
+/// (round(128 sigma(q/16)), round(512 sigma (1 - sigma))), both capped at 127.
+fn table(q: i64) -> (i64, i64) {
+    let s = 1.0 / (1.0 + (-(q as f64) / 16.0).exp());
+    let a = ((s * 128.0).round() as i64).min(127);
+    let slope = ((s * (1.0 - s) * 512.0).round() as i64).min(127);
+    (a, slope)
+}
+
+/// The native step on a batch: `x[slot][j]` 8-bit inputs, `labels[slot]`, weights per layer
+/// row-major with the bias last. Returns the updated weights.
+fn native_step(weights: &[Vec<i64>], x: &[Vec<i64>], labels: &[u8]) -> Vec<Vec<i64>> {
+    let layers = weights.len();
+    let mut steps: Vec<Vec<i64>> = weights.iter().map(|w| vec![0; w.len()]).collect();
+    let mut sums: Vec<Vec<i64>> = steps.clone();
+    for (sample, &label) in x.iter().zip(labels) {
+        let mut acts = vec![sample.clone()];
+        let mut slopes = Vec::new();
+        for (l, w) in weights.iter().enumerate() {
+            let n = SIZES[l];
+            let frac = if l == 0 { 5 } else { 7 };
+            let (mut a, mut s) = (Vec::new(), Vec::new());
+            for row in w.chunks(n + 1) {
+                let mut z = row[n] << frac;
+                for j in 0..n {
+                    z += acts[l][j] * row[j];
+                }
+                let (ak, sk) = table(clamp_bits(round_shift(z, frac + 12 - 4), 8));
+                a.push(ak);
+                s.push(sk);
+            }
+            acts.push(a);
+            slopes.push(s);
+        }
+        let mut delta: Vec<i64> = (0..10)
+            .map(|k| {
+                let e = acts[layers][k] - if k == usize::from(label) { 128 } else { 0 };
+                clamp_bits(round_shift(e * slopes[layers - 1][k], 6), 8)
+            })
+            .collect();
+        for l in (0..layers).rev() {
+            let n = SIZES[l];
+            for (k, d) in delta.iter().enumerate() {
+                for j in 0..n {
+                    sums[l][k * (n + 1) + j] += d * acts[l][j];
+                }
+                sums[l][k * (n + 1) + n] += d;
+            }
+            if l > 0 {
+                delta = (0..n)
+                    .map(|j| {
+                        let back: i64 = (0..delta.len())
+                            .map(|k| weights[l][k * (n + 1) + j] * delta[k])
+                            .sum();
+                        let r = clamp_bits(round_shift(back, 14), 8);
+                        clamp_bits(round_shift(r * slopes[l - 1][j], 7), 8)
+                    })
+                    .collect();
+            }
+        }
+    }
+    for l in 0..layers {
+        let n = SIZES[l];
+        let frac = if l == 0 { 5 } else { 7 };
+        for (i, step) in steps[l].iter_mut().enumerate() {
+            let shift = if i % (n + 1) == n {
+                10 + LR_SHIFT - 12
+            } else {
+                10 + frac + LR_SHIFT - 12
+            };
+            *step = clamp_bits(round_shift(sums[l][i], shift), 16);
+        }
+    }
+    weights
+        .iter()
+        .zip(&steps)
+        .map(|(w, s)| {
+            w.iter()
+                .zip(s)
+                .map(|(w, s)| clamp_bits(w - s, 16))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs the generic step with the weights as backend vectors (as an encrypted run holds
+/// them) and returns the updated weights, checking they are the same in every slot.
+fn circuit_step(
+    weights: &[Vec<i64>],
+    x: &[Vec<i64>],
+    labels: &[u8],
+    adder: AdderKind,
+) -> Vec<Vec<i64>> {
+    let slots = x.len();
+    let backend = PlainBackend::new(slots).unwrap();
+    let encode = |values: Vec<i64>, width| {
+        BitInt::encode(&values, width, slots, |b| backend.encode(b)).unwrap()
+    };
+    let inputs: Vec<_> = (0..SIZES[0])
+        .map(|j| encode(x.iter().map(|s| s[j]).collect(), 8))
+        .collect();
+    let label_bits: Vec<_> = (0..10)
+        .map(|k| {
+            crate::bitsliced::Bit::Var(
+                backend
+                    .encode(
+                        &labels
+                            .iter()
+                            .map(|&y| usize::from(y) == k)
+                            .collect::<Vec<_>>(),
+                    )
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let mut fixed = FixedWeights {
+        layers: weights
+            .iter()
+            .map(|w| w.iter().map(|&v| encode(vec![v; slots], 16)).collect())
+            .collect(),
+    };
+    let circuit =
+        FixedCircuit::new(&SIZES, LR_SHIFT, adder, TotalSumMethod::CarrySave(adder)).unwrap();
+    circuit
+        .step(&backend, &mut fixed, &inputs, &label_bits)
+        .unwrap();
+    fixed
+        .layers
+        .iter()
+        .map(|w| {
+            w.iter()
+                .map(|v| {
+                    let values = decode_checked(&backend, v).unwrap();
+                    assert!(
+                        values.iter().all(|&u| u == values[0]),
+                        "a weight differs across slots"
+                    );
+                    values[0]
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn nn2_step_on_mnist_batch_matches_native_integer_model() {
+    let mnist = Mnist::load(&default_data_dir()).unwrap();
+    let data = prepare(&mnist, InputGeometry::NN2).unwrap();
+    let batch: Vec<usize> = (0..60).collect();
+    let mut trainer = FixedTrainer::new(
+        &SIZES,
+        3,
+        LR_SHIFT,
+        AdderKind::Ripple,
+        TotalSumMethod::Adder(AdderKind::Ripple),
+    )
+    .unwrap();
+    let before = trainer.weights.clone();
+    let backend = PlainBackend::new(60).unwrap();
+    let inputs = encode_inputs(&backend, &data.train, &batch).unwrap();
+    let x: Vec<Vec<i64>> = {
+        let columns: Vec<Vec<i64>> = inputs
+            .iter()
+            .map(|c| decode_checked(&backend, c).unwrap())
+            .collect();
+        (0..60)
+            .map(|s| columns.iter().map(|c| c[s]).collect())
+            .collect()
+    };
+    for (s, sample) in x.iter().enumerate() {
+        for (j, &q) in sample.iter().enumerate() {
+            let expected = ((data.train.sample(s)[j] * 32.0).round() as i64).clamp(-128, 127);
+            assert_eq!(q, expected, "input quantization");
+        }
+    }
+    assert_eq!(
+        encode_labels(&backend, &data.train, &batch).unwrap().len(),
+        10
+    );
+    let labels = &data.train.labels[..60];
+    let expected = native_step(&before, &x, labels);
+    assert_ne!(expected, before, "the step changes the weights");
+    trainer.step(&data.train, &batch).unwrap();
+    assert_eq!(
+        trainer.weights, expected,
+        "plaintext trainer (public weights)"
+    );
+    assert_eq!(
+        circuit_step(&before, &x, labels, AdderKind::Sklansky),
+        expected,
+        "vector weights"
+    );
+}
+
+#[test]
+fn nn2_step_with_saturating_random_values_matches_native_integer_model() {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let slots = 7;
+    let weights: Vec<Vec<i64>> = SIZES
+        .windows(2)
+        .map(|w| {
+            (0..w[1] * (w[0] + 1))
+                .map(|_| rng.gen_range(-6000..6000))
+                .collect()
+        })
+        .collect();
+    let x: Vec<Vec<i64>> = (0..slots)
+        .map(|_| (0..64).map(|_| rng.gen_range(-128..128)).collect())
+        .collect();
+    let labels: Vec<u8> = (0..slots).map(|_| rng.gen_range(0..10)).collect();
+    assert_eq!(
+        circuit_step(&weights, &x, &labels, AdderKind::Ripple),
+        native_step(&weights, &x, &labels)
+    );
+}
