@@ -96,6 +96,11 @@ impl Evaluator {
         &self.keys
     }
 
+    /// The secret key this evaluator's keys (and ciphertexts) belong to.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
     fn check(&self, ct: &Ciphertext) -> Result<(), BgvError> {
         self.params.check(&ct.params_id)?;
         ct.check_key(&self.key_id)

@@ -1,5 +1,8 @@
 //! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus t = 2^r, HElib-style.
 
+pub mod boolean;
+#[cfg(test)]
+mod boolean_tests;
 pub mod ciphertext;
 pub mod encryption;
 pub mod error;

@@ -1,0 +1,86 @@
+//! The boolean SIMD API: ciphertexts whose l slots hold bits (plaintext modulus 2).
+//!
+//! Slot-wise xor is addition (no depth), not adds the constant 1 (the constant polynomial 1
+//! has 1 in every slot; no depth), and is a product (one level of AND-depth), and/xor with a
+//! public mask are plaintext products/sums (no AND-depth; noise times ||mask||_can), rotations
+//! are automorphisms (no depth; key-switching noise), select(c, a, b) = b xor (c and (a xor b))
+//! costs one AND.
+
+use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
+use crate::evaluator::Evaluator;
+use crate::keys::{PublicKey, SecretKey};
+use crate::params::Params;
+use nit_ring::sample::SecureRng;
+use nit_ring::DcrtPoly;
+
+fn encode(params: &Params, bits: &[bool]) -> Result<Plaintext, BgvError> {
+    Plaintext::new(params, params.slots()?.encode_bits(bits)?)
+}
+
+impl SecretKey {
+    /// Encrypts one bit per slot (symmetric).
+    pub fn encrypt_bits(&self, bits: &[bool], rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
+        self.encrypt(&encode(&self.params, bits)?, rng)
+    }
+
+    /// Decrypts to one bit per slot.
+    pub fn decrypt_bits(&self, ct: &Ciphertext) -> Result<Vec<bool>, BgvError> {
+        let p = self.decrypt(ct)?;
+        Ok(self.params.slots()?.decode_bits(p.coeffs())?)
+    }
+}
+
+impl PublicKey {
+    /// Encrypts one bit per slot with the public key.
+    pub fn encrypt_bits(
+        &self,
+        params: &Params,
+        bits: &[bool],
+        rng: &mut SecureRng,
+    ) -> Result<Ciphertext, BgvError> {
+        self.encrypt(params, &encode(params, bits)?, rng)
+    }
+}
+
+impl Evaluator {
+    /// The noiseless trivial encryption (p, 0) of a public plaintext, at the top level.
+    pub fn trivial(&self, p: &Plaintext) -> Result<Ciphertext, BgvError> {
+        let params = self.params();
+        let basis = params.ctxt_basis(params.max_level());
+        let c0 = DcrtPoly::from_i64(basis, &p.centered(params.t()))?;
+        Ok(Ciphertext {
+            params_id: params.fingerprint(),
+            key_id: self.key_id(),
+            parts: vec![c0, DcrtPoly::zero(basis)],
+            noise: p.canonical_norm(params).max(1.0),
+        })
+    }
+
+    /// The same bit in every slot.
+    pub fn constant_bits(&self, bit: bool) -> Result<Ciphertext, BgvError> {
+        self.trivial(&Plaintext::constant(self.params(), bit as u64))
+    }
+
+    pub fn xor(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.add(a, b)
+    }
+
+    pub fn and(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.multiply(a, b)
+    }
+
+    pub fn not(&self, a: &Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.add_plain(a, &Plaintext::constant(self.params(), 1))
+    }
+
+    /// c ? a : b slot-wise, one AND.
+    pub fn select(
+        &self,
+        c: &Ciphertext,
+        a: &Ciphertext,
+        b: &Ciphertext,
+    ) -> Result<Ciphertext, BgvError> {
+        self.xor(b, &self.and(c, &self.xor(a, b)?)?)
+    }
+}
