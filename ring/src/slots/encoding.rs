@@ -13,6 +13,7 @@
 //! coefficient of that element (the slot value when the slot holds an integer or a bit; for
 //! any other content a fixed Z_{2^r}-linear functional of it, namely its Y^0 coordinate).
 
+use super::simd::{multiply_accumulate, with_avx2};
 use super::slot_ring::SlotRing;
 use crate::error::RingError;
 use rayon::prelude::*;
@@ -118,13 +119,15 @@ impl SlotRing {
             }
             let step = tables.inverse_representatives[slot] as usize;
             let mut index = 0usize;
-            for x in acc.iter_mut() {
-                *x = x.wrapping_add(c.wrapping_mul(tables.idempotent[index]));
-                index += step;
-                if index >= m {
-                    index -= m;
+            with_avx2(|| {
+                for x in acc.iter_mut() {
+                    *x = x.wrapping_add(c.wrapping_mul(tables.idempotent[index]));
+                    index += step;
+                    if index >= m {
+                        index -= m;
+                    }
                 }
-            }
+            });
         });
         Ok(self.reduce_representative(&a))
     }
@@ -151,11 +154,11 @@ impl SlotRing {
             }
             // correlation[k] = m^{-1} Tr(x Y^k), k < m.
             let mut correlation = vec![0u32; m];
-            for (i, &xi) in x.iter().enumerate() {
-                for (c, &s) in correlation.iter_mut().zip(&scaled_trace[i..i + m]) {
-                    *c = c.wrapping_add(xi.wrapping_mul(s));
+            with_avx2(|| {
+                for (i, &xi) in x.iter().enumerate() {
+                    multiply_accumulate(&mut correlation, xi, &scaled_trace[i..i + m]);
                 }
-            }
+            });
             let step = m - tables.inverse_representatives[slot] as usize;
             let mut index = 0usize;
             for a in acc.iter_mut() {
@@ -183,12 +186,12 @@ impl SlotRing {
             .functional_bits
             .chunks_exact(tables.words)
             .map(|row| {
-                let ones: u32 = row[..used]
+                // parity(sum of popcounts) = parity(XOR of the words).
+                let folded = row[..used]
                     .iter()
                     .zip(&packed)
-                    .map(|(x, y)| (x & y).count_ones())
-                    .sum();
-                ones & 1 == 1
+                    .fold(0u64, |acc, (x, y)| acc ^ (x & y));
+                folded.count_ones() & 1 == 1
             })
             .collect())
     }
@@ -204,13 +207,15 @@ impl SlotRing {
             .par_iter()
             .map(|&step| {
                 let (mut index, mut sum) = (0usize, 0u32);
-                for &a in &poly {
-                    sum = sum.wrapping_add(a.wrapping_mul(tables.constant_terms[index]));
-                    index += step as usize;
-                    if index >= m {
-                        index -= m;
+                with_avx2(|| {
+                    for &a in &poly {
+                        sum = sum.wrapping_add(a.wrapping_mul(tables.constant_terms[index]));
+                        index += step as usize;
+                        if index >= m {
+                            index -= m;
+                        }
                     }
-                }
+                });
                 sum
             })
             .collect();
@@ -229,17 +234,17 @@ impl SlotRing {
             .map(|&step| {
                 let mut acc = vec![0u32; galois.stride()];
                 let mut index = 0usize;
-                for &a in &poly {
-                    if a != 0 {
-                        for (x, &p) in acc.iter_mut().zip(galois.power(index)) {
-                            *x = x.wrapping_add(a.wrapping_mul(p));
+                with_avx2(|| {
+                    for &a in &poly {
+                        if a != 0 {
+                            multiply_accumulate(&mut acc, a, galois.power(index));
+                        }
+                        index += step as usize;
+                        if index >= m {
+                            index -= m;
                         }
                     }
-                    index += step as usize;
-                    if index >= m {
-                        index -= m;
-                    }
-                }
+                });
                 self.mask_all(&acc[..self.d()])
             })
             .collect())

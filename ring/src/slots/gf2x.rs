@@ -2,9 +2,10 @@
 //!
 //! Invariant of [`Gf2Poly`]: no trailing zero word, so equal polynomials have equal word vectors
 //! and the zero polynomial has no words. [`Gf2Reducer`] reduces bit vectors modulo one fixed
-//! monic polynomial (Phi_m mod 2) with word-aligned XORs of pre-shifted copies.
+//! polynomial (Phi_m mod 2) with word-aligned XORs of pre-shifted copies.
 
-use crate::cyclotomic::factorize;
+use super::zx2r::CyclotomicFold;
+use crate::cyclotomic::{factorize, Cyclotomic};
 
 /// A polynomial over GF(2), bit-packed into u64 words.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
@@ -182,12 +183,35 @@ impl Gf2Poly {
     }
 }
 
-/// Reduction of bit vectors modulo a fixed monic f of degree n >= 1: 64 copies f * X^s
-/// (s < 64) make every step one word-aligned XOR run that clears the top set bit.
+/// a's bits [start, start + len) as words (bit i of the result = bit start + i of a).
+fn extract_bits(a: &[u64], start: usize, len: usize) -> Vec<u64> {
+    let (word, bit) = (start / 64, start % 64);
+    (0..len.div_ceil(64))
+        .map(|i| {
+            let low = a.get(word + i).map_or(0, |w| w >> bit);
+            let high = if bit == 0 {
+                0
+            } else {
+                a.get(word + i + 1).map_or(0, |w| w << (64 - bit))
+            };
+            let value = low | high;
+            if 64 * (i + 1) > len {
+                value & ((1u64 << (len % 64)) - 1)
+            } else {
+                value
+            }
+        })
+        .collect()
+}
+
+/// Reduction of bit vectors modulo a fixed f of degree n >= 1: 64 copies f * X^s (s < 64)
+/// make every step one word-aligned XOR run that clears the top set bit. For f = Phi_m mod 2
+/// a [`CyclotomicFold`] first shortens inputs of degree < m with a few block XORs.
 #[derive(Clone, Debug)]
 pub struct Gf2Reducer {
     degree: usize,
     shifted: Vec<Vec<u64>>,
+    fold: Option<CyclotomicFold>,
 }
 
 impl Gf2Reducer {
@@ -202,12 +226,39 @@ impl Gf2Reducer {
                 words
             })
             .collect();
-        Gf2Reducer { degree, shifted }
+        Gf2Reducer {
+            degree,
+            shifted,
+            fold: None,
+        }
+    }
+
+    /// Reduction modulo Phi_m mod 2, for inputs of degree < m.
+    pub fn cyclotomic(ring: &Cyclotomic) -> Self {
+        let coefficients: Vec<u64> = ring.polynomial().iter().map(|&c| (c & 1) as u64).collect();
+        Gf2Reducer {
+            fold: Some(CyclotomicFold::new(ring)),
+            ..Self::new(&Gf2Poly::from_coefficients(&coefficients))
+        }
     }
 
     /// Reduces the bit vector `a` in place modulo f: afterwards only bits below deg f may be
-    /// set, and the value mod f is unchanged.
+    /// set, and the value mod f is unchanged (with a fold: `a` must have degree < m).
     pub fn reduce(&self, a: &mut [u64]) {
+        if let Some(fold) = self.fold {
+            let start = fold.folded_len();
+            let top = extract_bits(a, start, fold.block);
+            for (i, word) in a.iter_mut().enumerate().skip(start / 64) {
+                if 64 * i >= start {
+                    *word = 0;
+                } else {
+                    *word &= (1u64 << (start % 64)) - 1;
+                }
+            }
+            for part in 0..fold.parts - 1 {
+                xor_shifted(a, &top, part * fold.block);
+            }
+        }
         let n = self.degree;
         for word_index in (n / 64..a.len()).rev() {
             loop {
@@ -298,6 +349,27 @@ mod tests {
             let expect = Gf2Poly::from_words(a.clone()).rem(&f);
             reducer.reduce(&mut a);
             assert_eq!(Gf2Poly::from_words(a), expect, "degree {degree}");
+        }
+    }
+
+    #[test]
+    fn cyclotomic_fold_then_reduction_matches_long_division() {
+        let seed = 13;
+        println!("seed {seed}");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for m in [31usize, 105, 121, 1023, 4369, 32767] {
+            let ring = Cyclotomic::new(m).unwrap();
+            let reducer = Gf2Reducer::cyclotomic(&ring);
+            let coefficients: Vec<u64> =
+                ring.polynomial().iter().map(|&c| (c & 1) as u64).collect();
+            let phi_m = Gf2Poly::from_coefficients(&coefficients);
+            let mut a: Vec<u64> = (0..m.div_ceil(64)).map(|_| rng.gen()).collect();
+            if m % 64 != 0 {
+                *a.last_mut().unwrap() &= (1u64 << (m % 64)) - 1;
+            }
+            let expect = Gf2Poly::from_words(a.clone()).rem(&phi_m);
+            reducer.reduce(&mut a);
+            assert_eq!(Gf2Poly::from_words(a), expect, "m = {m}");
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod gf2e;
 pub mod gf2x;
 pub mod hensel;
 pub mod hypercube;
+mod simd;
+pub mod slot_model;
 pub mod slot_ring;
 #[cfg(test)]
 mod test_support;
@@ -17,4 +19,5 @@ pub mod zx2r;
 
 pub use gf2x::Gf2Poly;
 pub use hypercube::{Dimension, Hypercube};
+pub use slot_model::{AutomorphismTerm, SlotMove};
 pub use slot_ring::SlotRing;

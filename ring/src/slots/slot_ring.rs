@@ -115,8 +115,7 @@ impl SlotRing {
         let words = m.div_ceil(64);
         let idempotent_bits = permuted_bit_rows(&idempotent, &inverse_representatives, words);
         let functional_bits = permuted_bit_rows(&constant_terms, &inverse_representatives, words);
-        let phi_m_mod_two: Vec<u64> = ring.polynomial().iter().map(|&c| (c & 1) as u64).collect();
-        let reducer_two = Gf2Reducer::new(&Gf2Poly::from_coefficients(&phi_m_mod_two));
+        let reducer_two = Gf2Reducer::cyclotomic(&ring);
         let reducer = CyclotomicReducer::new(&ring);
         let tables = SlotTables {
             ring,

@@ -2,6 +2,8 @@
 //! schoolbook products reduced by `Cyclotomic::reduce_i128`, cyclic products mod X^m - 1, and
 //! the automorphism X -> X^k by naive substitution of exponents.
 
+use super::gf2x::Gf2Poly;
+use super::slot_model::AutomorphismTerm;
 use super::slot_ring::SlotRing;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -109,4 +111,41 @@ pub fn automorphism_reference(ring: &SlotRing, a: &[u64], k: u64) -> Vec<u64> {
     } else {
         ring.reduce(&substituted).unwrap()
     }
+}
+
+/// a * b mod (Phi_m, 2) with bit-packed GF(2)[X] arithmetic (fast enough for the paper ring).
+pub fn multiply_mod_two(ring: &SlotRing, a: &[u64], b: &[u64]) -> Vec<u64> {
+    let phi_m: Vec<u64> = ring
+        .cyclotomic()
+        .polynomial()
+        .iter()
+        .map(|&c| (c & 1) as u64)
+        .collect();
+    let product = Gf2Poly::from_coefficients(a)
+        .mul(&Gf2Poly::from_coefficients(b))
+        .rem(&Gf2Poly::from_coefficients(&phi_m));
+    let mut coefficients = product.coefficients();
+    coefficients.resize(ring.phi(), 0);
+    coefficients
+}
+
+/// sum_j M_j * sigma_{h_j}(a) for the given terms, with the masks encoded by `encode_mask`:
+/// products mod 2 for r = 1, by the i128 schoolbook model otherwise (small rings and toy).
+pub fn apply_terms(ring: &SlotRing, a: &[u64], terms: &[AutomorphismTerm]) -> Vec<u64> {
+    let mut result = vec![0u64; ring.phi()];
+    for term in terms {
+        let moved = automorphism_reference(ring, a, term.exponent);
+        let masked = if term.mask_is_full() {
+            moved
+        } else {
+            let mask = ring.encode_mask(&term.mask).unwrap();
+            if ring.modulus_bits() == 1 {
+                multiply_mod_two(ring, &moved, &mask)
+            } else {
+                multiply_reference(ring, &moved, &mask)
+            }
+        };
+        result = add(ring, &result, &masked);
+    }
+    result
 }

@@ -3,7 +3,8 @@
 //! Wrapping u32 arithmetic is exact modulo 2^32, hence modulo every 2^r with r <= 32: the slot
 //! tables are built once modulo 2^32 and serve every plaintext modulus 2^r by masking.
 
-use crate::cyclotomic::Cyclotomic;
+use super::simd::{multiply_accumulate, with_avx2};
+use crate::cyclotomic::{factorize, Cyclotomic};
 
 /// Schoolbook product.
 pub fn mul(a: &[u32], b: &[u32]) -> Vec<u32> {
@@ -56,11 +57,38 @@ pub fn pow_x_mod(e: u64, f: &[u32]) -> Vec<u32> {
     result
 }
 
-/// Reduction modulo Phi_m in Z_{2^32}[X] of polynomials of any degree.
+/// The sparse multiple of Phi_m used to shorten a polynomial of degree < m before the dense
+/// reduction: for the smallest prime p | m and b = m/p, Phi_m divides
+/// S(X) = (X^m - 1)/(X^b - 1) = sum_{k<p} X^{kb}, so X^{(p-1)b + i} = -sum_{k<p-1} X^{kb + i}
+/// (mod Phi_m): folding the top block of b coefficients into the p - 1 blocks below leaves
+/// degree < (p-1) b (m = 32767: 28086 instead of 32767, against phi = 27000).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CyclotomicFold {
+    pub block: usize,
+    pub parts: usize,
+}
+
+impl CyclotomicFold {
+    pub fn new(ring: &Cyclotomic) -> Self {
+        let p = factorize(ring.m() as u64)[0].0 as usize;
+        CyclotomicFold {
+            block: ring.m() / p,
+            parts: p,
+        }
+    }
+
+    /// The degree bound after folding: (p - 1) b.
+    pub fn folded_len(&self) -> usize {
+        (self.parts - 1) * self.block
+    }
+}
+
+/// Reduction modulo Phi_m in Z_{2^32}[X] of polynomials of degree < m.
 #[derive(Clone, Debug)]
 pub struct CyclotomicReducer {
     /// Phi_m(X) mod 2^32, phi + 1 coefficients.
     phi_m: Vec<u32>,
+    fold: CyclotomicFold,
 }
 
 impl CyclotomicReducer {
@@ -68,12 +96,37 @@ impl CyclotomicReducer {
         // Two's complement truncation is reduction mod 2^32.
         CyclotomicReducer {
             phi_m: ring.polynomial().iter().map(|&c| c as u32).collect(),
+            fold: CyclotomicFold::new(ring),
         }
     }
 
-    /// a mod Phi_m, phi coefficients.
+    /// a mod Phi_m (a of degree < m), phi coefficients.
     pub fn reduce(&self, a: &[u32]) -> Vec<u32> {
-        rem_monic(a, &self.phi_m)
+        let CyclotomicFold { block, parts } = self.fold;
+        let n = self.phi_m.len() - 1;
+        assert!(
+            a.len() <= block * parts,
+            "invariant: reduce gets degree < m"
+        );
+        let mut r = a.to_vec();
+        r.resize(block * parts, 0);
+        let (low, top) = r.split_at_mut(self.fold.folded_len());
+        for part in low.chunks_exact_mut(block) {
+            for (x, &t) in part.iter_mut().zip(top.iter()) {
+                *x = x.wrapping_sub(t);
+            }
+        }
+        r.truncate(self.fold.folded_len().max(n));
+        with_avx2(|| {
+            for top in (n..r.len()).rev() {
+                let c = r[top];
+                if c != 0 {
+                    multiply_accumulate(&mut r[top - n..top], c.wrapping_neg(), &self.phi_m);
+                }
+            }
+        });
+        r.truncate(n);
+        r
     }
 }
 
@@ -88,9 +141,9 @@ mod tests {
         let seed = 21;
         println!("seed {seed}");
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for m in [105usize, 1023] {
+        for m in [31usize, 105, 121, 1023, 4369] {
             let ring = Cyclotomic::new(m).unwrap();
-            let a: Vec<u32> = (0..2 * m).map(|_| rng.gen_range(0..1 << 16)).collect();
+            let a: Vec<u32> = (0..m).map(|_| rng.gen_range(0..1 << 16)).collect();
             let wide: Vec<i128> = a.iter().map(|&x| x as i128).collect();
             let expect: Vec<u32> = ring
                 .reduce_i128(&wide)
