@@ -87,6 +87,21 @@ pub fn rotate_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError>
     Ok(exponents)
 }
 
+/// Every exponent any rotation uses (HElib's `addSome1DMatrices` without baby-step/giant-step):
+/// g_j^e for each dimension j and 1 <= e < ord_j, and g_j^{e - ord_j} on bad dimensions.
+pub fn all_rotation_exponents(params: &Params) -> Result<Vec<usize>, BgvError> {
+    let c = cube(params)?;
+    let mut exponents = Vec::new();
+    for (dim, d) in c.dims().iter().enumerate() {
+        for e in 1..d.order as i64 {
+            exponents.extend(rotate_along_exponents(params, dim, e)?);
+        }
+    }
+    exponents.sort_unstable();
+    exponents.dedup();
+    Ok(exponents)
+}
+
 impl Evaluator {
     /// The plaintext with slot bits `bits` (0/1 masks and constants).
     pub fn encode_bits(&self, bits: &[bool]) -> Result<Plaintext, BgvError> {

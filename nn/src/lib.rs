@@ -2,9 +2,11 @@
 //!
 //! - [`bitsliced`]: the `BitSimd` backend trait (plaintext, counting, encrypted) and the
 //!   circuits on two's-complement integers written once over it.
+//! - [`encrypted`]: the BGV backend of `BitSimd` (ciphertexts of bits).
 //! - [`data`]: MNIST IDX loading and the paper's preprocessing.
 //! - [`model`]: NN2/NN1, float and fixed-point trainers.
 
 pub mod bitsliced;
 pub mod data;
+pub mod encrypted;
 pub mod model;

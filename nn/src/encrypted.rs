@@ -1,0 +1,143 @@
+//! The encrypted backend: `BitSimd` over BGV ciphertexts of bits (nit-bgv's boolean API).
+//!
+//! A vector of bits is one ciphertext whose l slots hold the bits; the backend tracks the
+//! AND-depth of every vector alongside it (`and` adds one, everything else keeps it), so the
+//! depth the counting backend predicts is the depth the encrypted run reports. Independent
+//! ANDs of one circuit layer (`and_many`) run in parallel with rayon.
+
+use crate::bitsliced::BitSimd;
+use nit_bgv::ciphertext::{Ciphertext, Plaintext};
+use nit_bgv::evaluator::Evaluator;
+use nit_bgv::keys::{PublicKey, SecretKey};
+use nit_bgv::BgvError;
+use nit_ring::sample::SecureRng;
+use rayon::prelude::*;
+
+/// A ciphertext of l bits and its AND-depth.
+#[derive(Clone, Debug)]
+pub struct EncryptedBits {
+    pub ct: Ciphertext,
+    pub depth: usize,
+}
+
+/// `BitSimd` over one evaluator (parameters and evaluation keys of one secret key).
+#[derive(Clone, Debug)]
+pub struct EncryptedBackend {
+    eval: Evaluator,
+    slots: usize,
+}
+
+impl EncryptedBackend {
+    pub fn new(eval: Evaluator) -> Result<Self, BgvError> {
+        let slots = eval.params().slots()?.slots();
+        Ok(EncryptedBackend { eval, slots })
+    }
+
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.eval
+    }
+
+    /// Fresh bits under the public key (the data owner's side).
+    pub fn encrypt(
+        &self,
+        pk: &PublicKey,
+        bits: &[bool],
+        rng: &mut SecureRng,
+    ) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: pk.encrypt_bits(self.eval.params(), bits, rng)?,
+            depth: 0,
+        })
+    }
+
+    /// Fresh bits under the secret key (smaller noise).
+    pub fn encrypt_secret(
+        &self,
+        sk: &SecretKey,
+        bits: &[bool],
+        rng: &mut SecureRng,
+    ) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: sk.encrypt_bits(bits, rng)?,
+            depth: 0,
+        })
+    }
+
+    pub fn decrypt(&self, sk: &SecretKey, bits: &EncryptedBits) -> Result<Vec<bool>, BgvError> {
+        sk.decrypt_bits(&bits.ct)
+    }
+}
+
+impl BitSimd for EncryptedBackend {
+    type Bits = EncryptedBits;
+    type Public = Plaintext;
+    type Error = BgvError;
+
+    fn slots(&self) -> usize {
+        self.slots
+    }
+
+    fn constant(&self, bit: bool) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.constant_bits(bit)?,
+            depth: 0,
+        })
+    }
+
+    fn public(&self, bits: &[bool]) -> Result<Plaintext, BgvError> {
+        self.eval.encode_bits(bits)
+    }
+
+    fn xor(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.xor(&a.ct, &b.ct)?,
+            depth: a.depth.max(b.depth),
+        })
+    }
+
+    fn not(&self, a: &EncryptedBits) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.not(&a.ct)?,
+            depth: a.depth,
+        })
+    }
+
+    fn and(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.and(&a.ct, &b.ct)?,
+            depth: a.depth.max(b.depth) + 1,
+        })
+    }
+
+    fn and_many(
+        &self,
+        pairs: &[(&EncryptedBits, &EncryptedBits)],
+    ) -> Result<Vec<EncryptedBits>, BgvError> {
+        pairs.par_iter().map(|(a, b)| self.and(a, b)).collect()
+    }
+
+    fn xor_public(&self, a: &EncryptedBits, mask: &Plaintext) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.add_plain(&a.ct, mask)?,
+            depth: a.depth,
+        })
+    }
+
+    fn and_public(&self, a: &EncryptedBits, mask: &Plaintext) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.mul_plain(&a.ct, mask)?,
+            depth: a.depth,
+        })
+    }
+
+    fn rotate(&self, a: &EncryptedBits, k: i64) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.rotate(&a.ct, k)?,
+            depth: a.depth,
+        })
+    }
+
+    fn depth(&self, a: &EncryptedBits) -> usize {
+        a.depth
+    }
+}
