@@ -216,8 +216,14 @@ mod tests {
         assert_eq!(cyclotomic_polynomial(3), vec![1, 1, 1]);
         assert_eq!(cyclotomic_polynomial(5), vec![1, 1, 1, 1, 1]);
         assert_eq!(cyclotomic_polynomial(9), vec![1, 0, 0, 1, 0, 0, 1]);
-        assert_eq!(cyclotomic_polynomial(15), vec![1, -1, 0, 1, -1, 1, 0, -1, 1]);
-        assert_eq!(cyclotomic_polynomial(21), vec![1, -1, 0, 1, -1, 0, 1, 0, -1, 1, 0, -1, 1]);
+        assert_eq!(
+            cyclotomic_polynomial(15),
+            vec![1, -1, 0, 1, -1, 1, 0, -1, 1]
+        );
+        assert_eq!(
+            cyclotomic_polynomial(21),
+            vec![1, -1, 0, 1, -1, 0, 1, 0, -1, 1, 0, -1, 1]
+        );
         // Phi_105 is the first with a coefficient of absolute value 2 (-2 at X^7 and X^41).
         let p105 = cyclotomic_polynomial(105);
         assert_eq!(p105.len(), 49);

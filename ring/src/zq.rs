@@ -67,7 +67,8 @@ impl Modulus {
         let mid_hi = (mid >> 64) as u64 + c1 as u64;
         let mid2 = x1 as u128 * r0 as u128;
         let (_, c2) = (mid2 as u64).overflowing_add(mid_lo);
-        let quotient = x1.wrapping_mul(r1)
+        let quotient = x1
+            .wrapping_mul(r1)
             .wrapping_add((mid2 >> 64) as u64)
             .wrapping_add(mid_hi)
             .wrapping_add(c2 as u64);
@@ -153,7 +154,9 @@ impl Modulus {
     #[inline(always)]
     pub fn mul_shoup(&self, a: u64, w: u64, w_shoup: u64) -> u64 {
         let quotient = ((a as u128 * w_shoup as u128) >> 64) as u64;
-        let r = a.wrapping_mul(w).wrapping_sub(quotient.wrapping_mul(self.q));
+        let r = a
+            .wrapping_mul(w)
+            .wrapping_sub(quotient.wrapping_mul(self.q));
         self.reduce_once(r)
     }
 
