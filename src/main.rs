@@ -20,6 +20,8 @@ struct Args {
 enum Command {
     /// Print the named parameter sets (ring, primes, slots, chain, security).
     Params(cli::params::ParamsArgs),
+    /// Generate keys and check every BGV operation against the slot model, with timings.
+    Selftest(cli::selftest::SelftestArgs),
     /// Train NN2/NN1 on plaintext MNIST (float reference or bit-exact fixed point).
     TrainPlain(cli::train::TrainPlainArgs),
     /// Test accuracy of a saved model.json.
@@ -31,6 +33,7 @@ enum Command {
 fn main() -> ExitCode {
     let result = match Args::parse().command {
         Command::Params(args) => cli::params::run(&args),
+        Command::Selftest(args) => cli::selftest::run(&args),
         Command::TrainPlain(args) => cli::train::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
         Command::Plot(args) => cli::plot::run(&args),

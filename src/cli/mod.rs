@@ -3,4 +3,5 @@
 pub mod eval;
 pub mod params;
 pub mod plot;
+pub mod selftest;
 pub mod train;
