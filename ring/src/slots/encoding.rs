@@ -13,7 +13,7 @@
 //! coefficient of that element (the slot value when the slot holds an integer or a bit; for
 //! any other content a fixed Z_{2^r}-linear functional of it, namely its Y^0 coordinate).
 
-use super::simd::{multiply_accumulate, with_avx2};
+use super::simd::{avx2_kernel, multiply_accumulate, multiply_accumulate_block, step_index, LANES};
 use super::slot_ring::SlotRing;
 use crate::error::RingError;
 use rayon::prelude::*;
@@ -41,6 +41,61 @@ where
                 a
             },
         )
+}
+
+avx2_kernel! {
+    /// acc[j] += c * table[j s mod m] for j < m (m = table length).
+    fn add_scaled_walk(acc: &mut [u32], c: u32, table: &[u32], step: usize) {
+        let m = table.len();
+        let mut index = 0usize;
+        for x in acc.iter_mut() {
+            *x = x.wrapping_add(c.wrapping_mul(table[index]));
+            index = step_index(index, step, m);
+        }
+    }
+}
+
+avx2_kernel! {
+    /// sum_u padded[t u mod m] * table[u] (m = table length = padded length).
+    fn walk_dot(padded: &[u32], table: &[u32], t: usize) -> u32 {
+        let m = table.len();
+        let (mut index, mut sum) = (0usize, 0u32);
+        for &c in table {
+            sum = sum.wrapping_add(padded[index].wrapping_mul(c));
+            index = step_index(index, t, m);
+        }
+        sum
+    }
+}
+
+avx2_kernel! {
+    /// correlation[k] = sum_i x_i s[i + k] for k < m.
+    fn correlate(x: &[u32], s: &[u32], m: usize) -> Vec<u32> {
+        let mut correlation = vec![0u32; m];
+        for (i, &xi) in x.iter().enumerate() {
+            multiply_accumulate(&mut correlation, xi, &s[i..i + m]);
+        }
+        correlation
+    }
+}
+
+avx2_kernel! {
+    /// For each slot representative t in the batch: acc_t = sum_u padded[t u mod m] Y^u, the
+    /// power rows (blocks per row = acc.len() / batch.len()) streamed once for the batch.
+    fn evaluate_batch(padded: &[u32], powers: &[[u32; LANES]], batch: &[u32], acc: &mut [[u32; LANES]]) {
+        let m = padded.len();
+        let blocks = acc.len() / batch.len();
+        let mut index = vec![0usize; batch.len()];
+        for row in powers.chunks_exact(blocks).take(m) {
+            for (b, &t) in batch.iter().enumerate() {
+                let a = padded[index[b]];
+                for (sum, block) in acc[b * blocks..(b + 1) * blocks].iter_mut().zip(row) {
+                    multiply_accumulate_block(sum, a, block);
+                }
+                index[b] = step_index(index[b], t as usize, m);
+            }
+        }
+    }
 }
 
 impl SlotRing {
@@ -114,20 +169,10 @@ impl SlotRing {
         let m = self.m();
         let a = sum_over_slots(self.slots(), m, |slot, acc| {
             let c = values[slot];
-            if c == 0 {
-                return;
+            if c != 0 {
+                let step = tables.inverse_representatives[slot] as usize;
+                add_scaled_walk(acc, c, &tables.idempotent, step);
             }
-            let step = tables.inverse_representatives[slot] as usize;
-            let mut index = 0usize;
-            with_avx2(|| {
-                for x in acc.iter_mut() {
-                    *x = x.wrapping_add(c.wrapping_mul(tables.idempotent[index]));
-                    index += step;
-                    if index >= m {
-                        index -= m;
-                    }
-                }
-            });
         });
         Ok(self.reduce_representative(&a))
     }
@@ -153,21 +198,9 @@ impl SlotRing {
                 return;
             }
             // correlation[k] = m^{-1} Tr(x Y^k), k < m.
-            let mut correlation = vec![0u32; m];
-            with_avx2(|| {
-                for (i, &xi) in x.iter().enumerate() {
-                    multiply_accumulate(&mut correlation, xi, &scaled_trace[i..i + m]);
-                }
-            });
+            let correlation = correlate(x, &scaled_trace, m);
             let step = m - tables.inverse_representatives[slot] as usize;
-            let mut index = 0usize;
-            for a in acc.iter_mut() {
-                *a = a.wrapping_add(correlation[index]);
-                index += step;
-                if index >= m {
-                    index -= m;
-                }
-            }
+            add_scaled_walk(acc, 1, &correlation, step);
         });
         Ok(self.reduce_representative(&a))
     }
@@ -196,56 +229,40 @@ impl SlotRing {
             .collect())
     }
 
-    /// Slot i's constant coefficient: sum_j a_j c(t'_i j mod m) mod 2^r, c(k) the constant
-    /// coefficient of Y^k.
+    /// Slot i's constant coefficient: sum_u a_{T[i] u mod m} c(u) mod 2^r (a padded to
+    /// length m), c(u) the constant coefficient of Y^u.
     pub fn decode_thin(&self, poly: &[u64]) -> Result<Vec<u64>, RingError> {
         let poly = self.check_plaintext(poly)?;
         let tables = &self.tables;
         let m = self.m();
-        let values: Vec<u32> = tables
-            .inverse_representatives
+        let mut padded = poly;
+        padded.resize(m, 0);
+        let values: Vec<u32> = self
+            .representatives()
             .par_iter()
-            .map(|&step| {
-                let (mut index, mut sum) = (0usize, 0u32);
-                with_avx2(|| {
-                    for &a in &poly {
-                        sum = sum.wrapping_add(a.wrapping_mul(tables.constant_terms[index]));
-                        index += step as usize;
-                        if index >= m {
-                            index -= m;
-                        }
-                    }
-                });
-                sum
-            })
+            .map(|&t| walk_dot(&padded, &tables.constant_terms, t as usize))
             .collect();
         Ok(self.mask_all(&values))
     }
 
-    /// Slot i's GR(2^r, d) element sum_j a_j Y^{t'_i j} (d coefficients each).
+    /// Slot i's GR(2^r, d) element sum_j a_j Y^{t'_i j} = sum_u a_{T[i] u mod m} Y^u (a
+    /// padded with zeros to length m): the power table is streamed once per batch of slots.
     pub fn decode_full(&self, poly: &[u64]) -> Result<Vec<Vec<u64>>, RingError> {
-        let poly = self.check_plaintext(poly)?;
-        let tables = &self.tables;
-        let galois = &tables.galois;
+        const BATCH: usize = 8;
+        let mut padded = self.check_plaintext(poly)?;
         let m = self.m();
-        Ok(tables
-            .inverse_representatives
-            .par_iter()
-            .map(|&step| {
-                let mut acc = vec![0u32; galois.stride()];
-                let mut index = 0usize;
-                with_avx2(|| {
-                    for &a in &poly {
-                        if a != 0 {
-                            multiply_accumulate(&mut acc, a, galois.power(index));
-                        }
-                        index += step as usize;
-                        if index >= m {
-                            index -= m;
-                        }
-                    }
-                });
-                self.mask_all(&acc[..self.d()])
+        padded.resize(m, 0);
+        let galois = &self.tables.galois;
+        let blocks = galois.stride() / LANES;
+        Ok(self
+            .representatives()
+            .par_chunks(BATCH)
+            .flat_map_iter(|batch| {
+                let mut acc = vec![[0u32; LANES]; batch.len() * blocks];
+                evaluate_batch(&padded, galois.power_table(), batch, &mut acc);
+                acc.chunks_exact(blocks)
+                    .map(|sums| self.mask_all(&sums.as_flattened()[..self.d()]))
+                    .collect::<Vec<_>>()
             })
             .collect())
     }

@@ -7,13 +7,14 @@
 //! Tr(Y^u) = sum_j Y^{u 2^j} lies in Z_{2^32}, and the lifted factor of slot t is
 //! F~_t = prod_j (X - Y^{t^{-1} 2^j}). Invariant of the power table: row u = Y^u, u < m.
 
+use super::simd::LANES;
 use super::zx2r::mul as poly_mul;
 
 #[derive(Clone, Debug)]
 pub struct GaloisRing {
     m: usize,
     d: usize,
-    /// Row length of the power table: d rounded up to a multiple of 8 (vector-friendly).
+    /// Row length of the power table: d rounded up to a multiple of LANES (vector-friendly).
     stride: usize,
     /// F~_1, d + 1 coefficients, monic.
     modulus: Vec<u32>,
@@ -27,7 +28,7 @@ impl GaloisRing {
     /// The ring for a lifted factor F~_1 (monic, degree d, dividing X^m - 1 mod 2^32).
     pub fn new(modulus: Vec<u32>, m: usize) -> Self {
         let d = modulus.len() - 1;
-        let stride = d.div_ceil(8) * 8;
+        let stride = d.div_ceil(LANES) * LANES;
         let mut powers = vec![0u32; m * stride];
         powers[0] = 1;
         let mut row = vec![0u32; d];
@@ -89,6 +90,11 @@ impl GaloisRing {
     pub fn power(&self, u: usize) -> &[u32] {
         let u = u % self.m;
         &self.powers[u * self.stride..(u + 1) * self.stride]
+    }
+
+    /// The whole power table as blocks of LANES coefficients, stride / LANES blocks per row.
+    pub fn power_table(&self) -> &[[u32; LANES]] {
+        self.powers.as_chunks::<LANES>().0
     }
 
     /// Tr(Y^u) = sum_{j<d} Y^{u 2^j}, an element of Z_{2^32} (u < m).

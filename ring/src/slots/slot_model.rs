@@ -349,7 +349,9 @@ mod tests {
     fn automorphism_along_every_dimension_matches_the_slot_action_model() {
         let mut rng = rng(41);
         for m in all_rings() {
-            for r in [1u32, 16] {
+            // Paper: GR(2^16, 15) contents only (bits mod 2 are covered by the bad-dimension test).
+            let bit_sizes: &[u32] = if m == 32767 { &[16] } else { &[1, 16] };
+            for &r in bit_sizes {
                 let ring = ring(m, r);
                 let cube = ring.hypercube().clone();
                 let full = random_full(&mut rng, &ring);

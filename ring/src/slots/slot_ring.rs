@@ -11,6 +11,7 @@ use super::galois_ring::GaloisRing;
 use super::gf2x::{Gf2Poly, Gf2Reducer};
 use super::hensel::{lift_factor, LIFT_BITS};
 use super::hypercube::Hypercube;
+use super::simd::step_index;
 use super::zx2r::CyclotomicReducer;
 use crate::cyclotomic::Cyclotomic;
 use crate::error::RingError;
@@ -63,10 +64,7 @@ fn permuted_bit_rows(table: &[u32], inverse_representatives: &[u32], words: usiz
                 let mut bits = 0u64;
                 for b in 0..64.min(m - 64 * w) {
                     bits |= ((table[index] & 1) as u64) << b;
-                    index += t_inverse as usize;
-                    if index >= m {
-                        index -= m;
-                    }
+                    index = step_index(index, t_inverse as usize, m);
                 }
                 *word = bits;
             }

@@ -3,7 +3,7 @@
 //! Wrapping u32 arithmetic is exact modulo 2^32, hence modulo every 2^r with r <= 32: the slot
 //! tables are built once modulo 2^32 and serve every plaintext modulus 2^r by masking.
 
-use super::simd::{multiply_accumulate, with_avx2};
+use super::simd::{avx2_kernel, multiply_accumulate};
 use crate::cyclotomic::{factorize, Cyclotomic};
 
 /// Schoolbook product.
@@ -117,16 +117,23 @@ impl CyclotomicReducer {
             }
         }
         r.truncate(self.fold.folded_len().max(n));
-        with_avx2(|| {
-            for top in (n..r.len()).rev() {
-                let c = r[top];
-                if c != 0 {
-                    multiply_accumulate(&mut r[top - n..top], c.wrapping_neg(), &self.phi_m);
-                }
-            }
-        });
+        reduce_dense(&mut r, &self.phi_m);
         r.truncate(n);
         r
+    }
+}
+
+avx2_kernel! {
+    /// Clears r's coefficients from the top down to deg f by subtracting multiples of the
+    /// monic f (f[n] = 1 is not applied; the cleared coefficients are dropped by the caller).
+    fn reduce_dense(r: &mut [u32], f: &[u32]) {
+        let n = f.len() - 1;
+        for top in (n..r.len()).rev() {
+            let c = r[top];
+            if c != 0 {
+                multiply_accumulate(&mut r[top - n..top], c.wrapping_neg(), f);
+            }
+        }
     }
 }
 
