@@ -71,7 +71,8 @@ const COLOURS: [&str; 6] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
 ];
 
-/// A line chart of accuracy (percent) against epoch, one polyline and legend entry per curve.
+/// A line chart of accuracy (percent) against epoch: per curve a polyline, a dot per epoch and
+/// a legend entry with the last accuracy.
 /// The y range runs from the lowest accuracy rounded down to 5% up to 100%.
 pub fn svg(curves: &[Curve]) -> String {
     let all = curves.iter().flat_map(|c| c.points.iter());
@@ -132,6 +133,14 @@ pub fn svg(curves: &[Curve]) -> String {
             r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
             points.join(" ")
         );
+        for &(e, a) in &curve.points {
+            let _ = writeln!(
+                out,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="1.8" fill="{colour}"/>"#,
+                x(e),
+                y(a)
+            );
+        }
         let ly = HEIGHT - BOTTOM - 16.0 - 18.0 * (curves.len() - 1 - i) as f64;
         let lx = WIDTH - RIGHT - 170.0;
         let last = curve
