@@ -2,6 +2,11 @@
 //!
 //! - [`hypercube`]: Z_m^*/<2> as a box of generators, slot representatives T.
 //! - [`gf2x`], [`gf2e`]: GF(2)[X] bit-packed, GF(2^d) for d <= 64.
+//! - [`factorization`]: Phi_m = prod F_{T[i]} mod 2, F_1 HElib's smallest factor.
+//! - [`hensel`], [`galois_ring`], [`zx2r`]: the lift to Z_{2^32} and GR(2^32, d).
+//! - [`slot_ring`], [`encoding`]: [`SlotRing`], encode/decode of bits, thin and full slots.
+//! - [`slot_model`]: rotations, shifts, masks and Frobenius on slots, and the masked
+//!   automorphisms that realize them. Conventions: docs/SLOTS.md.
 
 pub mod encoding;
 pub mod factorization;

@@ -284,3 +284,40 @@ fn check_modulus_bits(r: u32) -> Result<(), RingError> {
         Err(RingError::PlaintextModulusBits(r))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::slots::test_support::*;
+    use crate::slots::zx2r::mul;
+
+    #[test]
+    fn lifted_factors_multiply_to_phi_m_mod_two_to_the_r_and_reduce_to_the_factors() {
+        for m in SMALL_RINGS.into_iter().chain([1023, 32767]) {
+            for r in [16u32, 32] {
+                let ring = ring(m, r);
+                let lifted = ring.lifted_factors();
+                let product = lifted.iter().fold(vec![1u32], |acc, f| {
+                    let f: Vec<u32> = f.iter().map(|&c| c as u32).collect();
+                    mul(&acc, &f)
+                });
+                let phi_m: Vec<u64> = ring
+                    .cyclotomic()
+                    .polynomial()
+                    .iter()
+                    .map(|&c| (c as u32) as u64 & (ring.plaintext_modulus() - 1))
+                    .collect();
+                let product: Vec<u64> = product
+                    .iter()
+                    .map(|&c| c as u64 & (ring.plaintext_modulus() - 1))
+                    .collect();
+                assert_eq!(product, phi_m, "m = {m}, r = {r}");
+                assert_eq!(lifted[0], ring.slot_modulus());
+                for (f, g) in lifted.iter().zip(ring.factors()) {
+                    let reduced: Vec<u64> = f.iter().map(|&c| c & 1).collect();
+                    assert_eq!(reduced, g.coefficients(), "m = {m}: lift of F_t");
+                }
+            }
+        }
+        assert!(ring(31, 1).with_modulus_bits(33).is_err());
+    }
+}
