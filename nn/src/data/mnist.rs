@@ -186,7 +186,7 @@ mod tests {
             bytes.extend_from_slice(&d.to_be_bytes());
         }
         let count: u32 = dims.iter().product();
-        bytes.extend(std::iter::repeat(fill).take(count as usize));
+        bytes.extend(std::iter::repeat_n(fill, count as usize));
         bytes
     }
 

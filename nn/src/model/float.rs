@@ -246,18 +246,15 @@ mod tests {
             let mut scratch = net.zero_gradient();
             net.accumulate(data.sample(0), 1, &mut scratch)
         };
-        for l in 0..2 {
-            for k in 0..net.weights[l].len() {
+        for (l, layer) in gradient.iter().enumerate() {
+            for (k, analytic) in layer.iter().enumerate() {
                 let h = 1e-6;
                 let mut plus = net.clone();
                 plus.weights[l][k] += h;
                 let mut minus = net.clone();
                 minus.weights[l][k] -= h;
                 let numeric = (loss(&plus) - loss(&minus)) / (2.0 * h);
-                assert!(
-                    (numeric - gradient[l][k]).abs() < 1e-6,
-                    "layer {l} weight {k}"
-                );
+                assert!((numeric - analytic).abs() < 1e-6, "layer {l} weight {k}");
             }
         }
     }
