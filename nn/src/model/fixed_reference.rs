@@ -240,3 +240,66 @@ fn nn2_step_with_saturating_random_values_matches_native_integer_model() {
         native_step(&weights, &x, &labels)
     );
 }
+
+/// Gate counts and AND-depth of one NN2 step at 60 slots on the counting backend, for the
+/// plaintext trainer's configuration (public weights, ripple adders) and for an encrypted
+/// run's (weights as vectors, Sklansky adders, carry-save total sums). Prints the figures of
+/// docs/RESULTS.md: `cargo test -p nit-nn -- --ignored --nocapture nn2_step_gate_counts`.
+#[test]
+#[ignore = "prints cost figures for docs/RESULTS.md"]
+fn nn2_step_gate_counts() {
+    use crate::bitsliced::{Bit, CountingBackend};
+    for (public, adder, method) in [
+        (
+            true,
+            AdderKind::Ripple,
+            TotalSumMethod::Adder(AdderKind::Ripple),
+        ),
+        (
+            false,
+            AdderKind::Sklansky,
+            TotalSumMethod::CarrySave(AdderKind::Sklansky),
+        ),
+    ] {
+        let backend = CountingBackend::new(60);
+        let fresh = |w: usize| {
+            BitInt::from_bits((0..w).map(|_| Bit::Var(backend.input())).collect()).unwrap()
+        };
+        let x: Vec<_> = (0..SIZES[0]).map(|_| fresh(8)).collect();
+        let labels: Vec<_> = (0..10).map(|_| Bit::Var(backend.input())).collect();
+        let weight = |i: usize| {
+            if public {
+                BitInt::constant((i as i64 * 37) % 4000 - 2000, 16).unwrap()
+            } else {
+                fresh(16)
+            }
+        };
+        let mut weights = FixedWeights {
+            layers: SIZES
+                .windows(2)
+                .map(|s| (0..s[1] * (s[0] + 1)).map(weight).collect())
+                .collect(),
+        };
+        let circuit = FixedCircuit::new(&SIZES, LR_SHIFT, adder, method).unwrap();
+        let pass = circuit.forward(&backend, &weights, &x).unwrap();
+        let forward = backend.counts();
+        let forward_depth = pass.activations[3]
+            .iter()
+            .map(|a| a.depth(&backend))
+            .max()
+            .unwrap();
+        backend.reset();
+        circuit.step(&backend, &mut weights, &x, &labels).unwrap();
+        let depth = weights
+            .layers
+            .iter()
+            .flatten()
+            .map(|w| w.depth(&backend))
+            .max()
+            .unwrap();
+        println!(
+            "public weights {public}, {adder:?}, {method:?}:\n  forward {forward:?}, depth {forward_depth}\n  step {:?}, depth {depth}",
+            backend.counts()
+        );
+    }
+}
