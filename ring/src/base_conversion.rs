@@ -9,6 +9,7 @@
 
 use crate::rns::RnsBasis;
 use num_bigint::BigUint;
+use rayon::prelude::*;
 
 /// Conversion tables from `from` to `to` (bases of one ring, disjoint or not).
 #[derive(Debug, Clone)]
@@ -81,34 +82,47 @@ impl BaseConverter {
         let tables = self.from.tables();
         let mut scaled = vec![0u64; k * n];
         let mut correction = vec![0u64; n];
-        for c in 0..n {
-            let mut fraction = 0.0f64;
-            for i in 0..k {
-                let md = tables[i].modulus();
-                let (inv, inv_shoup) = self.cofactor_inverses[i];
-                let y = md.mul_shoup(rows[i][c], inv, inv_shoup);
-                scaled[c * k + i] = y;
-                fraction += y as f64 * self.inverse_primes[i];
-            }
-            correction[c] = fraction.round() as u64;
-        }
+        scaled
+            .par_chunks_mut(k)
+            .zip(correction.par_iter_mut())
+            .enumerate()
+            .for_each(|(c, (ys, corr))| {
+                let mut fraction = 0.0f64;
+                for i in 0..k {
+                    let md = tables[i].modulus();
+                    let (inv, inv_shoup) = self.cofactor_inverses[i];
+                    let y = md.mul_shoup(rows[i][c], inv, inv_shoup);
+                    ys[i] = y;
+                    fraction += y as f64 * self.inverse_primes[i];
+                }
+                *corr = fraction.round() as u64;
+            });
         let target_rows = self
             .to
             .tables()
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(j, t)| {
                 let md = t.modulus();
-                let cof = &self.cofactors[j];
+                let q = md.value();
+                let cof: Vec<(u64, u64)> = self.cofactors[j]
+                    .iter()
+                    .map(|&c| (c, md.shoup(c)))
+                    .collect();
                 let d_mod = self.product_mod_target[j];
+                let d_shoup = md.shoup(d_mod);
+                // Shoup products of any 64-bit input by a fixed residue, accumulated lazily
+                // below 2q and reduced once.
                 (0..n)
                     .map(|c| {
-                        let mut acc: u128 = 0;
-                        for i in 0..k {
-                            acc += scaled[c * k + i] as u128 * cof[i] as u128;
+                        let ys = &scaled[c * k..(c + 1) * k];
+                        let mut acc = 0u64;
+                        for (&y, &(w, w_shoup)) in ys.iter().zip(&cof) {
+                            acc = md.add(acc, md.mul_shoup(y, w, w_shoup));
                         }
-                        let v = md.reduce_u128(acc);
-                        md.sub(v, md.mul(md.reduce(correction[c]), d_mod))
+                        let fix = md.mul_shoup(correction[c], d_mod, d_shoup);
+                        debug_assert!(acc < q && fix < q);
+                        md.sub(acc, fix)
                     })
                     .collect()
             })

@@ -17,7 +17,30 @@ use crate::cyclotomic::Cyclotomic;
 use crate::ntt::NttPlan;
 use crate::prime::ntt_size;
 use crate::zq::Modulus;
+use std::cell::RefCell;
 use std::sync::Arc;
+
+thread_local! {
+    /// Per-thread NTT buffers: a fresh N-word allocation per transform costs an mmap and
+    /// page faults at N = 65536.
+    static SCRATCH: RefCell<(Vec<u64>, Vec<u64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `f` with two scratch buffers of length n: the first zeroed, the second zeroed only
+/// if `zero_second` (otherwise its contents are arbitrary).
+fn with_scratch<R>(n: usize, zero_second: bool, f: impl FnOnce(&mut [u64], &mut [u64]) -> R) -> R {
+    SCRATCH.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (a, b) = &mut *guard;
+        a.clear();
+        a.resize(n, 0);
+        if zero_second {
+            b.clear();
+        }
+        b.resize(n, 0);
+        f(a, b)
+    })
+}
 
 /// Per-prime tables of the length-m transform. Invariant: q = 1 mod 2Nm.
 #[derive(Debug)]
@@ -173,17 +196,18 @@ impl Dft {
             "invariant: DFT sizes"
         );
         let md = &self.modulus;
-        let mut buf = vec![0u64; self.plan.size()];
-        for (k, (&a, dst)) in coeffs.iter().zip(buf.iter_mut()).enumerate() {
-            *dst = md.mul_shoup(a, self.chirp[k], self.chirp_shoup[k]);
-        }
-        self.plan.forward(&mut buf);
-        self.plan.mul_normalized(&mut buf, &self.kernel_forward);
-        self.plan.inverse(&mut buf);
-        for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
-            let j = j as usize;
-            *dst = md.mul_shoup(buf[j], self.chirp[j], self.chirp_shoup[j]);
-        }
+        with_scratch(self.plan.size(), false, |buf, _| {
+            for (k, (&a, dst)) in coeffs.iter().zip(buf.iter_mut()).enumerate() {
+                *dst = md.mul_shoup(a, self.chirp[k], self.chirp_shoup[k]);
+            }
+            self.plan.forward(buf);
+            self.plan.mul_normalized(buf, &self.kernel_forward);
+            self.plan.inverse(buf);
+            for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
+                let j = j as usize;
+                *dst = md.mul_shoup(buf[j], self.chirp[j], self.chirp_shoup[j]);
+            }
+        })
     }
 
     /// The degree < m polynomial b with the given values at units and 0 at non-units
@@ -195,21 +219,22 @@ impl Dft {
             "invariant: DFT sizes"
         );
         let md = &self.modulus;
-        let mut buf = vec![0u64; self.plan.size()];
-        for (&v, &j) in values.iter().zip(self.ring.units()) {
-            let j = j as usize;
-            buf[j] = md.mul_shoup(v, self.chirp_inv[j], self.chirp_inv_shoup[j]);
-        }
-        self.plan.forward(&mut buf);
-        self.plan.mul_normalized(&mut buf, &self.kernel_inverse);
-        self.plan.inverse(&mut buf);
-        for (k, dst) in coeffs.iter_mut().enumerate() {
-            *dst = md.mul_shoup(
-                buf[k],
-                self.chirp_inv_scaled[k],
-                self.chirp_inv_scaled_shoup[k],
-            );
-        }
+        with_scratch(self.plan.size(), false, |buf, _| {
+            for (&v, &j) in values.iter().zip(self.ring.units()) {
+                let j = j as usize;
+                buf[j] = md.mul_shoup(v, self.chirp_inv[j], self.chirp_inv_shoup[j]);
+            }
+            self.plan.forward(buf);
+            self.plan.mul_normalized(buf, &self.kernel_inverse);
+            self.plan.inverse(buf);
+            for (k, dst) in coeffs.iter_mut().enumerate() {
+                *dst = md.mul_shoup(
+                    buf[k],
+                    self.chirp_inv_scaled[k],
+                    self.chirp_inv_scaled_shoup[k],
+                );
+            }
+        })
     }
 
     /// Reduces a polynomial of degree < m modulo Phi_m (mod q); result has phi(m) coefficients.

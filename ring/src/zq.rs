@@ -150,7 +150,8 @@ impl Modulus {
         (((w as u128) << 64) / self.q as u128) as u64
     }
 
-    /// a * w mod q given w' = shoup(w).
+    /// a * w mod q given w' = shoup(w), for any 64-bit a (the quotient estimate is off by at
+    /// most one, so one conditional subtraction suffices).
     #[inline(always)]
     pub fn mul_shoup(&self, a: u64, w: u64, w_shoup: u64) -> u64 {
         let quotient = ((a as u128 * w_shoup as u128) >> 64) as u64;
