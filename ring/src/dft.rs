@@ -26,18 +26,18 @@ thread_local! {
     static SCRATCH: RefCell<(Vec<u64>, Vec<u64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Runs `f` with two scratch buffers of length n: the first zeroed, the second zeroed only
-/// if `zero_second` (otherwise its contents are arbitrary).
-fn with_scratch<R>(n: usize, zero_second: bool, f: impl FnOnce(&mut [u64], &mut [u64]) -> R) -> R {
+/// Runs `f` with two scratch buffers of length n whose contents are reduced residues of some
+/// earlier transform (callers overwrite or zero what they read), or zeroed if `zeroed`.
+fn with_scratch<R>(n: usize, zeroed: bool, f: impl FnOnce(&mut [u64], &mut [u64]) -> R) -> R {
     SCRATCH.with(|cell| {
         let mut guard = cell.borrow_mut();
         let (a, b) = &mut *guard;
-        a.clear();
-        a.resize(n, 0);
-        if zero_second {
-            b.clear();
+        for buf in [&mut *a, &mut *b] {
+            if zeroed {
+                buf.clear();
+            }
+            buf.resize(n, 0);
         }
-        b.resize(n, 0);
         f(a, b)
     })
 }
@@ -49,15 +49,13 @@ pub struct Dft {
     modulus: Modulus,
     plan: NttPlan,
     zeta: u64,
-    /// w_k = zeta^{h k^2} and its Shoup companion, k in [0, m).
-    chirp: Vec<u64>,
-    chirp_shoup: Vec<u64>,
-    /// m^{-1} w_k^{-1}: the output scaling of the inverse transform.
-    chirp_inv_scaled: Vec<u64>,
-    chirp_inv_scaled_shoup: Vec<u64>,
-    /// w_k^{-1}: the input scaling of the inverse transform.
-    chirp_inv: Vec<u64>,
-    chirp_inv_shoup: Vec<u64>,
+    /// N w_k (w_k = zeta^{h k^2}) for k < m, 0 up to N: the chirp of the forward transform,
+    /// applied with the backend's vectorized N^{-1}-normalizing product.
+    chirp_scaled: Vec<u64>,
+    /// N w_j^{-1} at the units j, 0 elsewhere up to N: input scaling of the inverse.
+    chirp_inv_units_scaled: Vec<u64>,
+    /// N m^{-1} w_k^{-1} for k < m, 0 up to N: output scaling of the inverse.
+    chirp_inv_output_scaled: Vec<u64>,
     /// NTT of the forward kernel (w^{-1}_i) and of the inverse kernel (w_i).
     kernel_forward: Vec<u64>,
     kernel_inverse: Vec<u64>,
@@ -108,7 +106,21 @@ impl Dft {
         let m_inv = md
             .inv(m as u64)
             .expect("invariant: q = 1 mod m, so m is a unit");
-        let chirp_inv_scaled: Vec<u64> = chirp_inv.iter().map(|&w| md.mul(w, m_inv)).collect();
+        let n_mod = md.reduce(n as u64);
+        let padded = |f: &dyn Fn(usize) -> u64| -> Vec<u64> {
+            (0..n)
+                .map(|k| if k < m { md.mul(f(k), n_mod) } else { 0 })
+                .collect()
+        };
+        let chirp_scaled = padded(&|k| chirp[k]);
+        let chirp_inv_units_scaled = padded(&|k| {
+            if ring.unit_position(k).is_some() {
+                chirp_inv[k]
+            } else {
+                0
+            }
+        });
+        let chirp_inv_output_scaled = padded(&|k| md.mul(chirp_inv[k], m_inv));
         let kernel = |values: &[u64]| {
             let mut y = vec![0u64; n];
             y[0] = values[0];
@@ -121,19 +133,15 @@ impl Dft {
         };
         let kernel_forward = kernel(&chirp_inv);
         let kernel_inverse = kernel(&chirp);
-        let shoup = |v: &[u64]| v.iter().map(|&w| md.shoup(w)).collect::<Vec<_>>();
         let (reverse_inverse_ntt, phi_m_ntt) = Self::reduction_tables(&ring, &md, &plan);
         Some(Dft {
-            chirp_shoup: shoup(&chirp),
-            chirp_inv_shoup: shoup(&chirp_inv),
-            chirp_inv_scaled_shoup: shoup(&chirp_inv_scaled),
             ring,
             modulus: md,
             plan,
             zeta,
-            chirp,
-            chirp_inv,
-            chirp_inv_scaled,
+            chirp_scaled,
+            chirp_inv_units_scaled,
+            chirp_inv_output_scaled,
             kernel_forward,
             kernel_inverse,
             reverse_inverse_ntt,
@@ -195,17 +203,16 @@ impl Dft {
             coeffs.len() <= m && values.len() == self.ring.phi(),
             "invariant: DFT sizes"
         );
-        let md = &self.modulus;
         with_scratch(self.plan.size(), false, |buf, _| {
-            for (k, (&a, dst)) in coeffs.iter().zip(buf.iter_mut()).enumerate() {
-                *dst = md.mul_shoup(a, self.chirp[k], self.chirp_shoup[k]);
-            }
+            buf[..coeffs.len()].copy_from_slice(coeffs);
+            buf[coeffs.len()..].fill(0);
+            self.plan.mul_normalized(buf, &self.chirp_scaled);
             self.plan.forward(buf);
             self.plan.mul_normalized(buf, &self.kernel_forward);
             self.plan.inverse(buf);
+            self.plan.mul_normalized(buf, &self.chirp_scaled);
             for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
-                let j = j as usize;
-                *dst = md.mul_shoup(buf[j], self.chirp[j], self.chirp_shoup[j]);
+                *dst = buf[j as usize];
             }
         })
     }
@@ -218,22 +225,17 @@ impl Dft {
             values.len() == self.ring.phi() && coeffs.len() == m,
             "invariant: DFT sizes"
         );
-        let md = &self.modulus;
         with_scratch(self.plan.size(), false, |buf, _| {
+            buf.fill(0);
             for (&v, &j) in values.iter().zip(self.ring.units()) {
-                let j = j as usize;
-                buf[j] = md.mul_shoup(v, self.chirp_inv[j], self.chirp_inv_shoup[j]);
+                buf[j as usize] = v;
             }
+            self.plan.mul_normalized(buf, &self.chirp_inv_units_scaled);
             self.plan.forward(buf);
             self.plan.mul_normalized(buf, &self.kernel_inverse);
             self.plan.inverse(buf);
-            for (k, dst) in coeffs.iter_mut().enumerate() {
-                *dst = md.mul_shoup(
-                    buf[k],
-                    self.chirp_inv_scaled[k],
-                    self.chirp_inv_scaled_shoup[k],
-                );
-            }
+            self.plan.mul_normalized(buf, &self.chirp_inv_output_scaled);
+            coeffs.copy_from_slice(&buf[..m]);
         })
     }
 
@@ -246,26 +248,24 @@ impl Dft {
             "invariant: reduction sizes"
         );
         let md = &self.modulus;
-        let n = self.plan.size();
-        // Quotient Q of b by Phi_m: rev_s(Q) = rev(b) * rev(Phi_m)^{-1} mod X^s.
-        let mut buf = vec![0u64; n];
-        for i in 0..s {
-            buf[i] = b[m - 1 - i];
-        }
-        self.plan.forward(&mut buf);
-        self.plan
-            .mul_normalized(&mut buf, &self.reverse_inverse_ntt);
-        self.plan.inverse(&mut buf);
-        let mut quotient = vec![0u64; n];
-        for i in 0..s {
-            quotient[s - 1 - i] = buf[i];
-        }
-        self.plan.forward(&mut quotient);
-        self.plan.mul_normalized(&mut quotient, &self.phi_m_ntt);
-        self.plan.inverse(&mut quotient);
-        for i in 0..phi {
-            out[i] = md.sub(b[i], quotient[i]);
-        }
+        with_scratch(self.plan.size(), true, |buf, quotient| {
+            // Quotient Q of b by Phi_m: rev_s(Q) = rev(b) * rev(Phi_m)^{-1} mod X^s.
+            for i in 0..s {
+                buf[i] = b[m - 1 - i];
+            }
+            self.plan.forward(buf);
+            self.plan.mul_normalized(buf, &self.reverse_inverse_ntt);
+            self.plan.inverse(buf);
+            for i in 0..s {
+                quotient[s - 1 - i] = buf[i];
+            }
+            self.plan.forward(quotient);
+            self.plan.mul_normalized(quotient, &self.phi_m_ntt);
+            self.plan.inverse(quotient);
+            for i in 0..phi {
+                out[i] = md.sub(b[i], quotient[i]);
+            }
+        })
     }
 
     /// The coefficients (degree < phi) of the polynomial with the given values.
