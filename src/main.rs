@@ -30,7 +30,26 @@ enum Command {
     Plot(cli::plot::PlotArgs),
 }
 
+/// `println!` panics when stdout is a closed pipe (`fhe-nit params | head`): end quietly then,
+/// like other command-line tools, and keep the default report for every other panic.
+fn exit_quietly_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    exit_quietly_on_closed_pipe();
     let result = match Args::parse().command {
         Command::Params(args) => cli::params::run(&args),
         Command::Selftest(args) => cli::selftest::run(&args),
