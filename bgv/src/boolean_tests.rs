@@ -128,3 +128,57 @@ fn select_constants_and_public_key_bits() {
     }
     assert!(s.sk.encrypt_bits(&[true; 3], &mut s.rng).is_err());
 }
+
+#[test]
+fn paper_bit_operations_match_the_slot_model_and_their_noise_estimates() {
+    let mut s = setup(ParamsLiteral::paper().with_ctxt_primes(4), &[], 96);
+    let l = s.params.slots().unwrap().slots();
+    let pk = s.sk.public_key(&mut s.rng).unwrap();
+    let draw =
+        |rng: &mut nit_ring::sample::SecureRng| (0..l).map(|_| rng.gen()).collect::<Vec<bool>>();
+    let (a, b, mask) = (draw(&mut s.rng), draw(&mut s.rng), draw(&mut s.rng));
+    let ca = pk.encrypt_bits(&s.params, &a, &mut s.rng).unwrap();
+    let cb = s.sk.encrypt_bits(&b, &mut s.rng).unwrap();
+    let zip = |f: fn(bool, bool) -> bool, x: &[bool], y: &[bool]| -> Vec<bool> {
+        x.iter().zip(y).map(|(p, q)| f(*p, *q)).collect()
+    };
+    let mask_p = s.eval.encode_bits(&mask).unwrap();
+    let cases: Vec<(&str, crate::ciphertext::Ciphertext, Vec<bool>, usize)> = vec![
+        ("public-key encryption", ca.clone(), a.clone(), 0),
+        (
+            "xor",
+            s.eval.xor(&ca, &cb).unwrap(),
+            zip(|p, q| p ^ q, &a, &b),
+            0,
+        ),
+        (
+            "and",
+            s.eval.and(&ca, &cb).unwrap(),
+            zip(|p, q| p & q, &a, &b),
+            1,
+        ),
+        (
+            "not",
+            s.eval.not(&ca).unwrap(),
+            a.iter().map(|p| !p).collect(),
+            0,
+        ),
+        (
+            "and with a mask",
+            s.eval.mul_plain(&ca, &mask_p).unwrap(),
+            zip(|p, q| p & q, &a, &mask),
+            1,
+        ),
+        (
+            "modulus switch",
+            s.eval.mod_switch_to(&ca, 2).unwrap(),
+            a.clone(),
+            0,
+        ),
+    ];
+    for (what, ct, expect, products) in cases {
+        assert_eq!(s.sk.decrypt_bits(&ct).unwrap(), expect, "{what}");
+        let p = s.eval.encode_bits(&expect).unwrap();
+        crate::tests::check_after(&s, &ct, &p, what, products);
+    }
+}
