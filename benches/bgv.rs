@@ -1,11 +1,13 @@
 //! BGV benchmarks per parameter set (`toy`, `paper`): key generation, encryption,
-//! decryption, multiply + relinearize and automorphisms at the top of the chain and half-way
-//! down, modulus switching. Fixed seeds: reproducible benchmarks, not secrets.
+//! decryption, multiply + relinearize, rotate1D on a good and (paper) a bad dimension, the
+//! full rotation by one slot, and modulus switching, at the top of the chain and half-way
+//! down. Fixed seeds: reproducible benchmarks, not secrets.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nit_bgv::ciphertext::Plaintext;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, KeySource, SecretKey};
+use nit_bgv::rotation::{rotate_along_exponents, rotate_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
@@ -18,9 +20,15 @@ fn bgv_benches(c: &mut Criterion) {
         let sk = SecretKey::generate(&params, &mut rng).unwrap();
         let cube = params.slots().unwrap().hypercube().clone();
         let good = cube.dims()[0].gen as usize;
-        let keys = EvaluationKeys::generate(&sk, true, &[good], &mut rng).unwrap();
+        let bad = cube.dims().iter().position(|d| !d.good);
+        let mut exponents = vec![good];
+        exponents.extend(rotate_exponents(&params, 1).unwrap());
+        if let Some(dim) = bad {
+            exponents.extend(rotate_along_exponents(&params, dim, 1).unwrap());
+        }
+        let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).unwrap();
         println!(
-            "{name}: evaluation keys {} bytes compressed (relinearization + 1 automorphism)",
+            "{name}: evaluation keys {} bytes compressed (relinearization + the rotations benchmarked)",
             keys.size_bytes()
         );
         let eval = Evaluator::new(&params, sk.id(), keys).unwrap();
@@ -34,7 +42,7 @@ fn bgv_benches(c: &mut Criterion) {
         group
             .sample_size(10)
             .measurement_time(Duration::from_secs(if name == "paper" { 20 } else { 5 }));
-        group.bench_function(BenchmarkId::new("keygen_keyswitch", name), |b| {
+        group.bench_function(BenchmarkId::new("keygen", name), |b| {
             b.iter(|| {
                 sk.key_switch_key(KeySource::Automorphism(good), &mut rng)
                     .unwrap()
@@ -54,8 +62,16 @@ fn bgv_benches(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new("mul_relin", &tag), |b| {
                 b.iter(|| eval.multiply(&ct, &ct).unwrap())
             });
-            group.bench_function(BenchmarkId::new("automorphism", &tag), |b| {
-                b.iter(|| eval.automorphism(&ct, good).unwrap())
+            group.bench_function(BenchmarkId::new("rotate1d_good", &tag), |b| {
+                b.iter(|| eval.rotate_along(&ct, 0, 1).unwrap())
+            });
+            if let Some(dim) = bad {
+                group.bench_function(BenchmarkId::new("rotate1d_bad", &tag), |b| {
+                    b.iter(|| eval.rotate_along(&ct, dim, 1).unwrap())
+                });
+            }
+            group.bench_function(BenchmarkId::new("rotate_full", &tag), |b| {
+                b.iter(|| eval.rotate(&ct, 1).unwrap())
             });
             group.bench_function(BenchmarkId::new("modswitch", &tag), |b| {
                 b.iter(|| eval.mod_switch_to(&ct, level - 1).unwrap())
