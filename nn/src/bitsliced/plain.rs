@@ -126,10 +126,6 @@ impl PlainBackend {
             depth,
         })
     }
-
-    fn bit(&self, words: &[u64], i: usize) -> u64 {
-        (words[i / 64] >> (i % 64)) & 1
-    }
 }
 
 impl BitSimd for PlainBackend {
@@ -190,17 +186,18 @@ impl BitSimd for PlainBackend {
     /// rare in the circuits: only the total sum uses them).
     fn rotate(&self, a: &PlainBits, k: i64) -> Result<PlainBits, PlainError> {
         self.check(&a.words)?;
-        let n = self.slots as i64;
-        let shift = k.rem_euclid(n) as usize;
+        let n = self.slots;
+        let shift = k.rem_euclid(n as i64) as usize;
+        // out[j] = a[j - shift] for j >= shift (a shifted up), a[j - shift + n] below (a
+        // shifted down by n - shift); bits at n and above are cleared.
         let mut words = vec![0u64; self.words];
-        for (i, word) in words.iter_mut().enumerate() {
-            for bit in 0..64 {
-                let slot = 64 * i + bit;
-                if slot >= self.slots {
-                    break;
-                }
-                let source = (slot + self.slots - shift) % self.slots;
-                *word |= self.bit(&a.words, source) << bit;
+        or_shifted_up(&a.words, shift, &mut words);
+        if shift > 0 {
+            or_shifted_down(&a.words, n - shift, &mut words);
+        }
+        if n % 64 != 0 {
+            if let Some(top) = words.last_mut() {
+                *top &= (1u64 << (n % 64)) - 1;
             }
         }
         Ok(PlainBits {
@@ -211,6 +208,35 @@ impl BitSimd for PlainBackend {
 
     fn depth(&self, a: &PlainBits) -> usize {
         a.depth as usize
+    }
+}
+
+/// dst |= src with every bit moved from position i to i + s (bits past dst's end dropped).
+fn or_shifted_up(src: &[u64], s: usize, dst: &mut [u64]) {
+    let (word_shift, bit_shift) = (s / 64, s % 64);
+    for i in word_shift..dst.len() {
+        let j = i - word_shift;
+        let mut v = src[j] << bit_shift;
+        if bit_shift > 0 && j > 0 {
+            v |= src[j - 1] >> (64 - bit_shift);
+        }
+        dst[i] |= v;
+    }
+}
+
+/// dst |= src with every bit moved from position i to i - s (bits below 0 dropped).
+fn or_shifted_down(src: &[u64], s: usize, dst: &mut [u64]) {
+    let (word_shift, bit_shift) = (s / 64, s % 64);
+    for (i, d) in dst.iter_mut().enumerate() {
+        let j = i + word_shift;
+        if j >= src.len() {
+            break;
+        }
+        let mut v = src[j] >> bit_shift;
+        if bit_shift > 0 && j + 1 < src.len() {
+            v |= src[j + 1] << (64 - bit_shift);
+        }
+        *d |= v;
     }
 }
 
