@@ -6,7 +6,7 @@
 //! every prime is = 1 mod t, so no scaling factor is carried). `noise` is a high-probability
 //! bound on ||m + t e||_can; decryption is correct while norm_factor * noise < Q_l / 2.
 
-use crate::error::{hex, BgvError};
+use crate::error::{check_key_id, BgvError};
 use crate::keys::KeyId;
 use crate::params::Params;
 use nit_ring::DcrtPoly;
@@ -121,13 +121,6 @@ impl Ciphertext {
     }
 
     pub(crate) fn check_key(&self, key: &KeyId) -> Result<(), BgvError> {
-        if self.key_id == *key {
-            Ok(())
-        } else {
-            Err(BgvError::KeyMismatch {
-                expected: hex(key),
-                found: hex(&self.key_id),
-            })
-        }
+        check_key_id(&self.key_id, key)
     }
 }

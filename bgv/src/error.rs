@@ -42,3 +42,15 @@ pub enum BgvError {
 pub fn hex(id: &[u8]) -> String {
     id.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
+
+/// Ok when an object stamped with secret key `found` may be used with key `expected`.
+pub fn check_key_id(found: &[u8; 16], expected: &[u8; 16]) -> Result<(), BgvError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(BgvError::KeyMismatch {
+            expected: hex(expected),
+            found: hex(found),
+        })
+    }
+}

@@ -8,7 +8,7 @@
 //!    = (P d s' + t sum_j d_j e_j - u_1 s, u_1).
 //! 3. Division by P with t-preserving rounding (`modswitch::rescale`).
 
-use crate::error::{hex, BgvError};
+use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
 use crate::modswitch::rescale;
 use crate::params::Params;
@@ -107,12 +107,5 @@ pub fn key_switch(
 
 /// Checks that a key was made from the secret key `expected`.
 pub fn check_key(key: &KeySwitchKey, expected: &[u8; 16]) -> Result<(), BgvError> {
-    if key.key_id == *expected {
-        Ok(())
-    } else {
-        Err(BgvError::KeyMismatch {
-            expected: hex(expected),
-            found: hex(&key.key_id),
-        })
-    }
+    check_key_id(&key.key_id, expected)
 }

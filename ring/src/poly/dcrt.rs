@@ -6,6 +6,7 @@
 //! X -> X^k permutes each row: (sigma_k a)(zeta^j) = a(zeta^{kj}).
 
 use super::{check_same_basis, parallel, CoeffPoly};
+use crate::dft::Dft;
 use crate::error::RingError;
 use crate::rns::RnsBasis;
 use crate::zq::Modulus;
@@ -32,6 +33,25 @@ fn for_each_row(
         rows.iter_mut()
             .zip(basis.tables())
             .for_each(|(row, t)| f(t.modulus(), row));
+    }
+}
+
+/// `f(row, tables)` for every row, in parallel when the polynomial is large.
+fn transform_rows(
+    basis: &RnsBasis,
+    rows: &[Vec<u64>],
+    f: impl Fn(&[u64], &Dft) -> Vec<u64> + Sync,
+) -> Vec<Vec<u64>> {
+    if parallel(basis) {
+        rows.par_iter()
+            .zip(basis.tables())
+            .map(|(row, t)| f(row, t))
+            .collect()
+    } else {
+        rows.iter()
+            .zip(basis.tables())
+            .map(|(row, t)| f(row, t))
+            .collect()
     }
 }
 
@@ -78,24 +98,11 @@ impl DcrtPoly {
     /// Forward DFT of every row.
     pub fn from_coeff(poly: &CoeffPoly) -> Self {
         let phi = poly.basis.ring().phi();
-        let transform = |(row, t): (&Vec<u64>, &std::sync::Arc<crate::dft::Dft>)| {
+        let rows = transform_rows(&poly.basis, &poly.rows, |row, t| {
             let mut values = vec![0u64; phi];
             t.forward(row, &mut values);
             values
-        };
-        let rows = if parallel(&poly.basis) {
-            poly.rows
-                .par_iter()
-                .zip(poly.basis.tables())
-                .map(transform)
-                .collect()
-        } else {
-            poly.rows
-                .iter()
-                .zip(poly.basis.tables())
-                .map(transform)
-                .collect()
-        };
+        });
         DcrtPoly {
             basis: poly.basis.clone(),
             rows,
@@ -112,7 +119,7 @@ impl DcrtPoly {
 
     fn inverse_rows(&self, reduce: bool) -> CoeffPoly {
         let (m, phi) = (self.basis.ring().m(), self.basis.ring().phi());
-        let transform = |(row, t): (&Vec<u64>, &std::sync::Arc<crate::dft::Dft>)| {
+        let rows = transform_rows(&self.basis, &self.rows, |row, t| {
             let mut coeffs = vec![0u64; if reduce { phi } else { m }];
             if reduce {
                 t.inverse(row, &mut coeffs);
@@ -120,20 +127,7 @@ impl DcrtPoly {
                 t.inverse_unreduced(row, &mut coeffs);
             }
             coeffs
-        };
-        let rows = if parallel(&self.basis) {
-            self.rows
-                .par_iter()
-                .zip(self.basis.tables())
-                .map(transform)
-                .collect()
-        } else {
-            self.rows
-                .iter()
-                .zip(self.basis.tables())
-                .map(transform)
-                .collect()
-        };
+        });
         CoeffPoly {
             basis: self.basis.clone(),
             rows,
