@@ -275,12 +275,6 @@ mod tests {
     use crate::slots::test_support::*;
     use rand::Rng;
 
-    fn all_rings() -> Vec<usize> {
-        let mut rings = SMALL_RINGS.to_vec();
-        rings.extend([1023, 32767]);
-        rings
-    }
-
     #[test]
     fn constants_encode_to_constant_polynomials() {
         for m in all_rings() {

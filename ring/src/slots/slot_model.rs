@@ -247,12 +247,6 @@ mod tests {
     use super::*;
     use crate::slots::test_support::*;
 
-    fn all_rings() -> Vec<usize> {
-        let mut rings = SMALL_RINGS.to_vec();
-        rings.extend([1023, 32767]);
-        rings
-    }
-
     /// A few rotation amounts for a dimension of the given order, including negative ones.
     fn amounts(order: usize) -> Vec<i64> {
         let order = order as i64;

@@ -12,6 +12,13 @@ use std::sync::OnceLock;
 /// The rings under test: small rings, toy (1023) and paper (32767).
 pub const SMALL_RINGS: [usize; 5] = [31, 127, 255, 105, 4369];
 
+/// The small rings followed by the two named ones (toy and paper).
+pub fn all_rings() -> Vec<usize> {
+    let mut rings = SMALL_RINGS.to_vec();
+    rings.extend([1023, 32767]);
+    rings
+}
+
 /// The slot ring for m with plaintext modulus 2^r, tables shared across tests.
 pub fn ring(m: usize, r: u32) -> SlotRing {
     static RINGS: [OnceLock<SlotRing>; 7] = [const { OnceLock::new() }; 7];
