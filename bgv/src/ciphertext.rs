@@ -109,7 +109,7 @@ impl Ciphertext {
 
     /// Bits left before decryption fails: log2(Q_l / 2) - log2(norm_factor * noise).
     pub fn capacity(&self, params: &Params) -> f64 {
-        params.log2_q(self.level()) - 1.0 - (params.norm_factor() * self.noise.max(1.0)).log2()
+        params.capacity_at(self.level(), self.noise)
     }
 
     /// Size in bytes of the residues.

@@ -37,16 +37,8 @@ pub fn natural_level(params: &Params, mut level: usize, mut noise: f64) -> usize
 pub fn supported_and_depth(params: &Params) -> usize {
     let top = params.max_level();
     let fresh = params.fresh_noise_secret();
-    let switched = |level: usize, noise: f64, to: usize| {
-        if to == level {
-            noise
-        } else {
-            noise / (params.log2_q(level) - params.log2_q(to)).exp2() + params.modswitch_noise()
-        }
-    };
-    let capacity = |level: usize, noise: f64| {
-        params.log2_q(level) - 1.0 - (params.norm_factor() * noise.max(1.0)).log2()
-    };
+    let switched = |level: usize, noise: f64, to: usize| params.switched_noise(noise, level, to, 2);
+    let capacity = |level: usize, noise: f64| params.capacity_at(level, noise);
     let (mut level, mut noise, mut depth) = (top, fresh, 0);
     loop {
         let common = natural_level(params, level, noise).min(natural_level(params, top, fresh));

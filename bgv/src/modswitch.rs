@@ -93,19 +93,14 @@ pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly 
 /// nu / D + B_ms s^{parts - 2}. No capacity check: callers decide.
 pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext {
     let target = params.ctxt_basis(level);
-    let dropped = params.log2_q(ct.level()) - params.log2_q(level);
     let parts = ct
         .parts
         .iter()
         .map(|p| rescale(params, p, target))
         .collect();
-    let s_power = params
-        .secret_bound()
-        .powi(ct.parts.len() as i32 - 2)
-        .max(1.0);
     Ciphertext {
         parts,
-        noise: ct.noise / dropped.exp2() + params.modswitch_noise() * s_power,
+        noise: params.switched_noise(ct.noise, ct.level(), level, ct.parts.len()),
         ..ct.clone()
     }
 }
@@ -113,15 +108,10 @@ pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext 
 /// The lowest level at which `ct`, switched down, keeps at least `margin` bits of capacity
 /// (its own level if none is lower).
 pub fn lowest_safe_level(params: &Params, ct: &Ciphertext, margin: f64) -> usize {
-    let s_power = params
-        .secret_bound()
-        .powi(ct.parts.len() as i32 - 2)
-        .max(1.0);
     (1..ct.level())
         .find(|&level| {
-            let dropped = params.log2_q(ct.level()) - params.log2_q(level);
-            let noise = ct.noise / dropped.exp2() + params.modswitch_noise() * s_power;
-            params.log2_q(level) - 1.0 - (params.norm_factor() * noise).log2() >= margin
+            let noise = params.switched_noise(ct.noise, ct.level(), level, ct.parts.len());
+            params.capacity_at(level, noise) >= margin
         })
         .unwrap_or(ct.level())
 }

@@ -373,6 +373,23 @@ impl Params {
         )
     }
 
+    /// Noise bound of a ciphertext with `parts` parts and bound `noise` after switching from
+    /// `from` to `to` primes: nu / D + B_ms s^{parts - 2} (unchanged when to = from).
+    pub fn switched_noise(&self, noise: f64, from: usize, to: usize, parts: usize) -> f64 {
+        if to == from {
+            return noise;
+        }
+        let dropped = self.log2_q(from) - self.log2_q(to);
+        let s_power = self.secret_bound().powi(parts as i32 - 2).max(1.0);
+        noise / dropped.exp2() + self.modswitch_noise() * s_power
+    }
+
+    /// Bits left before decryption fails at `level` with noise bound `noise`:
+    /// log2(Q_l / 2) - log2(norm_factor * noise).
+    pub fn capacity_at(&self, level: usize, noise: f64) -> f64 {
+        self.log2_q(level) - 1.0 - (self.norm_factor() * noise.max(1.0)).log2()
+    }
+
     /// Bound on the noise key switching at `level` adds after the division by P.
     pub fn keyswitch_noise(&self, level: usize) -> f64 {
         let log2_p = self.log2_p();
