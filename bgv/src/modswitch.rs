@@ -59,12 +59,18 @@ pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly 
             }
         })
         .collect();
+    // D mod q for every kept prime: the correction D k and the final division by D.
+    let product_residues: Vec<u64> = target
+        .tables()
+        .iter()
+        .map(|t| (product % t.q()).to_u64().unwrap_or(0))
+        .collect();
     let delta_rows: Vec<Vec<u64>> = residues
         .into_par_iter()
         .zip(target.tables())
-        .map(|(mut row, table)| {
+        .zip(&product_residues)
+        .map(|((mut row, table), &d_mod_q)| {
             let md = table.modulus();
-            let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
             for (x, &kc) in row.iter_mut().zip(&k) {
                 *x = md.add(*x, md.mul(d_mod_q, md.from_i64(kc)));
             }
@@ -79,9 +85,10 @@ pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly 
     let inverses: Vec<u64> = target
         .tables()
         .iter()
-        .map(|t| {
-            let md = t.modulus();
-            md.inv((product % md.value()).to_u64().unwrap_or(0))
+        .zip(&product_residues)
+        .map(|(t, &d_mod_q)| {
+            t.modulus()
+                .inv(d_mod_q)
                 .expect("invariant: distinct primes are coprime")
         })
         .collect();
