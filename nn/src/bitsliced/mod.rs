@@ -24,6 +24,7 @@ mod rounding;
 #[cfg(test)]
 mod testing;
 mod total_sum;
+mod words;
 
 pub use adder::{add, add_bit, add_with_carry, increment, negate, sub, AdderKind};
 pub use backend::BitSimd;

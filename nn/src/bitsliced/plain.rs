@@ -5,7 +5,7 @@
 //! Invariant: the bits of the last word above `slots` are zero.
 
 use super::backend::BitSimd;
-use std::sync::Arc;
+use super::words::Words;
 use thiserror::Error;
 
 /// Errors of the plaintext backend.
@@ -19,11 +19,11 @@ pub enum PlainError {
     NoSlots,
 }
 
-/// Plaintext bit vector with its AND-depth. The words are shared (`Arc`): circuits clone bits
-/// freely (carry-save columns, partial-product pairs) and a clone must not copy them.
+/// Plaintext bit vector with its AND-depth. Circuits clone bits freely (carry-save columns,
+/// partial-product pairs): short vectors are inline, long ones shared ([`Words`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlainBits {
-    words: Arc<[u64]>,
+    words: Words,
     depth: u32,
 }
 
@@ -88,7 +88,7 @@ impl PlainBackend {
         (0..self.slots).map(|i| bits.get(i)).collect()
     }
 
-    fn pack(&self, bits: &[bool]) -> Result<Box<[u64]>, PlainError> {
+    fn pack(&self, bits: &[bool]) -> Result<Vec<u64>, PlainError> {
         if bits.len() != self.slots {
             return Err(PlainError::SlotCountMismatch {
                 expected: self.slots,
@@ -99,7 +99,7 @@ impl PlainBackend {
         for (i, &bit) in bits.iter().enumerate() {
             words[i / 64] |= u64::from(bit) << (i % 64);
         }
-        Ok(words.into_boxed_slice())
+        Ok(words)
     }
 
     fn check(&self, words: &[u64]) -> Result<(), PlainError> {
@@ -122,7 +122,7 @@ impl PlainBackend {
         self.check(a)?;
         self.check(b)?;
         Ok(PlainBits {
-            words: a.iter().zip(b).map(|(x, y)| op(*x, *y)).collect(),
+            words: Words::from_fn(a.len(), |i| op(a[i], b[i])),
             depth,
         })
     }
@@ -150,7 +150,7 @@ impl BitSimd for PlainBackend {
 
     fn public(&self, bits: &[bool]) -> Result<PlainMask, PlainError> {
         Ok(PlainMask {
-            words: self.pack(bits)?,
+            words: self.pack(bits)?.into_boxed_slice(),
         })
     }
 
@@ -160,12 +160,17 @@ impl BitSimd for PlainBackend {
 
     fn not(&self, a: &PlainBits) -> Result<PlainBits, PlainError> {
         self.check(&a.words)?;
-        let mut words: Vec<u64> = a.words.iter().map(|x| !x).collect();
-        if let Some(last) = words.last_mut() {
-            *last &= self.last_mask;
-        }
+        let last = a.words.len() - 1;
+        let words = Words::from_fn(a.words.len(), |i| {
+            let word = !a.words[i];
+            if i == last {
+                word & self.last_mask
+            } else {
+                word
+            }
+        });
         Ok(PlainBits {
-            words: words.into(),
+            words,
             depth: a.depth,
         })
     }
