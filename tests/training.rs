@@ -1,5 +1,5 @@
 //! End to end through the `fhe-nit` binary: train-plain (float and fixed, a few batches),
-//! eval of the saved model, and plot of two runs on one figure.
+//! resuming a saved run, eval of the saved model, and plot of two runs on one figure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,19 +24,42 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn run(dir: &Path, arith: &str) {
-    fhe_nit(&[
+    train(dir, arith, 1, &[]);
+}
+
+fn train(dir: &Path, arith: &str, epochs: usize, extra: &[&str]) {
+    let epochs = epochs.to_string();
+    let mut args = vec![
         "train-plain",
         "--model",
         "nn2",
         "--arith",
         arith,
         "--epochs",
-        "1",
+        &epochs,
         "--train-samples",
         "120",
         "--out",
         dir.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    fhe_nit(&args);
+}
+
+/// Two epochs, or one epoch and a resumed second: the same model.json and metrics.csv bytes.
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one() {
+    for arith in ["fixed", "float"] {
+        let whole = scratch(&format!("whole-{arith}"));
+        let parts = scratch(&format!("parts-{arith}"));
+        train(&whole, arith, 2, &[]);
+        train(&parts, arith, 1, &[]);
+        train(&parts, arith, 2, &["--resume"]);
+        for file in ["model.json", "metrics.csv"] {
+            let read = |dir: &Path| std::fs::read(dir.join(file)).unwrap();
+            assert_eq!(read(&whole), read(&parts), "{arith} {file}");
+        }
+    }
 }
 
 #[test]

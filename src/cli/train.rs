@@ -7,8 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nit_nn::bitsliced::{AdderKind, TotalSumMethod};
 use nit_nn::data::{default_data_dir, prepare, Mnist, PreparedMnist};
 use nit_nn::model::{
-    train, Arithmetic, EpochMetrics, FixedTrainer, FloatTrainer, Learner, ModelFile, ModelKind,
-    Progress, TrainConfig,
+    train, Arithmetic, EpochMetrics, FixedTrainer, FloatNetwork, FloatTrainer, Learner, ModelFile,
+    ModelKind, Progress, TrainConfig,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -47,6 +47,62 @@ pub struct TrainPlainArgs {
     /// Train on the first N training images only.
     #[arg(long)]
     pub train_samples: Option<usize>,
+    /// Continue the run saved in --out (its model.json and metrics.csv) after its last
+    /// epoch, with the same options: the result equals an uninterrupted run bit for bit.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// The epochs already done in `out` and the network saved after the last of them.
+struct Saved {
+    history: Vec<EpochMetrics>,
+    network: FloatNetwork,
+}
+
+/// Reads a run to resume, checking that it is the run these options describe.
+fn read_saved(args: &TrainPlainArgs) -> Result<Saved, String> {
+    let model = ModelFile::read(&args.out.join("model.json")).map_err(|e| e.to_string())?;
+    if model.model != args.model || model.arith != args.arith {
+        return Err(format!(
+            "{} holds a {} {} run, not {} {}",
+            args.out.display(),
+            model.model,
+            model.arith,
+            args.model,
+            args.arith
+        ));
+    }
+    let history = read_history(&args.out.join("metrics.csv"))?;
+    Ok(Saved {
+        history,
+        network: model.network().map_err(|e| e.to_string())?,
+    })
+}
+
+/// metrics.csv as written by [`write_outputs`]; epochs must run 1, 2, .. without gaps.
+fn read_history(path: &Path) -> Result<Vec<EpochMetrics>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split(',').collect();
+            match fields.as_slice() {
+                [epoch, loss, accuracy] => match (epoch.parse(), loss.parse(), accuracy.parse()) {
+                    (Ok(epoch), Ok(train_loss), Ok(test_accuracy)) if epoch == i + 1 => {
+                        Ok(EpochMetrics {
+                            epoch,
+                            train_loss,
+                            test_accuracy,
+                        })
+                    }
+                    _ => Err(format!("{}: bad line {line:?}", path.display())),
+                },
+                _ => Err(format!("{}: bad line {line:?}", path.display())),
+            }
+        })
+        .collect()
 }
 
 pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
@@ -57,45 +113,76 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
     }
     let data = prepare(&mnist, args.model.geometry()).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let saved = if args.resume {
+        Some(read_saved(args)?)
+    } else {
+        None
+    };
+    let history = saved.as_ref().map_or_else(Vec::new, |s| s.history.clone());
+    if history.len() >= args.epochs {
+        return Err(format!(
+            "{} already holds {} epochs",
+            args.out.display(),
+            history.len()
+        ));
+    }
     let config = TrainConfig {
         epochs: args.epochs,
         batch: args.batch,
         seed: args.seed,
+        first_epoch: history.len() + 1,
     };
     match args.arith {
         Arithmetic::Float => {
             let lr = args.lr.unwrap_or(FLOAT_LR);
-            let mut trainer = FloatTrainer::new(args.model.layer_sizes(), args.seed, lr)
-                .map_err(|e| e.to_string())?;
-            run_loop(args, &data, config, &mut trainer, |t: &FloatTrainer| {
-                ModelFile::new(
-                    args.model,
-                    Arithmetic::Float,
-                    data.geometry,
-                    data.normalization,
-                    &t.network,
-                )
-            })
+            let mut trainer = match saved {
+                Some(saved) => FloatTrainer::from_network(saved.network, lr),
+                None => FloatTrainer::new(args.model.layer_sizes(), args.seed, lr),
+            }
+            .map_err(|e| e.to_string())?;
+            run_loop(
+                args,
+                &data,
+                config,
+                history,
+                &mut trainer,
+                |t: &FloatTrainer| {
+                    ModelFile::new(
+                        args.model,
+                        Arithmetic::Float,
+                        data.geometry,
+                        data.normalization,
+                        &t.network,
+                    )
+                },
+            )
         }
         Arithmetic::Fixed => {
             let lr_shift = lr_shift(args.lr.unwrap_or(FLOAT_LR))?;
-            let mut trainer = FixedTrainer::new(
-                args.model.layer_sizes(),
-                args.seed,
-                lr_shift,
-                AdderKind::Ripple,
-                TotalSumMethod::Adder(AdderKind::Ripple),
-            )
+            let (adder, sum) = (AdderKind::Ripple, TotalSumMethod::Adder(AdderKind::Ripple));
+            let mut trainer = match saved {
+                Some(saved) => FixedTrainer::from_network(&saved.network, lr_shift, adder, sum),
+                None => {
+                    FixedTrainer::new(args.model.layer_sizes(), args.seed, lr_shift, adder, sum)
+                }
+            }
             .map_err(|e| e.to_string())?;
-            run_loop(args, &data, config, &mut trainer, |t: &FixedTrainer| {
-                ModelFile::new(
-                    args.model,
-                    Arithmetic::Fixed,
-                    data.geometry,
-                    data.normalization,
-                    &t.dequantized(),
-                )
-            })
+            run_loop(
+                args,
+                &data,
+                config,
+                history,
+                &mut trainer,
+                |t: &FixedTrainer| {
+                    ModelFile::new(
+                        args.model,
+                        Arithmetic::Fixed,
+                        data.geometry,
+                        data.normalization,
+                        &t.dequantized(),
+                    )
+                },
+            )
         }
     }
 }
@@ -115,18 +202,19 @@ fn run_loop<L: Learner>(
     args: &TrainPlainArgs,
     data: &PreparedMnist,
     config: TrainConfig,
+    mut history: Vec<EpochMetrics>,
     learner: &mut L,
     snapshot: impl Fn(&L) -> ModelFile,
 ) -> Result<(), String> {
     let batches = data.train.len() / config.batch.max(1);
-    let bar = ProgressBar::new((batches * config.epochs) as u64);
+    let remaining = config.epochs + 1 - config.first_epoch;
+    let bar = ProgressBar::new((batches * remaining) as u64);
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {msg} ETA {eta}")
             .map_err(|e| e.to_string())?
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let mut history: Vec<EpochMetrics> = Vec::new();
     let mut write_error = None;
     let result = train(
         learner,
@@ -173,9 +261,10 @@ fn run_loop<L: Learner>(
         return Err(e);
     }
     eprintln!(
-        "wrote {} after {} epochs in {:.0} s",
+        "wrote {} after {} epochs ({} in this run) in {:.0} s",
         args.out.display(),
         history.len(),
+        remaining,
         started.elapsed().as_secs_f64()
     );
     Ok(())

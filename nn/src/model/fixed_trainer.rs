@@ -93,6 +93,36 @@ impl FixedTrainer {
         Ok(Self { circuit, weights })
     }
 
+    /// Resumes from a saved network whose weights are 16-bit values `q / 2^12` exactly (as
+    /// [`Self::dequantized`] writes them); any other weight is an error, never rounded.
+    pub fn from_network(
+        network: &FloatNetwork,
+        lr_shift: usize,
+        adder: AdderKind,
+        sum_method: TotalSumMethod,
+    ) -> Result<Self, ModelError> {
+        let circuit = FixedCircuit::new(&network.sizes, lr_shift, adder, sum_method)?;
+        let weights = network
+            .weights
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .map(|&v| {
+                        let q = quantize(v, WEIGHT_FRAC, WIDE);
+                        if dequantize(q, WEIGHT_FRAC) == v {
+                            Ok(q)
+                        } else {
+                            Err(ModelError::Inconsistent(format!(
+                                "weight {v} is not a {WIDE}-bit multiple of 2^-{WEIGHT_FRAC}"
+                            )))
+                        }
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { circuit, weights })
+    }
+
     /// The weights as public constants of the circuit.
     fn constant_weights(&self) -> Result<FixedWeights<PlainBackend>, ModelError> {
         let layers = self

@@ -182,16 +182,21 @@ pub struct FloatTrainer {
 impl FloatTrainer {
     /// A network with `sizes` drawn from the init stream of `seed`.
     pub fn new(sizes: &[usize], seed: u64, lr: f64) -> Result<Self, ModelError> {
+        Self::from_network(
+            FloatNetwork::random(sizes, &mut rng_for(seed, INIT_STREAM)),
+            lr,
+        )
+    }
+
+    /// Resumes from a saved network.
+    pub fn from_network(network: FloatNetwork, lr: f64) -> Result<Self, ModelError> {
         if !(lr.is_finite() && lr > 0.0) {
             return Err(ModelError::BadLearningRate(
                 lr,
                 "must be positive and finite",
             ));
         }
-        Ok(Self {
-            network: FloatNetwork::random(sizes, &mut rng_for(seed, INIT_STREAM)),
-            lr,
-        })
+        Ok(Self { network, lr })
     }
 }
 
@@ -274,6 +279,7 @@ mod tests {
             epochs: 1,
             batch: 1,
             seed: 1,
+            first_epoch: 1,
         };
         let history = train(&mut trainer, &data.train, &data.test, config, |_, _| {}).unwrap();
         assert!(history[0].test_accuracy >= 0.85, "{:?}", history[0]);

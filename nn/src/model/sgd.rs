@@ -18,12 +18,16 @@ pub trait Learner {
     fn accuracy(&self, data: &Dataset) -> Result<f64, ModelError>;
 }
 
-/// Epochs, batch size and the seed of the shuffling stream.
+/// Epochs, batch size and the seed of the shuffling stream. `first_epoch` (1-based) resumes a
+/// run: epochs `1..first_epoch` are taken as done, their shuffles are drawn and discarded, so a
+/// run resumed from the weights after epoch `e` with `first_epoch = e + 1` sees exactly the
+/// batches of an uninterrupted run.
 #[derive(Clone, Copy, Debug)]
 pub struct TrainConfig {
     pub epochs: usize,
     pub batch: usize,
     pub seed: u64,
+    pub first_epoch: usize,
 }
 
 /// ChaCha20 stream for the initial weights.
@@ -68,7 +72,8 @@ pub fn epoch_batches(rng: &mut ChaCha20Rng, samples: usize, batch: usize) -> Vec
     order.chunks_exact(batch).map(<[usize]>::to_vec).collect()
 }
 
-/// Runs `config.epochs` epochs of SGD, reporting through `observer` (which also sees the
+/// Runs epochs `config.first_epoch..=config.epochs` of SGD, reporting through `observer`
+/// (which also sees the
 /// learner, e.g. to save it after each epoch).
 pub fn train<L: Learner>(
     learner: &mut L,
@@ -87,6 +92,9 @@ pub fn train<L: Learner>(
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 1..=config.epochs {
         let batches = epoch_batches(&mut rng, train.len(), config.batch);
+        if epoch < config.first_epoch {
+            continue;
+        }
         let mut total = 0.0;
         for (index, batch) in batches.iter().enumerate() {
             let loss = learner.step(train, batch)?;
@@ -110,4 +118,94 @@ pub fn train<L: Learner>(
         history.push(metrics);
     }
     Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitsliced::{AdderKind, TotalSumMethod};
+    use crate::data::{default_data_dir, prepare, InputGeometry, Mnist, PreparedMnist};
+    use crate::model::{FixedTrainer, FloatNetwork, FloatTrainer};
+
+    fn small_mnist() -> PreparedMnist {
+        let mut mnist = Mnist::load(&default_data_dir()).unwrap();
+        mnist.train = mnist.train.truncated(300);
+        mnist.test = mnist.test.truncated(200);
+        prepare(&mnist, InputGeometry::NN2).unwrap()
+    }
+
+    fn config(first_epoch: usize) -> TrainConfig {
+        TrainConfig {
+            epochs: 3,
+            batch: 60,
+            seed: 7,
+            first_epoch,
+        }
+    }
+
+    /// Three epochs in one go equal one epoch, a save through the dequantized network, and two
+    /// resumed epochs: same weights bit for bit and same metrics for the resumed epochs.
+    #[test]
+    fn resumed_fixed_run_equals_uninterrupted_run() {
+        let data = small_mnist();
+        let fixed = |net: Option<&FloatNetwork>| {
+            match net {
+                None => FixedTrainer::new(
+                    &[64, 32, 16, 10],
+                    7,
+                    4,
+                    AdderKind::Ripple,
+                    TotalSumMethod::Adder(AdderKind::Ripple),
+                ),
+                Some(net) => FixedTrainer::from_network(
+                    net,
+                    4,
+                    AdderKind::Ripple,
+                    TotalSumMethod::Adder(AdderKind::Ripple),
+                ),
+            }
+            .unwrap()
+        };
+        let mut whole = fixed(None);
+        let all = train(&mut whole, &data.train, &data.test, config(1), |_, _| {}).unwrap();
+        let mut first = fixed(None);
+        let mut one = config(1);
+        one.epochs = 1;
+        train(&mut first, &data.train, &data.test, one, |_, _| {}).unwrap();
+        let mut resumed = fixed(Some(&first.dequantized()));
+        let rest = train(&mut resumed, &data.train, &data.test, config(2), |_, _| {}).unwrap();
+        assert_eq!(resumed.weights, whole.weights);
+        assert_eq!(rest, all[1..]);
+        assert_ne!(first.weights, whole.weights, "the later epochs must train");
+    }
+
+    #[test]
+    fn resumed_float_run_equals_uninterrupted_run() {
+        let data = small_mnist();
+        let sizes = [64, 32, 16, 10];
+        let mut whole = FloatTrainer::new(&sizes, 7, 0.0625).unwrap();
+        let all = train(&mut whole, &data.train, &data.test, config(1), |_, _| {}).unwrap();
+        let mut first = FloatTrainer::new(&sizes, 7, 0.0625).unwrap();
+        let mut one = config(1);
+        one.epochs = 1;
+        train(&mut first, &data.train, &data.test, one, |_, _| {}).unwrap();
+        let mut resumed = FloatTrainer::from_network(first.network.clone(), 0.0625).unwrap();
+        let rest = train(&mut resumed, &data.train, &data.test, config(2), |_, _| {}).unwrap();
+        assert_eq!(resumed.network.weights, whole.network.weights);
+        assert_eq!(rest, all[1..]);
+    }
+
+    #[test]
+    fn fixed_resume_refuses_weights_off_the_grid() {
+        let net = FloatNetwork::from_weights(vec![2, 1], vec![vec![0.5, 0.25, 1e-9]]).unwrap();
+        assert!(matches!(
+            FixedTrainer::from_network(
+                &net,
+                4,
+                AdderKind::Ripple,
+                TotalSumMethod::Adder(AdderKind::Ripple)
+            ),
+            Err(ModelError::Inconsistent(_))
+        ));
+    }
 }
