@@ -2,18 +2,26 @@
 //! Q_l with k_0 + k_1 s = d s' + eps, eps = 0 mod t, ||eps||_can <= keyswitch_noise(l).
 //!
 //! 1. Digits: d_j = the centered representative of d mod D_j' (D_j' = D_j restricted to the
-//!    level), so d = sum_j d_j G_j mod Q_l; each d_j is raised to Q_l P by fast base
-//!    conversion of its unreduced coefficients (|D_j'| inverse DFTs, the rest forward).
-//! 2. Inner products: (u_0, u_1) = sum_j d_j (b_j, a_j) mod Q_l P
-//!    = (P d s' + t sum_j d_j e_j - u_1 s, u_1).
-//! 3. Division by P with t-preserving rounding (`modswitch::rescale`).
+//!    level), so d = sum_j d_j G_j mod Q_l. The level's rows go through one inverse DFT each;
+//!    per digit, the scaled residues of fast base conversion are computed once.
+//! 2. Inner products, one extended prime at a time: d_j mod that prime is d's own row when the
+//!    prime is in digit j, else one converted row and one forward DFT; then
+//!    (u_0, u_1) = sum_j d_j (b_j, a_j) = (P d s' + t sum_j d_j e_j - u_1 s, u_1) mod Q_l P,
+//!    summed in 128 bits and reduced once. Raised digits are never stored whole.
+//! 3. Division by P with t-preserving rounding (`modswitch::rescale`), in place.
+//!
+//! DFT count at level l with K special primes and c' digits meeting the level:
+//! l inverse + (c' (l + K) - l) forward for the digits, 2 (K inverse + l forward) for P.
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
 use crate::modswitch::rescale;
 use crate::params::Params;
-use nit_ring::{CoeffPoly, DcrtPoly};
+use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
+use nit_ring::DcrtPoly;
 use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Indices, in the extended top-level basis, of the extended basis at `level`.
 fn extended_rows(params: &Params, level: usize) -> Vec<usize> {
@@ -23,8 +31,27 @@ fn extended_rows(params: &Params, level: usize) -> Vec<usize> {
         .collect()
 }
 
-/// d_j on the extended basis of `level`, for every digit that meets the level.
-fn raise_digits(params: &Params, d: &DcrtPoly, level: usize) -> Vec<DcrtPoly> {
+/// One digit at a level: its primes (positions in the ciphertext basis), the conversion to
+/// the other extended primes and the digit's scaled residues.
+struct Digit {
+    own: Range<usize>,
+    converter: Arc<BaseConverter>,
+    scaled: ScaledResidues,
+}
+
+impl Digit {
+    /// Position of extended row `pos` among the converter's targets (the rows outside `own`).
+    fn target_index(&self, pos: usize) -> usize {
+        if pos < self.own.start {
+            pos
+        } else {
+            pos - self.own.len()
+        }
+    }
+}
+
+/// The digits meeting `level`, prepared from the unreduced coefficients of d's rows.
+fn digits(params: &Params, coeffs: &[Vec<u64>], level: usize) -> Vec<Digit> {
     let extended = params.extended_basis(level);
     let ctxt = params.ctxt_basis(level);
     params
@@ -32,29 +59,15 @@ fn raise_digits(params: &Params, d: &DcrtPoly, level: usize) -> Vec<DcrtPoly> {
         .iter()
         .filter(|digit| digit.start < level)
         .map(|digit| {
-            let own: Vec<usize> = (digit.start..digit.end.min(level)).collect();
-            let others: Vec<usize> = (0..extended.len())
-                .filter(|i| !(digit.start..digit.end.min(level)).contains(i))
-                .collect();
-            let own_basis = ctxt.select(own.iter().copied());
-            let other_basis = extended.select(others.iter().copied());
-            let own_rows: Vec<Vec<u64>> = own.iter().map(|&i| d.rows()[i].clone()).collect();
-            let coeffs = DcrtPoly::from_rows(own_basis.clone(), own_rows.clone())
-                .expect("invariant: rows of a valid polynomial")
-                .to_coeff_unreduced();
-            let converter = params.converter(&own_basis, &other_basis);
-            let (converted, _) = converter.convert(coeffs.rows());
-            let raised = DcrtPoly::from_coeff(
-                &CoeffPoly::from_rows(other_basis, converted).expect("invariant: reduced rows"),
-            );
-            let mut rows = vec![Vec::new(); extended.len()];
-            for (i, row) in own.iter().zip(own_rows) {
-                rows[*i] = row;
+            let own = digit.start..digit.end.min(level);
+            let others = (0..extended.len()).filter(|i| !own.contains(i));
+            let converter = params.converter(&ctxt.select(own.clone()), &extended.select(others));
+            let scaled = converter.scale(&coeffs[own.clone()]);
+            Digit {
+                own,
+                converter,
+                scaled,
             }
-            for (i, row) in others.iter().zip(raised.rows()) {
-                rows[*i] = row.clone();
-            }
-            DcrtPoly::from_rows(extended.clone(), rows).expect("invariant: assembled rows")
         })
         .collect()
 }
@@ -73,34 +86,82 @@ pub fn key_switch(
             max: params.max_level(),
         });
     }
-    let digits = raise_digits(params, d, level);
+    let (m, phi) = (params.ring().m(), params.phi());
+    let coeffs: Vec<Vec<u64>> = d
+        .rows()
+        .par_iter()
+        .zip(d.basis().tables())
+        .map(|(row, t)| {
+            let mut c = vec![0u64; m];
+            t.inverse_unreduced(row, &mut c);
+            c
+        })
+        .collect();
+    let digits = digits(params, &coeffs, level);
+    drop(coeffs);
     let extended = params.extended_basis(level);
     let rows = extended_rows(params, level);
-    let inner = |parts: &[DcrtPoly]| -> Vec<Vec<u64>> {
-        rows.par_iter()
-            .enumerate()
-            .map(|(pos, &key_row)| {
-                let md = extended.tables()[pos].modulus();
-                let mut acc = vec![0u128; params.phi()];
-                for (digit, part) in digits.iter().zip(parts) {
-                    for ((a, &x), &y) in acc
-                        .iter_mut()
-                        .zip(&digit.rows()[pos])
-                        .zip(&part.rows()[key_row])
-                    {
-                        *a += x as u128 * y as u128;
+    // Sums of c' products below 2^(2 bits(q)) fit `reduce_u128`'s 2^124 unless the primes
+    // are near 62 bits; then the accumulators are reduced after every product.
+    let max_bits = extended
+        .moduli()
+        .iter()
+        .map(|q| 64 - q.leading_zeros())
+        .max();
+    let sum_bits = 2 * max_bits.unwrap_or(0) + (usize::BITS - digits.len().leading_zeros());
+    let reduce_each = sum_bits > 123;
+    let (u0, u1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = rows
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![0u64; m], vec![vec![0u64; phi]; digits.len()]),
+            |(converted, raised), (pos, &key_row)| {
+                let table = &extended.tables()[pos];
+                let md = table.modulus();
+                for (digit, values) in digits.iter().zip(raised.iter_mut()) {
+                    if !digit.own.contains(&pos) {
+                        let j = digit.target_index(pos);
+                        digit.converter.target_row(&digit.scaled, j, converted);
+                        table.forward(converted, values);
                     }
                 }
-                acc.into_iter().map(|v| md.reduce_u128(v)).collect()
-            })
-            .collect()
-    };
-    let u0 = DcrtPoly::from_rows(extended.clone(), inner(&key.b))?;
-    let u1 = DcrtPoly::from_rows(extended.clone(), inner(&key.a))?;
+                let parts: Vec<&[u64]> = digits
+                    .iter()
+                    .zip(raised.iter())
+                    .map(|(digit, values)| {
+                        if digit.own.contains(&pos) {
+                            &d.rows()[pos][..]
+                        } else {
+                            &values[..]
+                        }
+                    })
+                    .collect();
+                let mut out0 = vec![0u64; phi];
+                let mut out1 = vec![0u64; phi];
+                for c in 0..phi {
+                    let (mut acc0, mut acc1) = (0u128, 0u128);
+                    for (j, part) in parts.iter().enumerate() {
+                        if reduce_each {
+                            acc0 = md.reduce_u128(acc0) as u128;
+                            acc1 = md.reduce_u128(acc1) as u128;
+                        }
+                        let x = part[c] as u128;
+                        acc0 += x * key.b[j].rows()[key_row][c] as u128;
+                        acc1 += x * key.a[j].rows()[key_row][c] as u128;
+                    }
+                    out0[c] = md.reduce_u128(acc0);
+                    out1[c] = md.reduce_u128(acc1);
+                }
+                (out0, out1)
+            },
+        )
+        .unzip();
+    let u0 = DcrtPoly::from_rows(extended.clone(), u0)?;
+    let u1 = DcrtPoly::from_rows(extended.clone(), u1)?;
     let target = params.ctxt_basis(level);
     let (k0, k1) = rayon::join(
-        || rescale(params, &u0, target),
-        || rescale(params, &u1, target),
+        || rescale(params, u0, target),
+        || rescale(params, u1, target),
     );
     Ok((k0, k1))
 }

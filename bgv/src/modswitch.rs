@@ -10,7 +10,7 @@
 
 use crate::ciphertext::Ciphertext;
 use crate::params::Params;
-use nit_ring::{CoeffPoly, DcrtPoly, RnsBasis};
+use nit_ring::{DcrtPoly, RnsBasis};
 use num_traits::ToPrimitive;
 use rayon::prelude::*;
 
@@ -23,24 +23,33 @@ fn inverse_mod_2_64(x: u64) -> u64 {
     y
 }
 
-/// Drops the last `dropped` primes of `poly`'s basis, returning the rescaled polynomial on
-/// the remaining prefix `target` (which must be that prefix).
-pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly {
-    let basis = poly.basis();
+/// Drops the last primes of `poly`'s basis (product D), returning the rescaled polynomial on
+/// the remaining prefix `target` (which must be that prefix). One pass per kept prime q:
+/// convert v to q, add D k, one forward DFT, and c'_q = (c_q - delta_q) D^{-1} written over
+/// c_q; only the dropped rows go through an inverse DFT.
+pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
+    let basis = poly.basis().clone();
     let kept = target.len();
     assert!(
         kept < basis.len() && basis.prefix(kept) == *target,
         "invariant: rescaling drops a tail of the basis"
     );
     let dropped = basis.select(kept..basis.len());
-    let unreduced: Vec<Vec<u64>> = {
-        let rows = &poly.rows()[kept..];
-        let tail = DcrtPoly::from_rows(dropped.clone(), rows.to_vec())
-            .expect("invariant: rows of a valid polynomial");
-        tail.to_coeff_unreduced().rows().to_vec()
-    };
+    let m = basis.ring().m();
+    let mut rows = poly.into_rows();
+    let unreduced: Vec<Vec<u64>> = rows[kept..]
+        .par_iter()
+        .zip(dropped.tables())
+        .map(|(row, t)| {
+            let mut coeffs = vec![0u64; m];
+            t.inverse_unreduced(row, &mut coeffs);
+            coeffs
+        })
+        .collect();
+    rows.truncate(kept);
     let converter = params.converter(&dropped, target);
-    let (residues, low_bits) = converter.convert(&unreduced);
+    let scaled = converter.scale(&unreduced);
+    let low_bits = converter.low_bits(&scaled);
     let product = dropped.product();
     let mask = params.t() - 1;
     let product_low = product.iter_u64_digits().next().unwrap_or(1);
@@ -59,41 +68,31 @@ pub fn rescale(params: &Params, poly: &DcrtPoly, target: &RnsBasis) -> DcrtPoly 
             }
         })
         .collect();
-    // D mod q for every kept prime: the correction D k and the final division by D.
-    let product_residues: Vec<u64> = target
-        .tables()
-        .iter()
-        .map(|t| (product % t.q()).to_u64().unwrap_or(0))
-        .collect();
-    let delta_rows: Vec<Vec<u64>> = residues
-        .into_par_iter()
+    let phi = basis.ring().phi();
+    rows.par_iter_mut()
         .zip(target.tables())
-        .zip(&product_residues)
-        .map(|((mut row, table), &d_mod_q)| {
-            let md = table.modulus();
-            for (x, &kc) in row.iter_mut().zip(&k) {
-                *x = md.add(*x, md.mul(d_mod_q, md.from_i64(kc)));
-            }
-            row
-        })
-        .collect();
-    let delta = DcrtPoly::from_coeff(
-        &CoeffPoly::from_rows(target.clone(), delta_rows).expect("invariant: reduced rows"),
-    );
-    let mut out = poly.truncate(kept).expect("invariant: kept <= len");
-    out.sub_assign(&delta).expect("invariant: same basis");
-    let inverses: Vec<u64> = target
-        .tables()
-        .iter()
-        .zip(&product_residues)
-        .map(|(t, &d_mod_q)| {
-            t.modulus()
-                .inv(d_mod_q)
-                .expect("invariant: distinct primes are coprime")
-        })
-        .collect();
-    out.mul_scalars_assign(&inverses);
-    out
+        .enumerate()
+        .for_each_init(
+            || (vec![0u64; m], vec![0u64; phi]),
+            |(coeffs, delta), (j, (row, table))| {
+                let md = table.modulus();
+                let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
+                let d_shoup = md.shoup(d_mod_q);
+                converter.target_row(&scaled, j, coeffs);
+                for (x, &kc) in coeffs.iter_mut().zip(&k) {
+                    *x = md.add(*x, md.mul_shoup(md.from_i64(kc), d_mod_q, d_shoup));
+                }
+                table.forward(coeffs, delta);
+                let inverse = md
+                    .inv(d_mod_q)
+                    .expect("invariant: distinct primes are coprime");
+                let inverse_shoup = md.shoup(inverse);
+                for (x, &dx) in row.iter_mut().zip(delta.iter()) {
+                    *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
+                }
+            },
+        );
+    DcrtPoly::from_rows(target.clone(), rows).expect("invariant: kept rows of a valid polynomial")
 }
 
 /// Switches every part of `ct` down to `level` (< its level) and updates the noise bound:
@@ -103,7 +102,7 @@ pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext 
     let parts = ct
         .parts
         .iter()
-        .map(|p| rescale(params, p, target))
+        .map(|p| rescale(params, p.clone(), target))
         .collect();
     Ciphertext {
         parts,
@@ -138,7 +137,7 @@ mod tests {
         let c = DcrtPoly::uniform(top, &mut rng);
         for kept in [4, 2] {
             let target = params.ctxt_basis(kept);
-            let out = rescale(&params, &c, target);
+            let out = rescale(&params, c.clone(), target);
             let before = c.to_coeff().to_bigint_centered();
             let after = out.to_coeff().to_bigint_centered();
             let d = BigInt::from(top.select(kept..5).product().clone());

@@ -157,6 +157,11 @@ impl DcrtPoly {
         &mut self.rows
     }
 
+    /// The rows, giving up the polynomial (to transform them in place).
+    pub fn into_rows(self) -> Vec<Vec<u64>> {
+        self.rows
+    }
+
     fn zip_assign(
         &mut self,
         other: &DcrtPoly,
