@@ -102,11 +102,17 @@ pub(crate) fn check_after(
     );
 }
 
+/// The last ring uses 62-bit primes: its key-switching sums and base conversions take the
+/// periodically reduced 128-bit paths.
 fn small_rings() -> Vec<ParamsLiteral> {
     vec![
         ParamsLiteral::small(127, 8),
         ParamsLiteral::small(255, 8).with_r(4),
         ParamsLiteral::toy().with_ctxt_primes(12),
+        ParamsLiteral {
+            prime_bits: 62,
+            ..ParamsLiteral::small(127, 6)
+        },
     ]
 }
 
