@@ -244,33 +244,30 @@ impl Evaluator {
 
     /// Brings a 3-part ciphertext back to 2 parts with the s^2 -> s key.
     pub fn relinearize(&self, ct: &Ciphertext) -> Result<Ciphertext, BgvError> {
-        self.check(ct)?;
+        self.relinearize_owned(ct.clone())
+    }
+
+    /// [`Self::relinearize`], adding the switched part into `ct`'s own rows.
+    fn relinearize_owned(&self, mut ct: Ciphertext) -> Result<Ciphertext, BgvError> {
+        self.check(&ct)?;
         if ct.parts.len() == 2 {
-            return Ok(ct.clone());
+            return Ok(ct);
         }
         if ct.parts.len() != 3 {
             return Err(BgvError::NotRelinearized(ct.parts.len()));
         }
         let key = self.keys.relinearization()?;
         let (k0, k1) = key_switch(&self.params, key, &ct.parts[2])?;
-        let mut c0 = ct.parts[0].clone();
-        c0.add_assign(&k0)?;
-        let mut c1 = ct.parts[1].clone();
-        c1.add_assign(&k1)?;
-        let noise = ct.noise + self.params.keyswitch_noise(ct.level());
-        self.checked(
-            Ciphertext {
-                parts: vec![c0, c1],
-                noise,
-                ..ct.clone()
-            },
-            "relinearize",
-        )
+        ct.parts.truncate(2);
+        ct.parts[0].add_assign(&k0)?;
+        ct.parts[1].add_assign(&k1)?;
+        ct.noise += self.params.keyswitch_noise(ct.level());
+        self.checked(ct, "relinearize")
     }
 
     /// a * b, relinearized.
     pub fn multiply(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
-        self.relinearize(&self.multiply_without_relinearization(a, b)?)
+        self.relinearize_owned(self.multiply_without_relinearization(a, b)?)
     }
 
     /// a^2, relinearized.
