@@ -297,7 +297,8 @@ impl Evaluator {
             Ciphertext {
                 parts: vec![out0, k1],
                 noise,
-                ..ct.clone()
+                params_id: ct.params_id,
+                key_id: ct.key_id,
             },
             "automorphism",
         )

@@ -25,8 +25,9 @@ fn inverse_mod_2_64(x: u64) -> u64 {
 
 /// Drops the last primes of `poly`'s basis (product D), returning the rescaled polynomial on
 /// the remaining prefix `target` (which must be that prefix). One pass per kept prime q:
-/// convert v to q, add D k, one forward DFT, and c'_q = (c_q - delta_q) D^{-1} written over
-/// c_q; only the dropped rows go through an inverse DFT.
+/// convert delta = v + D k to q (k folded into the conversion's correction), one forward DFT,
+/// and c'_q = (c_q - delta_q) D^{-1} written over c_q; only the dropped rows go through an
+/// inverse DFT.
 pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
     let basis = poly.basis().clone();
     let kept = target.len();
@@ -48,7 +49,7 @@ pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
         .collect();
     rows.truncate(kept);
     let converter = params.converter(&dropped, target);
-    let scaled = converter.scale(&unreduced);
+    let mut scaled = converter.scale(&unreduced);
     let low_bits = converter.low_bits(&scaled);
     let product = dropped.product();
     let mask = params.t() - 1;
@@ -68,6 +69,7 @@ pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
             }
         })
         .collect();
+    scaled.add_multiples_of_product(&k);
     let phi = basis.ring().phi();
     rows.par_iter_mut()
         .zip(target.tables())
@@ -77,11 +79,7 @@ pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
             |(coeffs, delta), (j, (row, table))| {
                 let md = table.modulus();
                 let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
-                let d_shoup = md.shoup(d_mod_q);
                 converter.target_row(&scaled, j, coeffs);
-                for (x, &kc) in coeffs.iter_mut().zip(&k) {
-                    *x = md.add(*x, md.mul_shoup(md.from_i64(kc), d_mod_q, d_shoup));
-                }
                 table.forward(coeffs, delta);
                 let inverse = md
                     .inv(d_mod_q)
@@ -107,7 +105,8 @@ pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext 
     Ciphertext {
         parts,
         noise: params.switched_noise(ct.noise, ct.level(), level, ct.parts.len()),
-        ..ct.clone()
+        params_id: ct.params_id,
+        key_id: ct.key_id,
     }
 }
 

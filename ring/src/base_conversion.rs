@@ -20,7 +20,9 @@ pub struct BaseConverter {
     cofactor_inverses: Vec<(u64, u64)>,
     /// cofactors[j][i] = (D/p_i) mod q_j.
     cofactors: Vec<Vec<u64>>,
-    /// q_j - (D mod q_j): adding u (q_j - D) subtracts u D without leaving the naturals.
+    /// D mod q_j and q_j - (D mod q_j): adding u (q_j - D) subtracts u D without leaving the
+    /// naturals.
+    product_mod_target: Vec<u64>,
     negated_product: Vec<u64>,
     /// Terms y_i (D/p_i) that fit in a 124-bit accumulator before it must be reduced.
     lazy_terms: usize,
@@ -31,12 +33,14 @@ pub struct BaseConverter {
 }
 
 /// The source-side half of a conversion, shared by every target prime: for coefficient c,
-/// `ys[c k + i] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` and `correction[c] = u = round(sum_i y_i/p_i)`.
+/// `ys[c k + i] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` and `correction[c] = u = round(sum_i y_i/p_i)`
+/// (less any multiples of D added with [`ScaledResidues::add_multiples_of_product`]); the
+/// converted value is `sum_i y_i (D/p_i) - u D`.
 #[derive(Debug, Clone)]
 pub struct ScaledResidues {
     k: usize,
     ys: Vec<u64>,
-    correction: Vec<u64>,
+    correction: Vec<i64>,
 }
 
 impl ScaledResidues {
@@ -47,6 +51,14 @@ impl ScaledResidues {
 
     pub fn is_empty(&self) -> bool {
         self.correction.is_empty()
+    }
+
+    /// Makes every later conversion yield `v + k[c] D` instead of the centered `v`.
+    pub fn add_multiples_of_product(&mut self, k: &[i64]) {
+        assert_eq!(k.len(), self.len(), "invariant: one multiple per coefficient");
+        for (u, &kc) in self.correction.iter_mut().zip(k) {
+            *u -= kc;
+        }
     }
 }
 
@@ -88,6 +100,7 @@ impl BaseConverter {
                 .iter()
                 .map(|&q| cofactor_big.iter().map(|c| mod_u64(c, q)).collect())
                 .collect(),
+            product_mod_target: to.moduli().iter().map(|&q| mod_u64(&product, q)).collect(),
             negated_product: to
                 .moduli()
                 .iter()
@@ -119,7 +132,7 @@ impl BaseConverter {
         let n = rows.first().map_or(0, |r| r.as_ref().len());
         let tables = self.from.tables();
         let mut ys = vec![0u64; k * n];
-        let mut correction = vec![0u64; n];
+        let mut correction = vec![0i64; n];
         ys.par_chunks_mut(k * SCALE_CHUNK)
             .zip(correction.par_chunks_mut(SCALE_CHUNK))
             .enumerate()
@@ -134,7 +147,8 @@ impl BaseConverter {
                         *y = md.mul_shoup(rows[i].as_ref()[c], inv, inv_shoup);
                         fraction += *y as f64 * self.inverse_primes[i];
                     }
-                    *corr = fraction.round() as u64;
+                    // fraction >= 0: adding 1/2 and truncating rounds it (no libm call).
+                    *corr = (fraction + 0.5) as i64;
                 }
             });
         ScaledResidues { k, ys, correction }
@@ -156,7 +170,18 @@ impl BaseConverter {
         );
         let md = self.to.tables()[j].modulus();
         let cofactors = &self.cofactors[j];
-        let negated_product = self.negated_product[j] as u128;
+        let (product, negated_product) = (
+            self.product_mod_target[j] as u128,
+            self.negated_product[j] as u128,
+        );
+        // -u D mod q_j as a natural number below 2^(64 + bits(q)).
+        let correction = |u: i64| {
+            if u >= 0 {
+                u as u128 * negated_product
+            } else {
+                u.unsigned_abs() as u128 * product
+            }
+        };
         let k = scaled.k;
         if self.lazy_terms >= k {
             for ((x, &u), ys) in out
@@ -164,7 +189,7 @@ impl BaseConverter {
                 .zip(&scaled.correction)
                 .zip(scaled.ys.chunks_exact(k))
             {
-                let mut acc = u as u128 * negated_product;
+                let mut acc = correction(u);
                 for (&y, &w) in ys.iter().zip(cofactors) {
                     acc += y as u128 * w as u128;
                 }
@@ -174,7 +199,7 @@ impl BaseConverter {
         }
         for (c, (x, &u)) in out.iter_mut().zip(&scaled.correction).enumerate() {
             let ys = &scaled.ys[c * k..(c + 1) * k];
-            let mut acc = u as u128 * negated_product;
+            let mut acc = correction(u) % md.value() as u128;
             for (terms, (ys, cofs)) in ys
                 .chunks(self.lazy_terms)
                 .zip(cofactors.chunks(self.lazy_terms))
@@ -203,7 +228,7 @@ impl BaseConverter {
                     .iter()
                     .zip(&self.cofactors_wrapping)
                     .fold(0u64, |acc, (&y, &w)| acc.wrapping_add(y.wrapping_mul(w)));
-                acc.wrapping_sub(u.wrapping_mul(self.product_wrapping))
+                acc.wrapping_sub((u as u64).wrapping_mul(self.product_wrapping))
             })
             .collect()
     }
