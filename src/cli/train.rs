@@ -132,6 +132,15 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
         seed: args.seed,
         first_epoch: history.len() + 1,
     };
+    let describe = |arith, network: &FloatNetwork| {
+        ModelFile::new(
+            args.model,
+            arith,
+            data.geometry,
+            data.normalization,
+            network,
+        )
+    };
     match args.arith {
         Arithmetic::Float => {
             let lr = args.lr.unwrap_or(FLOAT_LR);
@@ -140,22 +149,9 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
                 None => FloatTrainer::new(args.model.layer_sizes(), args.seed, lr),
             }
             .map_err(|e| e.to_string())?;
-            run_loop(
-                args,
-                &data,
-                config,
-                history,
-                &mut trainer,
-                |t: &FloatTrainer| {
-                    ModelFile::new(
-                        args.model,
-                        Arithmetic::Float,
-                        data.geometry,
-                        data.normalization,
-                        &t.network,
-                    )
-                },
-            )
+            run_loop(args, &data, config, history, &mut trainer, |t| {
+                describe(Arithmetic::Float, &t.network)
+            })
         }
         Arithmetic::Fixed => {
             let lr_shift = lr_shift(args.lr.unwrap_or(FLOAT_LR))?;
@@ -167,22 +163,9 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
                 }
             }
             .map_err(|e| e.to_string())?;
-            run_loop(
-                args,
-                &data,
-                config,
-                history,
-                &mut trainer,
-                |t: &FixedTrainer| {
-                    ModelFile::new(
-                        args.model,
-                        Arithmetic::Fixed,
-                        data.geometry,
-                        data.normalization,
-                        &t.dequantized(),
-                    )
-                },
-            )
+            run_loop(args, &data, config, history, &mut trainer, |t| {
+                describe(Arithmetic::Fixed, &t.dequantized())
+            })
         }
     }
 }
