@@ -136,18 +136,25 @@ pub fn key_switch(
                         }
                     })
                     .collect();
+                // The key has one (b_j, a_j) per digit of the parameters (checked on load).
+                let key_rows: Vec<(&[u64], &[u64])> = key
+                    .b
+                    .iter()
+                    .zip(&key.a)
+                    .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
+                    .collect();
                 let mut out0 = vec![0u64; phi];
                 let mut out1 = vec![0u64; phi];
                 for c in 0..phi {
                     let (mut acc0, mut acc1) = (0u128, 0u128);
-                    for (j, part) in parts.iter().enumerate() {
+                    for (part, (b, a)) in parts.iter().zip(&key_rows) {
                         if reduce_each {
                             acc0 = md.reduce_u128(acc0) as u128;
                             acc1 = md.reduce_u128(acc1) as u128;
                         }
                         let x = part[c] as u128;
-                        acc0 += x * key.b[j].rows()[key_row][c] as u128;
-                        acc1 += x * key.a[j].rows()[key_row][c] as u128;
+                        acc0 += x * b[c] as u128;
+                        acc1 += x * a[c] as u128;
                     }
                     out0[c] = md.reduce_u128(acc0);
                     out1[c] = md.reduce_u128(acc1);
