@@ -132,6 +132,9 @@ impl ParamsLiteral {
 #[derive(Clone, Debug)]
 pub struct Params(Arc<ParamsInner>);
 
+/// Base converters built so far, keyed by the source and target primes.
+type ConverterCache = Mutex<HashMap<(Vec<u64>, Vec<u64>), Arc<BaseConverter>>>;
+
 #[derive(Debug)]
 struct ParamsInner {
     literal: ParamsLiteral,
@@ -145,7 +148,7 @@ struct ParamsInner {
     digit_ranges: Vec<Range<usize>>,
     norm_factor: f64,
     fingerprint: [u8; 16],
-    converters: Mutex<HashMap<(Vec<u64>, Vec<u64>), Arc<BaseConverter>>>,
+    converters: ConverterCache,
     /// The slot algebra mod t, built on first use (seconds at m = 32767).
     slots: OnceLock<Result<SlotRing, RingError>>,
 }

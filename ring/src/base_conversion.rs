@@ -55,7 +55,11 @@ impl ScaledResidues {
 
     /// Makes every later conversion yield `v + k[c] D` instead of the centered `v`.
     pub fn add_multiples_of_product(&mut self, k: &[i64]) {
-        assert_eq!(k.len(), self.len(), "invariant: one multiple per coefficient");
+        assert_eq!(
+            k.len(),
+            self.len(),
+            "invariant: one multiple per coefficient"
+        );
         for (u, &kc) in self.correction.iter_mut().zip(k) {
             *u -= kc;
         }

@@ -10,9 +10,9 @@ pub fn factorize(mut m: u64) -> Vec<(u64, u32)> {
     let mut factors = Vec::new();
     let mut p = 2;
     while p * p <= m {
-        if m % p == 0 {
+        if m.is_multiple_of(p) {
             let mut e = 0;
-            while m % p == 0 {
+            while m.is_multiple_of(p) {
                 m /= p;
                 e += 1;
             }
@@ -45,7 +45,7 @@ fn moebius(n: u64) -> i32 {
     let f = factorize(n);
     if f.iter().any(|&(_, e)| e > 1) {
         0
-    } else if f.len() % 2 == 0 {
+    } else if f.len().is_multiple_of(2) {
         1
     } else {
         -1
@@ -66,7 +66,7 @@ pub fn multiplicative_order(a: u64, m: u64) -> u64 {
 /// Phi_m(X) over Z, coefficients from X^0 to X^phi(m).
 pub fn cyclotomic_polynomial(m: u64) -> Vec<i64> {
     let mut poly = vec![1i64];
-    let divisors: Vec<u64> = (1..=m).filter(|d| m % d == 0).collect();
+    let divisors: Vec<u64> = (1..=m).filter(|d| m.is_multiple_of(*d)).collect();
     // Multiply first by every (X^d - 1) with mu = +1, then divide by those with mu = -1.
     for &d in &divisors {
         if moebius(m / d) == 1 {
@@ -126,7 +126,7 @@ pub const MAX_M: usize = 1 << 17;
 impl Cyclotomic {
     /// The ring for odd m in [3, 2^17].
     pub fn new(m: usize) -> Result<Self, crate::error::RingError> {
-        if m < 3 || m % 2 == 0 || m > MAX_M {
+        if m < 3 || m.is_multiple_of(2) || m > MAX_M {
             return Err(crate::error::RingError::UnsupportedM(m));
         }
         let units: Vec<u32> = (1..m as u64)

@@ -87,7 +87,7 @@ impl Dft {
         let plan = NttPlan::new(n, q)?;
         let md = Modulus::new(q);
         let zeta = primitive_root_of_unity(&md, m as u64);
-        let h = (m as u64 + 1) / 2;
+        let h = (m as u64).div_ceil(2);
         let mut zeta_powers = Vec::with_capacity(m);
         let mut power = 1u64;
         for _ in 0..m {
@@ -154,7 +154,7 @@ impl Dft {
         let m = ring.m() as u64;
         let s = ring.m() - ring.phi();
         let mut quotient = vec![1u64];
-        for d in (1..m).filter(|d| m % d == 0) {
+        for d in (1..m).filter(|d| m.is_multiple_of(*d)) {
             let f = crate::cyclotomic::cyclotomic_polynomial(d);
             let mut next = vec![0u64; quotient.len() + f.len() - 1];
             for (i, &a) in quotient.iter().enumerate() {

@@ -65,9 +65,9 @@ mod tests {
         let b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
         let md = crate::Modulus::new(q);
         let mut expect = vec![0u64; n];
-        for i in 0..n {
-            for j in 0..n {
-                let p = md.mul(a[i], b[j]);
+        for (i, &ai) in a.iter().enumerate() {
+            for (j, &bj) in b.iter().enumerate() {
+                let p = md.mul(ai, bj);
                 let k = (i + j) % n;
                 expect[k] = if i + j < n {
                     md.add(expect[k], p)

@@ -200,7 +200,7 @@ impl BitSimd for PlainBackend {
         if shift > 0 {
             or_shifted_down(&a.words, n - shift, &mut words);
         }
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             if let Some(top) = words.last_mut() {
                 *top &= (1u64 << (n % 64)) - 1;
             }
@@ -219,13 +219,13 @@ impl BitSimd for PlainBackend {
 /// dst |= src with every bit moved from position i to i + s (bits past dst's end dropped).
 fn or_shifted_up(src: &[u64], s: usize, dst: &mut [u64]) {
     let (word_shift, bit_shift) = (s / 64, s % 64);
-    for i in word_shift..dst.len() {
+    for (i, d) in dst.iter_mut().enumerate().skip(word_shift) {
         let j = i - word_shift;
         let mut v = src[j] << bit_shift;
         if bit_shift > 0 && j > 0 {
             v |= src[j - 1] >> (64 - bit_shift);
         }
-        dst[i] |= v;
+        *d |= v;
     }
 }
 

@@ -221,29 +221,30 @@ impl DcrtPoly {
         Ok(r)
     }
 
-    /// self += a * b pointwise (the inner-product step of key switching).
+    /// self += a * b pointwise (the middle term of a ciphertext tensor product).
     pub fn mul_add_assign(&mut self, a: &DcrtPoly, b: &DcrtPoly) -> Result<(), RingError> {
         check_same_basis(&self.basis, &a.basis)?;
         check_same_basis(&self.basis, &b.basis)?;
-        let apply = |(((row, x), y), t): (
-            ((&mut Vec<u64>, &Vec<u64>), &Vec<u64>),
-            &std::sync::Arc<crate::dft::Dft>,
-        )| {
-            let md = t.modulus();
+        let apply = |md: &Modulus, row: &mut Vec<u64>, x: &Vec<u64>, y: &Vec<u64>| {
             for ((acc, &u), &v) in row.iter_mut().zip(x).zip(y) {
                 *acc = md.add(*acc, md.mul(u, v));
             }
         };
-        let iter_inputs = self.rows.iter_mut().zip(&a.rows).zip(&b.rows);
+        let tables = self.basis.tables();
         if parallel(&self.basis) {
             self.rows
                 .par_iter_mut()
                 .zip(&a.rows)
                 .zip(&b.rows)
-                .zip(self.basis.tables())
-                .for_each(apply);
+                .zip(tables)
+                .for_each(|(((row, x), y), t)| apply(t.modulus(), row, x, y));
         } else {
-            iter_inputs.zip(self.basis.tables()).for_each(apply);
+            self.rows
+                .iter_mut()
+                .zip(&a.rows)
+                .zip(&b.rows)
+                .zip(tables)
+                .for_each(|(((row, x), y), t)| apply(t.modulus(), row, x, y));
         }
         Ok(())
     }
