@@ -8,14 +8,15 @@
 //!    prime is in digit j, else one converted row and one forward DFT; then
 //!    (u_0, u_1) = sum_j d_j (b_j, a_j) = (P d s' + t sum_j d_j e_j - u_1 s, u_1) mod Q_l P,
 //!    summed in 128 bits and reduced once. Raised digits are never stored whole.
-//! 3. Division by P with t-preserving rounding (`modswitch::rescale`), in place.
+//! 3. Division by P with t-preserving rounding (`modswitch::rescale_all`), in place, u_0 and
+//!    u_1 together so that each prime's transform tables serve both.
 //!
 //! DFT count at level l with K special primes and c' digits meeting the level:
 //! l inverse + (c' (l + K) - l) forward for the digits, 2 (K inverse + l forward) for P.
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
-use crate::modswitch::rescale;
+use crate::modswitch::rescale_all;
 use crate::params::Params;
 use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
 use nit_ring::DcrtPoly;
@@ -166,10 +167,13 @@ pub fn key_switch(
     let u0 = DcrtPoly::from_rows(extended.clone(), u0)?;
     let u1 = DcrtPoly::from_rows(extended.clone(), u1)?;
     let target = params.ctxt_basis(level);
-    let (k0, k1) = rayon::join(
-        || rescale(params, u0, target),
-        || rescale(params, u1, target),
-    );
+    let mut switched = rescale_all(params, vec![u0, u1], target);
+    let k1 = switched
+        .pop()
+        .expect("invariant: two polynomials in, two out");
+    let k0 = switched
+        .pop()
+        .expect("invariant: two polynomials in, two out");
     Ok((k0, k1))
 }
 

@@ -24,84 +24,113 @@ fn inverse_mod_2_64(x: u64) -> u64 {
 }
 
 /// Drops the last primes of `poly`'s basis (product D), returning the rescaled polynomial on
-/// the remaining prefix `target` (which must be that prefix). One pass per kept prime q:
-/// convert delta = v + D k to q (k folded into the conversion's correction), one forward DFT,
-/// and c'_q = (c_q - delta_q) D^{-1} written over c_q; only the dropped rows go through an
-/// inverse DFT.
+/// the remaining prefix `target` (which must be that prefix). See [`rescale_all`].
 pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
-    let basis = poly.basis().clone();
-    let kept = target.len();
-    assert!(
-        kept < basis.len() && basis.prefix(kept) == *target,
-        "invariant: rescaling drops a tail of the basis"
-    );
-    let dropped = basis.select(kept..basis.len());
-    let m = basis.ring().m();
-    let mut rows = poly.into_rows();
-    let unreduced: Vec<Vec<u64>> = rows[kept..]
-        .par_iter()
-        .zip(dropped.tables())
-        .map(|(row, t)| {
-            let mut coeffs = vec![0u64; m];
-            t.inverse_unreduced(row, &mut coeffs);
-            coeffs
-        })
-        .collect();
-    rows.truncate(kept);
-    let converter = params.converter(&dropped, target);
-    let mut scaled = converter.scale(&unreduced);
-    let low_bits = converter.low_bits(&scaled);
-    let product = dropped.product();
+    rescale_all(params, vec![poly], target)
+        .pop()
+        .expect("invariant: one polynomial in, one out")
+}
+
+/// k = -v D^{-1} mod t, centered in (-t/2, t/2], from v mod 2^64 (t divides 2^64).
+fn t_correction(params: &Params, product: &num_bigint::BigUint, low_bits: &[u64]) -> Vec<i64> {
     let mask = params.t() - 1;
-    let product_low = product.iter_u64_digits().next().unwrap_or(1);
-    let inverse_low = inverse_mod_2_64(product_low);
+    let inverse_low = inverse_mod_2_64(product.iter_u64_digits().next().unwrap_or(1));
     let half_t = (params.t() / 2) as i64;
-    // k = -v D^{-1} mod t, centered in (-t/2, t/2].
-    let k: Vec<i64> = low_bits
+    low_bits
         .iter()
         .map(|&w| {
-            let k = (w.wrapping_mul(inverse_low)).wrapping_neg() & mask;
-            let k = k as i64;
+            let k = ((w.wrapping_mul(inverse_low)).wrapping_neg() & mask) as i64;
             if k > half_t {
                 k - params.t() as i64
             } else {
                 k
             }
         })
+        .collect()
+}
+
+/// [`rescale`] of several polynomials on one basis (the parts of a ciphertext, or the two
+/// halves of a key switch), sharing each prime's transform tables: only the dropped rows go
+/// through an inverse DFT; then, per kept prime q and per polynomial, delta = v + D k is
+/// converted to q (k folded into the conversion's correction), transformed by one forward
+/// DFT, and c'_q = (c_q - delta_q) D^{-1} is written over c_q.
+pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> Vec<DcrtPoly> {
+    let Some(first) = polys.first() else {
+        return Vec::new();
+    };
+    let basis = first.basis().clone();
+    let kept = target.len();
+    assert!(
+        kept < basis.len()
+            && basis.prefix(kept) == *target
+            && polys.iter().all(|p| *p.basis() == basis),
+        "invariant: rescaling drops a tail of one common basis"
+    );
+    let dropped = basis.select(kept..basis.len());
+    let (m, phi) = (basis.ring().m(), basis.ring().phi());
+    let converter = params.converter(&dropped, target);
+    let product = dropped.product();
+    let mut rows: Vec<Vec<Vec<u64>>> = polys.into_iter().map(DcrtPoly::into_rows).collect();
+    let scaled: Vec<_> = rows
+        .par_iter()
+        .map(|poly_rows| {
+            let unreduced: Vec<Vec<u64>> = poly_rows[kept..]
+                .par_iter()
+                .zip(dropped.tables())
+                .map(|(row, t)| {
+                    let mut coeffs = vec![0u64; m];
+                    t.inverse_unreduced(row, &mut coeffs);
+                    coeffs
+                })
+                .collect();
+            let mut scaled = converter.scale(&unreduced);
+            let k = t_correction(params, product, &converter.low_bits(&scaled));
+            scaled.add_multiples_of_product(&k);
+            scaled
+        })
         .collect();
-    scaled.add_multiples_of_product(&k);
-    let phi = basis.ring().phi();
-    rows.par_iter_mut()
+    let mut by_prime: Vec<Vec<&mut Vec<u64>>> = (0..kept).map(|_| Vec::new()).collect();
+    for poly_rows in rows.iter_mut() {
+        poly_rows.truncate(kept);
+        for (j, row) in poly_rows.iter_mut().enumerate() {
+            by_prime[j].push(row);
+        }
+    }
+    by_prime
+        .par_iter_mut()
         .zip(target.tables())
         .enumerate()
         .for_each_init(
             || (vec![0u64; m], vec![0u64; phi]),
-            |(coeffs, delta), (j, (row, table))| {
+            |(coeffs, delta), (j, (prime_rows, table))| {
                 let md = table.modulus();
                 let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
-                converter.target_row(&scaled, j, coeffs);
-                table.forward(coeffs, delta);
                 let inverse = md
                     .inv(d_mod_q)
                     .expect("invariant: distinct primes are coprime");
                 let inverse_shoup = md.shoup(inverse);
-                for (x, &dx) in row.iter_mut().zip(delta.iter()) {
-                    *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
+                for (row, scaled) in prime_rows.iter_mut().zip(&scaled) {
+                    converter.target_row(scaled, j, coeffs);
+                    table.forward(coeffs, delta);
+                    for (x, &dx) in row.iter_mut().zip(delta.iter()) {
+                        *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
+                    }
                 }
             },
         );
-    DcrtPoly::from_rows(target.clone(), rows).expect("invariant: kept rows of a valid polynomial")
+    rows.into_iter()
+        .map(|poly_rows| {
+            DcrtPoly::from_rows(target.clone(), poly_rows)
+                .expect("invariant: kept rows of a valid polynomial")
+        })
+        .collect()
 }
 
 /// Switches every part of `ct` down to `level` (< its level) and updates the noise bound:
 /// nu / D + B_ms s^{parts - 2}. No capacity check: callers decide.
 pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext {
     let target = params.ctxt_basis(level);
-    let parts = ct
-        .parts
-        .iter()
-        .map(|p| rescale(params, p.clone(), target))
-        .collect();
+    let parts = rescale_all(params, ct.parts.clone(), target);
     Ciphertext {
         parts,
         noise: params.switched_noise(ct.noise, ct.level(), level, ct.parts.len()),
