@@ -203,14 +203,19 @@ impl Dft {
             coeffs.len() <= m && values.len() == self.ring.phi(),
             "invariant: DFT sizes"
         );
+        // Entries past m are zero on input and unused on output: the chirp products stop at
+        // the first multiple of 8 past m.
+        let head = m.next_multiple_of(8);
         with_scratch(self.plan.size(), false, |buf, _| {
             buf[..coeffs.len()].copy_from_slice(coeffs);
             buf[coeffs.len()..].fill(0);
-            self.plan.mul_normalized(buf, &self.chirp_scaled);
+            self.plan
+                .mul_normalized(&mut buf[..head], &self.chirp_scaled[..head]);
             self.plan.forward(buf);
             self.plan.mul_normalized(buf, &self.kernel_forward);
             self.plan.inverse(buf);
-            self.plan.mul_normalized(buf, &self.chirp_scaled);
+            self.plan
+                .mul_normalized(&mut buf[..head], &self.chirp_scaled[..head]);
             for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
                 *dst = buf[j as usize];
             }
@@ -225,16 +230,19 @@ impl Dft {
             values.len() == self.ring.phi() && coeffs.len() == m,
             "invariant: DFT sizes"
         );
+        let head = m.next_multiple_of(8);
         with_scratch(self.plan.size(), false, |buf, _| {
             buf.fill(0);
             for (&v, &j) in values.iter().zip(self.ring.units()) {
                 buf[j as usize] = v;
             }
-            self.plan.mul_normalized(buf, &self.chirp_inv_units_scaled);
+            self.plan
+                .mul_normalized(&mut buf[..head], &self.chirp_inv_units_scaled[..head]);
             self.plan.forward(buf);
             self.plan.mul_normalized(buf, &self.kernel_inverse);
             self.plan.inverse(buf);
-            self.plan.mul_normalized(buf, &self.chirp_inv_output_scaled);
+            self.plan
+                .mul_normalized(&mut buf[..head], &self.chirp_inv_output_scaled[..head]);
             coeffs.copy_from_slice(&buf[..m]);
         })
     }

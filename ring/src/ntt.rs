@@ -35,9 +35,15 @@ impl NttPlan {
         self.plan.inv(buf);
     }
 
-    /// lhs <- lhs * rhs / N pointwise (the N^{-1} of `inverse` folded in).
+    /// lhs <- lhs * rhs / N pointwise (the N^{-1} of `inverse` folded in), on equal slices
+    /// whose length is a multiple of 8 (the backend's vector width; it would skip a shorter
+    /// tail), e.g. a prefix of an N-word buffer.
     #[inline]
     pub fn mul_normalized(&self, lhs: &mut [u64], rhs: &[u64]) {
+        assert!(
+            lhs.len() == rhs.len() && lhs.len() % 8 == 0,
+            "invariant: equal lengths, a multiple of 8"
+        );
         self.plan.mul_assign_normalize(lhs, rhs);
     }
 
