@@ -23,14 +23,6 @@ fn inverse_mod_2_64(x: u64) -> u64 {
     y
 }
 
-/// Drops the last primes of `poly`'s basis (product D), returning the rescaled polynomial on
-/// the remaining prefix `target` (which must be that prefix). See [`rescale_all`].
-pub fn rescale(params: &Params, poly: DcrtPoly, target: &RnsBasis) -> DcrtPoly {
-    rescale_all(params, vec![poly], target)
-        .pop()
-        .expect("invariant: one polynomial in, one out")
-}
-
 /// k = -v D^{-1} mod t, centered in (-t/2, t/2], from v mod 2^64 (t divides 2^64).
 fn t_correction(params: &Params, product: &num_bigint::BigUint, low_bits: &[u64]) -> Vec<i64> {
     let mask = params.t() - 1;
@@ -49,11 +41,12 @@ fn t_correction(params: &Params, product: &num_bigint::BigUint, low_bits: &[u64]
         .collect()
 }
 
-/// [`rescale`] of several polynomials on one basis (the parts of a ciphertext, or the two
-/// halves of a key switch), sharing each prime's transform tables: only the dropped rows go
-/// through an inverse DFT; then, per kept prime q and per polynomial, delta = v + D k is
-/// converted to q (k folded into the conversion's correction), transformed by one forward
-/// DFT, and c'_q = (c_q - delta_q) D^{-1} is written over c_q.
+/// Drops the last primes (product D) of the common basis of `polys` (the parts of a
+/// ciphertext, or the two halves of a key switch), returning the rescaled polynomials on the
+/// remaining prefix `target` (which must be that prefix). Only the dropped rows go through
+/// an inverse DFT; then, per kept prime q and per polynomial in turn (sharing q's transform
+/// tables), delta = v + D k is converted to q (k folded into the conversion's correction),
+/// transformed by one forward DFT, and c'_q = (c_q - delta_q) D^{-1} is written over c_q.
 pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> Vec<DcrtPoly> {
     let Some(first) = polys.first() else {
         return Vec::new();
@@ -165,7 +158,7 @@ mod tests {
         let c = DcrtPoly::uniform(top, &mut rng);
         for kept in [4, 2] {
             let target = params.ctxt_basis(kept);
-            let out = rescale(&params, c.clone(), target);
+            let out = rescale_all(&params, vec![c.clone()], target).pop().unwrap();
             let before = c.to_coeff().to_bigint_centered();
             let after = out.to_coeff().to_bigint_centered();
             let d = BigInt::from(top.select(kept..5).product().clone());
