@@ -41,7 +41,7 @@ impl NttPlan {
     #[inline]
     pub fn mul_normalized(&self, lhs: &mut [u64], rhs: &[u64]) {
         assert!(
-            lhs.len() == rhs.len() && lhs.len() % 8 == 0,
+            lhs.len() == rhs.len() && lhs.len().is_multiple_of(8),
             "invariant: equal lengths, a multiple of 8"
         );
         self.plan.mul_assign_normalize(lhs, rhs);
