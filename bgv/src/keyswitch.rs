@@ -88,17 +88,8 @@ pub fn key_switch(
         });
     }
     let (m, phi) = (params.ring().m(), params.phi());
-    let coeffs: Vec<Vec<u64>> = d
-        .rows()
-        .par_iter()
-        .zip(d.basis().tables())
-        .map(|(row, t)| {
-            let mut c = vec![0u64; m];
-            t.inverse_unreduced(row, &mut c);
-            c
-        })
-        .collect();
-    let digits = digits(params, &coeffs, level);
+    let coeffs = d.to_coeff_unreduced();
+    let digits = digits(params, coeffs.rows(), level);
     drop(coeffs);
     let extended = params.extended_basis(level);
     let rows = extended_rows(params, level);

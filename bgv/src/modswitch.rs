@@ -11,7 +11,6 @@
 use crate::ciphertext::Ciphertext;
 use crate::params::Params;
 use nit_ring::{DcrtPoly, RnsBasis};
-use num_traits::ToPrimitive;
 use rayon::prelude::*;
 
 /// Inverse of an odd x modulo 2^64 (Newton: y <- y (2 - x y) doubles the correct bits).
@@ -65,18 +64,11 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
     let product = dropped.product();
     let mut rows: Vec<Vec<Vec<u64>>> = polys.into_iter().map(DcrtPoly::into_rows).collect();
     let scaled: Vec<_> = rows
-        .par_iter()
+        .par_iter_mut()
         .map(|poly_rows| {
-            let unreduced: Vec<Vec<u64>> = poly_rows[kept..]
-                .par_iter()
-                .zip(dropped.tables())
-                .map(|(row, t)| {
-                    let mut coeffs = vec![0u64; m];
-                    t.inverse_unreduced(row, &mut coeffs);
-                    coeffs
-                })
-                .collect();
-            let mut scaled = converter.scale(&unreduced);
+            let tail = DcrtPoly::from_rows(dropped.clone(), poly_rows.split_off(kept))
+                .expect("invariant: rows of a valid polynomial");
+            let mut scaled = converter.scale(tail.to_coeff_unreduced().rows());
             let k = t_correction(params, product, &converter.low_bits(&scaled));
             scaled.add_multiples_of_product(&k);
             scaled
@@ -84,7 +76,6 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
         .collect();
     let mut by_prime: Vec<Vec<&mut Vec<u64>>> = (0..kept).map(|_| Vec::new()).collect();
     for poly_rows in rows.iter_mut() {
-        poly_rows.truncate(kept);
         for (j, row) in poly_rows.iter_mut().enumerate() {
             by_prime[j].push(row);
         }
@@ -97,9 +88,8 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
             || (vec![0u64; m], vec![0u64; phi]),
             |(coeffs, delta), (j, (prime_rows, table))| {
                 let md = table.modulus();
-                let d_mod_q = (product % md.value()).to_u64().unwrap_or(0);
                 let inverse = md
-                    .inv(d_mod_q)
+                    .inv(converter.product_mod_target(j))
                     .expect("invariant: distinct primes are coprime");
                 let inverse_shoup = md.shoup(inverse);
                 for (row, scaled) in prime_rows.iter_mut().zip(&scaled) {

@@ -128,6 +128,11 @@ impl BaseConverter {
         &self.to
     }
 
+    /// D mod q_j: the source product modulo the j-th target prime.
+    pub fn product_mod_target(&self, j: usize) -> u64 {
+        self.product_mod_target[j]
+    }
+
     /// The scaled residues y_i and the corrections u of coefficient rows (one per prime of
     /// `from`, all of one length).
     pub fn scale<R: AsRef<[u64]> + Sync>(&self, rows: &[R]) -> ScaledResidues {

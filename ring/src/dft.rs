@@ -195,6 +195,27 @@ impl Dft {
         self.zeta
     }
 
+    /// Bluestein's core on a buffer whose entries past m are zero: buf <- c_out * ((c_in buf)
+    /// conv kernel), the convolution as a negacyclic NTT product. Entries past m are zero on
+    /// input and unused on output, so both chirp products stop at the first multiple of 8
+    /// past m.
+    fn chirp_convolution(
+        &self,
+        buf: &mut [u64],
+        chirp_in: &[u64],
+        kernel: &[u64],
+        chirp_out: &[u64],
+    ) {
+        let head = self.ring.m().next_multiple_of(8);
+        self.plan
+            .mul_normalized(&mut buf[..head], &chirp_in[..head]);
+        self.plan.forward(buf);
+        self.plan.mul_normalized(buf, kernel);
+        self.plan.inverse(buf);
+        self.plan
+            .mul_normalized(&mut buf[..head], &chirp_out[..head]);
+    }
+
     /// Values at zeta^j, j in Z_m^* increasing, of a polynomial of degree < m (coefficients
     /// reduced mod q). `values.len()` must be phi(m).
     pub fn forward(&self, coeffs: &[u64], values: &mut [u64]) {
@@ -203,19 +224,15 @@ impl Dft {
             coeffs.len() <= m && values.len() == self.ring.phi(),
             "invariant: DFT sizes"
         );
-        // Entries past m are zero on input and unused on output: the chirp products stop at
-        // the first multiple of 8 past m.
-        let head = m.next_multiple_of(8);
         with_scratch(self.plan.size(), false, |buf, _| {
             buf[..coeffs.len()].copy_from_slice(coeffs);
             buf[coeffs.len()..].fill(0);
-            self.plan
-                .mul_normalized(&mut buf[..head], &self.chirp_scaled[..head]);
-            self.plan.forward(buf);
-            self.plan.mul_normalized(buf, &self.kernel_forward);
-            self.plan.inverse(buf);
-            self.plan
-                .mul_normalized(&mut buf[..head], &self.chirp_scaled[..head]);
+            self.chirp_convolution(
+                buf,
+                &self.chirp_scaled,
+                &self.kernel_forward,
+                &self.chirp_scaled,
+            );
             for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
                 *dst = buf[j as usize];
             }
@@ -230,19 +247,17 @@ impl Dft {
             values.len() == self.ring.phi() && coeffs.len() == m,
             "invariant: DFT sizes"
         );
-        let head = m.next_multiple_of(8);
         with_scratch(self.plan.size(), false, |buf, _| {
             buf.fill(0);
             for (&v, &j) in values.iter().zip(self.ring.units()) {
                 buf[j as usize] = v;
             }
-            self.plan
-                .mul_normalized(&mut buf[..head], &self.chirp_inv_units_scaled[..head]);
-            self.plan.forward(buf);
-            self.plan.mul_normalized(buf, &self.kernel_inverse);
-            self.plan.inverse(buf);
-            self.plan
-                .mul_normalized(&mut buf[..head], &self.chirp_inv_output_scaled[..head]);
+            self.chirp_convolution(
+                buf,
+                &self.chirp_inv_units_scaled,
+                &self.kernel_inverse,
+                &self.chirp_inv_output_scaled,
+            );
             coeffs.copy_from_slice(&buf[..m]);
         })
     }
