@@ -8,6 +8,7 @@
 //! capacity and shrinks the product's noise), then both go to their common level.
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
 
+use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::keys::{EvaluationKeys, KeyId};
@@ -61,6 +62,7 @@ pub struct Evaluator {
     params: Params,
     key_id: KeyId,
     keys: Arc<EvaluationKeys>,
+    masks: Arc<MaskCache>,
 }
 
 impl Evaluator {
@@ -77,6 +79,7 @@ impl Evaluator {
             params: params.clone(),
             key_id,
             keys: Arc::new(keys),
+            masks: Arc::default(),
         })
     }
 
@@ -93,12 +96,16 @@ impl Evaluator {
         self.key_id
     }
 
-    fn check(&self, ct: &Ciphertext) -> Result<(), BgvError> {
+    pub(crate) fn mask_cache(&self) -> &MaskCache {
+        &self.masks
+    }
+
+    pub(crate) fn check(&self, ct: &Ciphertext) -> Result<(), BgvError> {
         self.params.check(&ct.params_id)?;
         ct.check_key(&self.key_id)
     }
 
-    fn checked(&self, ct: Ciphertext, operation: &'static str) -> Result<Ciphertext, BgvError> {
+    pub(crate) fn checked(&self, ct: Ciphertext, operation: &'static str) -> Result<Ciphertext, BgvError> {
         let capacity = ct.capacity(&self.params);
         if capacity < 0.0 {
             Err(BgvError::NoiseBudgetExhausted {
@@ -277,30 +284,6 @@ impl Evaluator {
 
     /// The automorphism X -> X^k (k a unit mod m), switched back to s with its key.
     pub fn automorphism(&self, ct: &Ciphertext, k: usize) -> Result<Ciphertext, BgvError> {
-        self.check(ct)?;
-        let m = self.params.m();
-        let k = k % m;
-        if k == 1 {
-            return Ok(ct.clone());
-        }
-        if ct.parts.len() != 2 {
-            return Err(BgvError::NotRelinearized(ct.parts.len()));
-        }
-        let key = self.keys.automorphism(k)?;
-        let c0 = ct.parts[0].automorphism(k)?;
-        let c1 = ct.parts[1].automorphism(k)?;
-        let (k0, k1) = key_switch(&self.params, key, &c1)?;
-        let mut out0 = c0;
-        out0.add_assign(&k0)?;
-        let noise = ct.noise + self.params.keyswitch_noise(ct.level());
-        self.checked(
-            Ciphertext {
-                parts: vec![out0, k1],
-                noise,
-                params_id: ct.params_id,
-                key_id: ct.key_id,
-            },
-            "automorphism",
-        )
+        self.masked_automorphisms(ct, &[(k, None)])
     }
 }

@@ -11,8 +11,17 @@
 //! 3. Division by P with t-preserving rounding (`modswitch::rescale_all`), in place, u_0 and
 //!    u_1 together so that each prime's transform tables serve both.
 //!
-//! DFT count at level l with K special primes and c' digits meeting the level:
-//! l inverse + (c' (l + K) - l) forward for the digits, 2 (K inverse + l forward) for P.
+//! Hoisting ([`key_switch_sum`]): the terms M_i sigma_i of a sum sum_i M_i sigma_i(d) share
+//! steps 1 and 2's digits, because sigma commutes with the digit decomposition and with base
+//! conversion (both act on integer coefficients, and sigma_i(d_j) has the canonical norm of
+//! d_j): on the evaluation points sigma_i is the permutation x[c] -> x[pi_i(c)], so the raised
+//! digits of sigma_i(d) are those of d read through pi_i. The switched terms are multiplied by
+//! their masks and summed mod Q_l P before the one division by P:
+//! round(sum_i M_i u^i / P) = sum_i M_i u^i / P + a single rounding error.
+//!
+//! DFT count at level l with K special primes and c' digits meeting the level, for any
+//! number of terms: l inverse + (c' (l + K) - l) forward for the digits, 2 (K inverse +
+//! l forward) for P.
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
@@ -73,13 +82,40 @@ fn digits(params: &Params, coeffs: &[Vec<u64>], level: usize) -> Vec<Digit> {
         .collect()
 }
 
+/// One term M sigma of a hoisted key switch: the key from sigma(s') to s, the evaluation-point
+/// permutation of sigma (`Cyclotomic::automorphism_permutation`; None for the identity) and
+/// the mask M on the extended basis of the level (None for M = 1).
+pub struct SwitchTerm<'a> {
+    pub key: &'a KeySwitchKey,
+    pub permutation: Option<&'a [u32]>,
+    pub mask: Option<&'a DcrtPoly>,
+}
+
 /// Applies `key` to d (on the ciphertext primes of its level): returns (k_0, k_1).
 pub fn key_switch(
     params: &Params,
     key: &KeySwitchKey,
     d: &DcrtPoly,
 ) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
-    params.check(&key.params_id)?;
+    key_switch_sum(
+        params,
+        d,
+        &[SwitchTerm {
+            key,
+            permutation: None,
+            mask: None,
+        }],
+    )
+}
+
+/// (k_0, k_1) = round(sum_i M_i (u_0^i, u_1^i) / P) mod Q_l, with u^i the switched extended
+/// pair of sigma_i(d) under term i's key: k_0 + k_1 s = sum_i M_i sigma_i(d) s_i' + eps, with
+/// ||eps||_can <= sum_i ||M_i||_can (keyswitch_noise(l) - B_ms) + B_ms.
+pub fn key_switch_sum(
+    params: &Params,
+    d: &DcrtPoly,
+    terms: &[SwitchTerm],
+) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
     let level = d.basis().len();
     if level == 0 || level > params.max_level() || *d.basis() != *params.ctxt_basis(level) {
         return Err(BgvError::BadLevel {
@@ -87,11 +123,22 @@ pub fn key_switch(
             max: params.max_level(),
         });
     }
+    let extended = params.extended_basis(level);
+    for term in terms {
+        params.check(&term.key.params_id)?;
+        if let Some(mask) = term.mask {
+            if *mask.basis() != *extended {
+                return Err(BgvError::LevelMismatch {
+                    left: mask.basis().len(),
+                    right: extended.len(),
+                });
+            }
+        }
+    }
     let (m, phi) = (params.ring().m(), params.phi());
     let coeffs = d.to_coeff_unreduced();
     let digits = digits(params, coeffs.rows(), level);
     drop(coeffs);
-    let extended = params.extended_basis(level);
     let rows = extended_rows(params, level);
     // Sums of c' products below 2^(2 bits(q)) fit `reduce_u128`'s 2^124 unless the primes
     // are near 62 bits; then the accumulators are reduced after every product.
@@ -128,28 +175,38 @@ pub fn key_switch(
                         }
                     })
                     .collect();
-                // The key has one (b_j, a_j) per digit of the parameters (checked on load).
-                let key_rows: Vec<(&[u64], &[u64])> = key
-                    .b
-                    .iter()
-                    .zip(&key.a)
-                    .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
-                    .collect();
                 let mut out0 = vec![0u64; phi];
                 let mut out1 = vec![0u64; phi];
-                for c in 0..phi {
-                    let (mut acc0, mut acc1) = (0u128, 0u128);
-                    for (part, (b, a)) in parts.iter().zip(&key_rows) {
-                        if reduce_each {
-                            acc0 = md.reduce_u128(acc0) as u128;
-                            acc1 = md.reduce_u128(acc1) as u128;
+                for term in terms {
+                    // The key has one (b_j, a_j) per digit of the parameters (checked on load).
+                    let key_rows: Vec<(&[u64], &[u64])> = term
+                        .key
+                        .b
+                        .iter()
+                        .zip(&term.key.a)
+                        .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
+                        .collect();
+                    let mask = term.mask.map(|mask| &mask.rows()[pos][..]);
+                    for c in 0..phi {
+                        let source = term.permutation.map_or(c, |p| p[c] as usize);
+                        let (mut acc0, mut acc1) = (0u128, 0u128);
+                        for (part, (b, a)) in parts.iter().zip(&key_rows) {
+                            if reduce_each {
+                                acc0 = md.reduce_u128(acc0) as u128;
+                                acc1 = md.reduce_u128(acc1) as u128;
+                            }
+                            let x = part[source] as u128;
+                            acc0 += x * b[c] as u128;
+                            acc1 += x * a[c] as u128;
                         }
-                        let x = part[c] as u128;
-                        acc0 += x * b[c] as u128;
-                        acc1 += x * a[c] as u128;
+                        let (mut x0, mut x1) = (md.reduce_u128(acc0), md.reduce_u128(acc1));
+                        if let Some(mask) = mask {
+                            x0 = md.mul(x0, mask[c]);
+                            x1 = md.mul(x1, mask[c]);
+                        }
+                        out0[c] = md.add(out0[c], x0);
+                        out1[c] = md.add(out1[c], x1);
                     }
-                    out0[c] = md.reduce_u128(acc0);
-                    out1[c] = md.reduce_u128(acc1);
                 }
                 (out0, out1)
             },

@@ -1,5 +1,6 @@
 //! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus t = 2^r, HElib-style.
 
+pub mod automorphism_sum;
 pub mod boolean;
 #[cfg(test)]
 mod boolean_tests;

@@ -5,20 +5,26 @@
 //! X -> X^{g^k}. On a bad one, g^ord = T[w] 2^f: slots that wrap around are displaced by w
 //! and get Frobenius f, so (HElib's mask method) A = sigma_{g^k}(c) is right on the slots
 //! with new coordinate >= k, B = sigma_{g^{k - ord}}(c) on the others, and the result is
-//! B + (A - B) M with M the 0/1 mask of the former.
+//! M A + (1 - M) B with M the 0/1 mask of the former: two terms of one hoisted
+//! `automorphism_sum`, so one key switch's transforms.
 //!
-//! rotate(k): slot i (linear index, last dimension fastest) moves to i + k mod l. With k in
-//! mixed radix (k_1, .., k_n): rotate the last dimension by k_n; then for each earlier
-//! dimension j, the slots whose lower coordinates carried (a public 0/1 mask C, a function
-//! of the destination coordinates) rotate by k_j + 1 and the others by k_j:
-//! c <- rot_j(c (1 - C), k_j) + rot_j(c C, k_j + 1), and C <- the slots that carried out of j.
+//! rotate(k): slot i (linear index, last dimension fastest) moves to i + k mod l. Directly,
+//! when the keys of its terms exist (`rotate_exponents`): every destination u takes its
+//! content from sigma_h(c) with h = T[u] / T[u - k], so rotate(k) = sum_h M_h sigma_h(c)
+//! (`Hypercube::automorphism_terms`; at most 2^n terms, 3 for k = 1 at m = 32767), one hoisted
+//! key switch. Otherwise, dimension by dimension with the per-dimension keys
+//! (`rotate_step_exponents`, a subset of `all_rotation_exponents`): with k in mixed radix
+//! (k_1, .., k_n), rotate the last dimension by k_n; then for each earlier dimension j, the
+//! slots whose lower coordinates carried (a 0/1 mask C of the coordinates after j, which a
+//! rotation along j leaves in place) move by k_j + 1 and the others by k_j:
+//! c <- (1 - C) rot_j(c, k_j) + C rot_j(c, k_j + 1), again one automorphism sum per dimension.
 //! Masks are plaintext products: no AND depth, noise times ||M||_can.
 
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::evaluator::Evaluator;
 use crate::params::Params;
-use nit_ring::slots::Hypercube;
+use nit_ring::slots::{AutomorphismTerm, Hypercube};
 
 fn pow_mod(base: u64, exponent: u64, m: u64) -> u64 {
     let (mut result, mut b, mut e) = (1 % m, base % m, exponent);
@@ -65,8 +71,33 @@ pub fn rotate_along_exponents(params: &Params, dim: usize, k: i64) -> Result<Vec
     Ok(exponents)
 }
 
-/// The automorphism exponents rotate(k) uses.
+/// The automorphism exponents of rotate(k) in one step: the terms of the slot move.
 pub fn rotate_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
+    let c = cube(params)?;
+    Ok(keyed_exponents(&c.automorphism_terms(&c.rotate(k)), params.m()))
+}
+
+/// The automorphism exponents of shift(k) in one step (a subset of rotate(k)'s).
+pub fn shift_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
+    let c = cube(params)?;
+    Ok(keyed_exponents(&c.automorphism_terms(&c.shift(k)), params.m()))
+}
+
+/// The exponents of `terms` that need a key (all but the identity), sorted.
+fn keyed_exponents(terms: &[AutomorphismTerm], m: usize) -> Vec<usize> {
+    let mut exponents: Vec<usize> = terms
+        .iter()
+        .map(|term| term.exponent as usize % m)
+        .filter(|&h| h != 1)
+        .collect();
+    exponents.sort_unstable();
+    exponents.dedup();
+    exponents
+}
+
+/// The automorphism exponents rotate(k) uses dimension by dimension (when the direct keys
+/// of [`rotate_exponents`] are absent).
+pub fn rotate_step_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
     let c = cube(params)?;
     let l = c.slots() as i64;
     let k = k.rem_euclid(l) as usize;
@@ -121,33 +152,20 @@ impl Evaluator {
         dim: usize,
         k: i64,
     ) -> Result<Ciphertext, BgvError> {
-        let params = self.params().clone();
-        let c = cube(&params)?;
-        check_dim(c, dim)?;
-        let d = c.dims()[dim];
-        let k = k.rem_euclid(d.order as i64);
-        if k == 0 {
-            return Ok(ct.clone());
-        }
-        let a = self.automorphism(ct, generator_power(&params, dim, k)?)?;
-        if d.good {
-            return Ok(a);
-        }
-        let b = self.automorphism(ct, generator_power(&params, dim, k - d.order as i64)?)?;
-        let mask = self.mask(|slot| c.coordinate(slot, dim) >= k as usize)?;
-        let difference = self.sub(&a, &b)?;
-        self.add(&b, &self.mul_plain(&difference, &mask)?)
+        let c = cube(self.params())?;
+        let terms = c.automorphism_terms(&c.rotate1d(dim, k)?);
+        self.automorphism_sum(ct, &terms)
     }
 
     /// rotate: slot i moves to i + k mod l (linear index, last dimension fastest).
     pub fn rotate(&self, ct: &Ciphertext, k: i64) -> Result<Ciphertext, BgvError> {
-        let params = self.params().clone();
-        let c = cube(&params)?;
+        let c = cube(self.params())?;
+        let direct = c.automorphism_terms(&c.rotate(k));
+        if self.has_keys_for(&direct) {
+            return self.automorphism_sum(ct, &direct);
+        }
         let l = c.slots();
         let k = k.rem_euclid(l as i64) as usize;
-        if k == 0 {
-            return Ok(ct.clone());
-        }
         let n = c.dims().len();
         let digit = |dim: usize| c.coordinate(k, dim);
         let last = n - 1;
@@ -158,17 +176,22 @@ impl Evaluator {
             .collect();
         for dim in (0..last).rev() {
             let kj = digit(dim);
-            if carry.iter().any(|&x| x) {
-                let mask = self.encode_bits(&carry)?;
-                let carried = self.mul_plain(&out, &mask)?;
-                let kept = self.sub(&out, &carried)?;
-                out = self.add(
-                    &self.rotate_along(&kept, dim, kj as i64)?,
-                    &self.rotate_along(&carried, dim, kj as i64 + 1)?,
-                )?;
-            } else {
-                out = self.rotate_along(&out, dim, kj as i64)?;
+            let mut terms: Vec<AutomorphismTerm> = Vec::new();
+            for (amount, carried) in [(kj, false), (kj + 1, true)] {
+                for term in c.automorphism_terms(&c.rotate1d(dim, amount as i64)?) {
+                    let mask: Vec<bool> = term
+                        .mask
+                        .iter()
+                        .zip(&carry)
+                        .map(|(&m, &from_carry)| m && from_carry == carried)
+                        .collect();
+                    match terms.iter_mut().find(|t| t.exponent == term.exponent) {
+                        Some(t) => t.mask.iter_mut().zip(&mask).for_each(|(a, &b)| *a |= b),
+                        None => terms.push(AutomorphismTerm { mask, ..term }),
+                    }
+                }
             }
+            out = self.automorphism_sum(&out, &terms)?;
             carry = (0..l)
                 .map(|s| {
                     let x = c.coordinate(s, dim);
@@ -183,12 +206,15 @@ impl Evaluator {
         Ok(out)
     }
 
-    /// Shift with zero fill: slot i moves to i + k; slots left empty hold 0.
+    /// Shift with zero fill: slot i moves to i + k; slots left empty hold 0. In one step
+    /// with the keys of [`shift_exponents`], else a rotation and a mask.
     pub fn shift(&self, ct: &Ciphertext, k: i64) -> Result<Ciphertext, BgvError> {
-        let l = cube(self.params())?.slots() as i64;
-        if k.abs() >= l {
-            return self.mul_plain(ct, &Plaintext::constant(self.params(), 0));
+        let c = cube(self.params())?;
+        let direct = c.automorphism_terms(&c.shift(k));
+        if self.has_keys_for(&direct) {
+            return self.automorphism_sum(ct, &direct);
         }
+        let l = c.slots() as i64;
         let rotated = self.rotate(ct, k)?;
         let mask = self.mask(|slot| {
             let slot = slot as i64;

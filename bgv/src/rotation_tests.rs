@@ -2,7 +2,9 @@
 
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::params::ParamsLiteral;
-use crate::rotation::{rotate_along_exponents, rotate_exponents};
+use crate::rotation::{
+    rotate_along_exponents, rotate_exponents, rotate_step_exponents, shift_exponents,
+};
 use crate::tests::{check_after, setup, Setup};
 use rand::Rng;
 
@@ -36,36 +38,76 @@ fn model_full<T: Clone>(values: &[T], k: i64) -> Vec<T> {
         .collect()
 }
 
-fn keyed_setup(lit: ParamsLiteral, seed: u64, along: &[(usize, i64)], full: &[i64]) -> Setup {
+/// Which keys a setup gets for full rotations: the direct terms of rotate(k), or the
+/// per-dimension keys of the step-by-step method.
+#[derive(Clone, Copy, Debug)]
+enum FullKeys {
+    Direct,
+    Steps,
+}
+
+fn keyed_setup(
+    lit: ParamsLiteral,
+    seed: u64,
+    along: &[(usize, i64)],
+    full: &[i64],
+    full_keys: FullKeys,
+) -> Setup {
     let params = lit.clone().build().unwrap();
     let mut exponents = Vec::new();
     for &(dim, k) in along {
         exponents.extend(rotate_along_exponents(&params, dim, k).unwrap());
     }
     for &k in full {
-        exponents.extend(rotate_exponents(&params, k).unwrap());
+        exponents.extend(match full_keys {
+            FullKeys::Direct => rotate_exponents(&params, k).unwrap(),
+            FullKeys::Steps => rotate_step_exponents(&params, k).unwrap(),
+        });
     }
     setup(lit, &exponents, seed)
 }
 
+/// Rotations along dimensions and full rotations (with either key set) on random bits:
+/// decryption against the slot model, measured noise against the estimate.
 fn check_rotations(lit: ParamsLiteral, seed: u64, along: &[(usize, i64)], full: &[i64]) {
-    let mut s = keyed_setup(lit, seed, along, full);
-    let l = s.params.slots().unwrap().slots();
-    let bits: Vec<bool> = (0..l).map(|_| s.rng.gen()).collect();
-    let ct = encrypt_bits(&mut s, &bits);
-    for &(dim, k) in along {
-        let out = s.eval.rotate_along(&ct, dim, k).unwrap();
-        assert_eq!(
-            decrypt_bits(&s, &out),
-            model_along(&s, &bits, dim, k),
-            "dim {dim} k {k}"
-        );
-        let expect = s.eval.encode_bits(&model_along(&s, &bits, dim, k)).unwrap();
-        check_after(&s, &out, &expect, &format!("rotate_along({dim}, {k})"), 1);
+    for full_keys in [FullKeys::Direct, FullKeys::Steps] {
+        let mut s = keyed_setup(lit.clone(), seed, along, full, full_keys);
+        let l = s.params.slots().unwrap().slots();
+        let bits: Vec<bool> = (0..l).map(|_| s.rng.gen()).collect();
+        let ct = encrypt_bits(&mut s, &bits);
+        for &(dim, k) in along {
+            let out = s.eval.rotate_along(&ct, dim, k).unwrap();
+            assert_eq!(
+                decrypt_bits(&s, &out),
+                model_along(&s, &bits, dim, k),
+                "dim {dim} k {k}"
+            );
+            let expect = s.eval.encode_bits(&model_along(&s, &bits, dim, k)).unwrap();
+            check_after(&s, &out, &expect, &format!("rotate_along({dim}, {k})"), 1);
+        }
+        for &k in full {
+            let out = s.eval.rotate(&ct, k).unwrap();
+            assert_eq!(decrypt_bits(&s, &out), model_full(&bits, k), "rotate {k}");
+            let expect = s.eval.encode_bits(&model_full(&bits, k)).unwrap();
+            check_after(&s, &out, &expect, &format!("rotate({k}), {full_keys:?}"), 1);
+        }
     }
-    for &k in full {
-        let out = s.eval.rotate(&ct, k).unwrap();
-        assert_eq!(decrypt_bits(&s, &out), model_full(&bits, k), "rotate {k}");
+}
+
+#[test]
+fn one_step_rotations_need_only_their_terms_keys() {
+    let params = ParamsLiteral::paper().build().unwrap();
+    let cube = params.slots().unwrap().hypercube().clone();
+    // Known answer: rotate(1) at m = 32767 is three automorphisms (the bad last dimension
+    // with and without its wrap, and the carry into dimension 1).
+    assert_eq!(rotate_exponents(&params, 1).unwrap().len(), 3);
+    for k in [1i64, 7, 31, -1] {
+        let direct = rotate_exponents(&params, k).unwrap();
+        let terms = cube.automorphism_terms(&cube.rotate(k));
+        assert!(terms.len() <= 1 << cube.dims().len());
+        for exponent in shift_exponents(&params, k).unwrap() {
+            assert!(direct.contains(&exponent), "shift({k}) uses {exponent}");
+        }
     }
 }
 
@@ -86,7 +128,7 @@ fn rotations_on_a_small_ring_with_a_bad_dimension_match_the_slot_model() {
     let along = [(0, 1), (0, 3), (0, -2), (1, 1)];
     let full = [1i64, 5, 11, -1];
     check_rotations(lit.clone(), 84, &along, &full);
-    let mut s = keyed_setup(lit, 85, &along, &full);
+    let mut s = keyed_setup(lit, 85, &along, &full, FullKeys::Direct);
     let slots = s.params.slots().unwrap().clone();
     assert!(!slots.hypercube().dims()[0].good);
     let values: Vec<Vec<u64>> = (0..slots.slots())
@@ -120,7 +162,7 @@ fn rotations_on_a_small_ring_with_a_bad_dimension_match_the_slot_model() {
 #[test]
 fn rotations_along_the_bad_dimension_of_paper_match_the_slot_model() {
     let lit = ParamsLiteral::paper().with_ctxt_primes(4);
-    let mut s = keyed_setup(lit, 81, &[(2, 1), (2, 7)], &[]);
+    let mut s = keyed_setup(lit, 81, &[(2, 1), (2, 7)], &[], FullKeys::Direct);
     let slots = s.params.slots().unwrap().clone();
     assert!(!slots.hypercube().dims()[2].good);
     let l = slots.slots();
@@ -149,20 +191,35 @@ fn rotations_along_the_bad_dimension_of_paper_match_the_slot_model() {
 
 #[test]
 fn shifts_fill_with_zeros_and_frobenius_squares_slots() {
-    let mut s = keyed_setup(ParamsLiteral::toy().with_ctxt_primes(6), 82, &[], &[3, -5]);
+    let lit = ParamsLiteral::toy().with_ctxt_primes(6);
+    for full_keys in [FullKeys::Steps, FullKeys::Direct] {
+        let mut s = keyed_setup(lit.clone(), 82, &[], &[3, -5], full_keys);
+        let l = s.params.slots().unwrap().slots();
+        let bits: Vec<bool> = (0..l).map(|_| s.rng.gen()).collect();
+        let ct = encrypt_bits(&mut s, &bits);
+        for k in [3i64, -5, l as i64, 0] {
+            let out = s.eval.shift(&ct, k).unwrap();
+            let expect: Vec<bool> = (0..l as i64)
+                .map(|i| i - k >= 0 && i - k < l as i64 && bits[(i - k) as usize])
+                .collect();
+            assert_eq!(decrypt_bits(&s, &out), expect, "shift {k}, {full_keys:?}");
+            if k == l as i64 {
+                // Everything shifted out: the zero ciphertext, with no noise at all.
+                assert_eq!(s.sk.measure_noise(&out).unwrap(), 0.0);
+                assert_eq!(out.noise_bound(), 0.0);
+            } else {
+                let expect = s.eval.encode_bits(&expect).unwrap();
+                check_after(&s, &out, &expect, &format!("shift({k}), {full_keys:?}"), 1);
+            }
+        }
+    }
+    let mut s = keyed_setup(lit, 82, &[], &[], FullKeys::Direct);
     let mut more = s.eval.keys().clone();
     more.add_automorphisms(&s.sk, &[2], &mut s.rng).unwrap();
     let eval = crate::evaluator::Evaluator::new(&s.params, s.sk.id(), more).unwrap();
     let l = s.params.slots().unwrap().slots();
     let bits: Vec<bool> = (0..l).map(|_| s.rng.gen()).collect();
     let ct = encrypt_bits(&mut s, &bits);
-    for k in [3i64, -5] {
-        let out = eval.shift(&ct, k).unwrap();
-        let expect: Vec<bool> = (0..l as i64)
-            .map(|i| i - k >= 0 && i - k < l as i64 && bits[(i - k) as usize])
-            .collect();
-        assert_eq!(decrypt_bits(&s, &out), expect, "shift {k}");
-    }
     // Bits are fixed by Frobenius; a full slot value x becomes x^2.
     assert_eq!(decrypt_bits(&s, &eval.frobenius(&ct, 1).unwrap()), bits);
     let slots = s.params.slots().unwrap().clone();

@@ -1,0 +1,201 @@
+//! Masked sums of automorphisms, sum_i M_i sigma_{h_i}(c), the form every slot movement takes
+//! (`Hypercube::automorphism_terms`: rotate1D on a good dimension is one term with M = 1, on
+//! a bad one two, a full rotation up to 2^n). All terms share one digit decomposition of c_1
+//! and one division by P (`keyswitch::key_switch_sum`), so a sum of n keyed terms costs one
+//! key switch's DFTs plus n inner products, instead of n key switches.
+//!
+//! For c = (c_0, c_1) under s, term i contributes M_i sigma_i(c_0) to part 0 and, through the
+//! key sigma_i(s) -> s, M_i sigma_i(c_1) sigma_i(s) to the decryption; the identity term
+//! (h = 1) needs no key and contributes M_i c_1 to part 1 directly.
+//!
+//! Noise: ||sum_i M_i (sigma_i(m + t e) + eps_i)||_can <= sum_i ||M_i||_can (nu + ks_i), with
+//! ks_i = keyswitch_noise(l) for a keyed term and 0 for the identity (||M||_can taken >= 1,
+//! as for `mul_plain`).
+//!
+//! Masks are encoded on the extended basis of the level (one DFT per prime) and kept in a
+//! per-evaluator cache of bounded size, since the same rotations recur in a circuit.
+
+use crate::ciphertext::Ciphertext;
+use crate::error::BgvError;
+use crate::evaluator::Evaluator;
+use crate::keys::KeySwitchKey;
+use crate::keyswitch::{key_switch_sum, SwitchTerm};
+use nit_ring::slots::AutomorphismTerm;
+use nit_ring::{DcrtPoly, RingError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Bytes of encoded masks one evaluator keeps (a paper-set mask at the top level is 4.5 MB).
+const MASK_CACHE_BYTES: usize = 128 << 20;
+
+/// A 0/1 slot mask as a polynomial on the extended basis of one level, with ||M||_can.
+#[derive(Debug)]
+pub(crate) struct EncodedMask {
+    poly: DcrtPoly,
+    norm: f64,
+}
+
+/// A cache key: the level and the mask's slot bits.
+type MaskKey = (usize, Vec<bool>);
+
+/// Encoded masks by (level, slot bits); emptied when it would exceed [`MASK_CACHE_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct MaskCache {
+    entries: Mutex<HashMap<MaskKey, Arc<EncodedMask>>>,
+}
+
+/// One term ready to apply: its key (None for the identity), permutation and mask.
+struct PreparedTerm<'a> {
+    exponent: usize,
+    key: Option<&'a KeySwitchKey>,
+    permutation: Option<Vec<u32>>,
+    mask: Option<Arc<EncodedMask>>,
+}
+
+impl Evaluator {
+    /// The mask `bits` encoded on the extended basis of `level`, from the cache if present.
+    fn encoded_mask(&self, level: usize, bits: &[bool]) -> Result<Arc<EncodedMask>, BgvError> {
+        let key = (level, bits.to_vec());
+        let cache = &self.mask_cache().entries;
+        if let Some(mask) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(mask.clone());
+        }
+        let plaintext = self.encode_bits(bits)?;
+        let basis = self.params().extended_basis(level);
+        let mask = Arc::new(EncodedMask {
+            poly: DcrtPoly::from_i64(basis, &plaintext.centered(self.params().t()))?,
+            norm: plaintext.canonical_norm(self.params()).max(1.0),
+        });
+        let bytes = basis.len() * self.params().phi() * 8;
+        let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if (entries.len() + 1) * bytes > MASK_CACHE_BYTES {
+            entries.clear();
+        }
+        entries.insert(key, mask.clone());
+        Ok(mask)
+    }
+
+    /// True when every keyed term of `terms` has its automorphism key.
+    pub fn has_keys_for(&self, terms: &[AutomorphismTerm]) -> bool {
+        let m = self.params().m();
+        terms.iter().all(|term| {
+            let h = term.exponent as usize % m;
+            h == 1 || self.keys().automorphism(h).is_ok()
+        })
+    }
+
+    /// sum_i M_i sigma_{h_i}(ct) for the terms (h_i, M_i) (masks as slot bits), with one
+    /// hoisted key switch; terms with an empty mask are skipped. A missing key is a typed
+    /// error naming its automorphism.
+    pub fn automorphism_sum(
+        &self,
+        ct: &Ciphertext,
+        terms: &[AutomorphismTerm],
+    ) -> Result<Ciphertext, BgvError> {
+        let masked: Vec<(usize, Option<&[bool]>)> = terms
+            .iter()
+            .filter(|term| term.mask.iter().any(|&b| b))
+            .map(|term| {
+                let mask = (!term.mask_is_full()).then_some(&term.mask[..]);
+                (term.exponent as usize, mask)
+            })
+            .collect();
+        self.masked_automorphisms(ct, &masked)
+    }
+
+    /// sum_i M_i sigma_{h_i}(ct) for (h_i, M_i), M_i = None meaning the full mask.
+    pub(crate) fn masked_automorphisms(
+        &self,
+        ct: &Ciphertext,
+        terms: &[(usize, Option<&[bool]>)],
+    ) -> Result<Ciphertext, BgvError> {
+        self.check(ct)?;
+        if ct.parts.len() != 2 {
+            return Err(BgvError::NotRelinearized(ct.parts.len()));
+        }
+        let params = self.params();
+        let level = ct.level();
+        let m = params.m();
+        let mut prepared = Vec::new();
+        for &(exponent, bits) in terms {
+            let exponent = exponent % m;
+            let keyed = exponent != 1;
+            let key = if keyed {
+                Some(self.keys().automorphism(exponent)?)
+            } else {
+                None
+            };
+            let permutation = if keyed {
+                Some(
+                    params
+                        .ring()
+                        .automorphism_permutation(exponent)
+                        .ok_or(RingError::NotAUnit(exponent))?,
+                )
+            } else {
+                None
+            };
+            let mask = match bits {
+                Some(bits) => Some(self.encoded_mask(level, bits)?),
+                None => None,
+            };
+            prepared.push(PreparedTerm {
+                exponent,
+                key,
+                permutation,
+                mask,
+            });
+        }
+        let switch_terms: Vec<SwitchTerm> = prepared
+            .iter()
+            .filter_map(|term| {
+                term.key.map(|key| SwitchTerm {
+                    key,
+                    permutation: term.permutation.as_deref(),
+                    mask: term.mask.as_ref().map(|mask| &mask.poly),
+                })
+            })
+            .collect();
+        let basis = params.ctxt_basis(level);
+        let (mut out0, mut out1) = if switch_terms.is_empty() {
+            (DcrtPoly::zero(basis), DcrtPoly::zero(basis))
+        } else {
+            key_switch_sum(params, &ct.parts[1], &switch_terms)?
+        };
+        let mut noise = 0.0;
+        for term in &prepared {
+            let mask = match &term.mask {
+                Some(mask) => Some(mask.poly.truncate(level)?),
+                None => None,
+            };
+            let masked = |part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
+                let mut part = part;
+                if let Some(mask) = &mask {
+                    part.mul_assign(mask)?;
+                }
+                Ok(part)
+            };
+            if term.key.is_some() {
+                out0.add_assign(&masked(ct.parts[0].automorphism(term.exponent)?)?)?;
+            } else {
+                out0.add_assign(&masked(ct.parts[0].clone())?)?;
+                out1.add_assign(&masked(ct.parts[1].clone())?)?;
+            }
+            let switching = if term.key.is_some() {
+                params.keyswitch_noise(level)
+            } else {
+                0.0
+            };
+            noise += term.mask.as_ref().map_or(1.0, |mask| mask.norm) * (ct.noise + switching);
+        }
+        self.checked(
+            Ciphertext {
+                parts: vec![out0, out1],
+                noise,
+                params_id: ct.params_id,
+                key_id: ct.key_id,
+            },
+            "automorphism",
+        )
+    }
+}
