@@ -1,6 +1,7 @@
 //! BGV benchmarks per parameter set (`toy`, `paper`): key generation, encryption,
 //! decryption, multiply + relinearize, rotate1D on a good and (paper) a bad dimension, the
-//! full rotation by one slot, and modulus switching, at the top of the chain, at 12 primes
+//! full rotation by one slot (in one step with its own keys, and dimension by dimension with
+//! the per-dimension keys HElib uses), and modulus switching, at the top of the chain, at 12 primes
 //! (600 bits, HElib's chain for its reference timings) and half-way down. Fixed seeds:
 //! reproducible benchmarks, not secrets.
 
@@ -8,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nit_bgv::ciphertext::Plaintext;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, KeySource, SecretKey};
-use nit_bgv::rotation::{rotate_along_exponents, rotate_exponents};
+use nit_bgv::rotation::{rotate_along_exponents, rotate_exponents, rotate_step_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
@@ -35,7 +36,10 @@ fn bgv_benches(c: &mut Criterion) {
             "{name}: evaluation keys {} bytes compressed (relinearization + the rotations benchmarked)",
             keys.size_bytes()
         );
+        let step_exponents = rotate_step_exponents(&params, 1).unwrap();
+        let step_keys = EvaluationKeys::generate(&sk, false, &step_exponents, &mut rng).unwrap();
         let eval = Evaluator::new(&params, sk.id(), keys).unwrap();
+        let eval_steps = Evaluator::new(&params, sk.id(), step_keys).unwrap();
         let m = Plaintext::new(
             &params,
             (0..params.phi()).map(|_| rng.gen_range(0..2)).collect(),
@@ -78,6 +82,9 @@ fn bgv_benches(c: &mut Criterion) {
             }
             group.bench_function(BenchmarkId::new("rotate_full", &tag), |b| {
                 b.iter(|| eval.rotate(&ct, 1).unwrap())
+            });
+            group.bench_function(BenchmarkId::new("rotate_full_steps", &tag), |b| {
+                b.iter(|| eval_steps.rotate(&ct, 1).unwrap())
             });
             group.bench_function(BenchmarkId::new("modswitch", &tag), |b| {
                 b.iter(|| eval.mod_switch_to(&ct, level - 1).unwrap())
