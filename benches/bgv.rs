@@ -1,9 +1,9 @@
 //! BGV benchmarks per parameter set (`toy`, `paper`): key generation, encryption,
-//! decryption, multiply + relinearize, rotate1D on a good and (paper) a bad dimension, the
-//! full rotation by one slot (in one step with its own keys, and dimension by dimension with
-//! the per-dimension keys HElib uses), and modulus switching, at the top of the chain, at 12 primes
-//! (600 bits, HElib's chain for its reference timings) and half-way down. Fixed seeds:
-//! reproducible benchmarks, not secrets.
+//! decryption; at the top of the chain, at 12 primes (600 bits, HElib's chain for its
+//! reference timings) and half-way down: multiply + relinearize, rotate1D on a good and
+//! (paper) a bad dimension, the full rotation by one slot (in one step with its own keys, and
+//! dimension by dimension with the per-dimension keys HElib uses), modulus switching; and a
+//! square at 3 primes. Fixed seeds: reproducible benchmarks, not secrets.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nit_bgv::ciphertext::Plaintext;
@@ -90,6 +90,12 @@ fn bgv_benches(c: &mut Criterion) {
                 b.iter(|| eval.mod_switch_to(&ct, level - 1).unwrap())
             });
         }
+        // HElib's reference also squares at 3 primes (the bottom of its chain).
+        let low = eval.mod_switch_to(&ct, 3).unwrap();
+        group.bench_function(
+            BenchmarkId::new("square", format!("{name}/3-primes")),
+            |b| b.iter(|| eval.square(&low).unwrap()),
+        );
         group.finish();
     }
 }
