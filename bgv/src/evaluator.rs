@@ -105,7 +105,11 @@ impl Evaluator {
         ct.check_key(&self.key_id)
     }
 
-    pub(crate) fn checked(&self, ct: Ciphertext, operation: &'static str) -> Result<Ciphertext, BgvError> {
+    pub(crate) fn checked(
+        &self,
+        ct: Ciphertext,
+        operation: &'static str,
+    ) -> Result<Ciphertext, BgvError> {
         let capacity = ct.capacity(&self.params);
         if capacity < 0.0 {
             Err(BgvError::NoiseBudgetExhausted {

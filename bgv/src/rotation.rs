@@ -74,13 +74,19 @@ pub fn rotate_along_exponents(params: &Params, dim: usize, k: i64) -> Result<Vec
 /// The automorphism exponents of rotate(k) in one step: the terms of the slot move.
 pub fn rotate_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
     let c = cube(params)?;
-    Ok(keyed_exponents(&c.automorphism_terms(&c.rotate(k)), params.m()))
+    Ok(keyed_exponents(
+        &c.automorphism_terms(&c.rotate(k)),
+        params.m(),
+    ))
 }
 
 /// The automorphism exponents of shift(k) in one step (a subset of rotate(k)'s).
 pub fn shift_exponents(params: &Params, k: i64) -> Result<Vec<usize>, BgvError> {
     let c = cube(params)?;
-    Ok(keyed_exponents(&c.automorphism_terms(&c.shift(k)), params.m()))
+    Ok(keyed_exponents(
+        &c.automorphism_terms(&c.shift(k)),
+        params.m(),
+    ))
 }
 
 /// The exponents of `terms` that need a key (all but the identity), sorted.
