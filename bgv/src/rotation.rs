@@ -42,33 +42,14 @@ fn cube(params: &Params) -> Result<&Hypercube, BgvError> {
     Ok(params.slots()?.hypercube())
 }
 
-fn check_dim(cube: &Hypercube, dim: usize) -> Result<(), BgvError> {
-    cube.dimension(dim)?;
-    Ok(())
-}
-
-/// g_dim^e mod m for a possibly negative e (g has finite order in Z_m^*).
-fn generator_power(params: &Params, dim: usize, e: i64) -> Result<usize, BgvError> {
-    let c = cube(params)?;
-    let d = c.dimension(dim)?;
-    let order = d.order_in_units as i64;
-    Ok(pow_mod(d.gen, e.rem_euclid(order) as u64, params.m() as u64) as usize)
-}
-
-/// The automorphism exponents rotate_along(dim, k) uses (keys to generate).
+/// The automorphism exponents rotate_along(dim, k) uses (keys to generate): the keyed terms
+/// of the slot move it applies, g^k on a good dimension, g^k and g^{k - ord} on a bad one.
 pub fn rotate_along_exponents(params: &Params, dim: usize, k: i64) -> Result<Vec<usize>, BgvError> {
     let c = cube(params)?;
-    check_dim(c, dim)?;
-    let d = c.dims()[dim];
-    let k = k.rem_euclid(d.order as i64);
-    if k == 0 {
-        return Ok(vec![]);
-    }
-    let mut exponents = vec![generator_power(params, dim, k)?];
-    if !d.good {
-        exponents.push(generator_power(params, dim, k - d.order as i64)?);
-    }
-    Ok(exponents)
+    Ok(keyed_exponents(
+        &c.automorphism_terms(&c.rotate1d(dim, k)?),
+        params.m(),
+    ))
 }
 
 /// The automorphism exponents of rotate(k) in one step: the terms of the slot move.
