@@ -12,8 +12,9 @@
 //! ks_i = keyswitch_noise(l) for a keyed term and 0 for the identity (||M||_can taken >= 1,
 //! as for `mul_plain`).
 //!
-//! Masks are encoded on the extended basis of the level (one DFT per prime) and kept in a
-//! per-evaluator cache of bounded size, since the same rotations recur in a circuit.
+//! Masks are encoded on the extended basis of the level (one DFT per prime), kept with their
+//! ciphertext-basis rows in a per-evaluator cache of bounded size, since the same rotations
+//! recur in a circuit.
 
 use crate::ciphertext::Ciphertext;
 use crate::error::BgvError;
@@ -25,13 +26,16 @@ use nit_ring::{DcrtPoly, RingError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Bytes of encoded masks one evaluator keeps (a paper-set mask at the top level is 4.5 MB).
+/// Bytes of encoded masks one evaluator keeps (a paper-set mask at the top level, on 21 + 15
+/// primes, is 7.8 MB).
 const MASK_CACHE_BYTES: usize = 128 << 20;
 
-/// A 0/1 slot mask as a polynomial on the extended basis of one level, with ||M||_can.
+/// A 0/1 slot mask as a polynomial on the extended basis of one level (for the switched
+/// terms) and on its ciphertext basis (for part 0), with ||M||_can.
 #[derive(Debug)]
 pub(crate) struct EncodedMask {
-    poly: DcrtPoly,
+    extended: DcrtPoly,
+    ciphertext: DcrtPoly,
     norm: f64,
 }
 
@@ -44,11 +48,10 @@ pub(crate) struct MaskCache {
     entries: Mutex<HashMap<MaskKey, Arc<EncodedMask>>>,
 }
 
-/// One term ready to apply: its key (None for the identity), permutation and mask.
+/// One term ready to apply: its key and evaluation-point permutation (None for the
+/// identity) and its encoded mask (None for the full mask).
 struct PreparedTerm<'a> {
-    exponent: usize,
-    key: Option<&'a KeySwitchKey>,
-    permutation: Option<Vec<u32>>,
+    keyed: Option<(&'a KeySwitchKey, Vec<u32>)>,
     mask: Option<Arc<EncodedMask>>,
 }
 
@@ -62,11 +65,13 @@ impl Evaluator {
         }
         let plaintext = self.encode_bits(bits)?;
         let basis = self.params().extended_basis(level);
+        let extended = DcrtPoly::from_i64(basis, &plaintext.centered(self.params().t()))?;
         let mask = Arc::new(EncodedMask {
-            poly: DcrtPoly::from_i64(basis, &plaintext.centered(self.params().t()))?,
+            ciphertext: extended.truncate(level)?,
+            extended,
             norm: plaintext.canonical_norm(self.params()).max(1.0),
         });
-        let bytes = basis.len() * self.params().phi() * 8;
+        let bytes = (basis.len() + level) * self.params().phi() * 8;
         let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
         if (entries.len() + 1) * bytes > MASK_CACHE_BYTES {
             entries.clear();
@@ -119,40 +124,29 @@ impl Evaluator {
         let mut prepared = Vec::new();
         for &(exponent, bits) in terms {
             let exponent = exponent % m;
-            let keyed = exponent != 1;
-            let key = if keyed {
-                Some(self.keys().automorphism(exponent)?)
-            } else {
+            let keyed = if exponent == 1 {
                 None
-            };
-            let permutation = if keyed {
-                Some(
-                    params
-                        .ring()
-                        .automorphism_permutation(exponent)
-                        .ok_or(RingError::NotAUnit(exponent))?,
-                )
             } else {
-                None
+                let key = self.keys().automorphism(exponent)?;
+                let permutation = params
+                    .ring()
+                    .automorphism_permutation(exponent)
+                    .ok_or(RingError::NotAUnit(exponent))?;
+                Some((key, permutation))
             };
             let mask = match bits {
                 Some(bits) => Some(self.encoded_mask(level, bits)?),
                 None => None,
             };
-            prepared.push(PreparedTerm {
-                exponent,
-                key,
-                permutation,
-                mask,
-            });
+            prepared.push(PreparedTerm { keyed, mask });
         }
         let switch_terms: Vec<SwitchTerm> = prepared
             .iter()
             .filter_map(|term| {
-                term.key.map(|key| SwitchTerm {
+                term.keyed.as_ref().map(|(key, permutation)| SwitchTerm {
                     key,
-                    permutation: term.permutation.as_deref(),
-                    mask: term.mask.as_ref().map(|mask| &mask.poly),
+                    permutation: Some(permutation),
+                    mask: term.mask.as_ref().map(|mask| &mask.extended),
                 })
             })
             .collect();
@@ -164,27 +158,22 @@ impl Evaluator {
         };
         let mut noise = 0.0;
         for term in &prepared {
-            let mask = match &term.mask {
-                Some(mask) => Some(mask.poly.truncate(level)?),
-                None => None,
-            };
-            let masked = |part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
-                let mut part = part;
-                if let Some(mask) = &mask {
-                    part.mul_assign(mask)?;
+            let masked = |mut part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
+                if let Some(mask) = &term.mask {
+                    part.mul_assign(&mask.ciphertext)?;
                 }
                 Ok(part)
             };
-            if term.key.is_some() {
-                out0.add_assign(&masked(ct.parts[0].automorphism(term.exponent)?)?)?;
-            } else {
-                out0.add_assign(&masked(ct.parts[0].clone())?)?;
-                out1.add_assign(&masked(ct.parts[1].clone())?)?;
-            }
-            let switching = if term.key.is_some() {
-                params.keyswitch_noise(level)
-            } else {
-                0.0
+            let switching = match &term.keyed {
+                Some((_, permutation)) => {
+                    out0.add_assign(&masked(ct.parts[0].permuted(permutation))?)?;
+                    params.keyswitch_noise(level)
+                }
+                None => {
+                    out0.add_assign(&masked(ct.parts[0].clone())?)?;
+                    out1.add_assign(&masked(ct.parts[1].clone())?)?;
+                    0.0
+                }
             };
             noise += term.mask.as_ref().map_or(1.0, |mask| mask.norm) * (ct.noise + switching);
         }

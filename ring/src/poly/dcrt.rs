@@ -308,15 +308,21 @@ impl DcrtPoly {
             .ring()
             .automorphism_permutation(k)
             .ok_or(RingError::NotAUnit(k))?;
+        Ok(self.permuted(&perm))
+    }
+
+    /// The values read through `perm` (`Cyclotomic::automorphism_permutation(k)`, a
+    /// permutation of 0..phi): row[c] -> row[perm[c]], i.e. sigma_k.
+    pub fn permuted(&self, perm: &[u32]) -> DcrtPoly {
         let rows = self
             .rows
             .iter()
             .map(|row| perm.iter().map(|&p| row[p as usize]).collect())
             .collect();
-        Ok(DcrtPoly {
+        DcrtPoly {
             basis: self.basis.clone(),
             rows,
-        })
+        }
     }
 
     /// Keeps the first `count` primes (the same polynomial modulo a divisor of Q).
