@@ -5,7 +5,9 @@
 //! dimension by dimension with the per-dimension keys HElib uses), modulus switching; and a
 //! square at 3 primes. Fixed seeds: reproducible benchmarks, not secrets.
 
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use fhe_nit as _;
 use nit_bgv::ciphertext::Plaintext;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, KeySource, SecretKey};

@@ -5,7 +5,9 @@
 //! to 18 primes, enough for an NN2 neuron), with the cost of one AND (multiply + relinearize) at the level they run.
 //! Run: `cargo bench --bench circuits`. Fixed seeds: reproducible benchmarks, not secrets.
 
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fhe_nit as _;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::ParamsLiteral;

@@ -2,7 +2,9 @@
 //! `ring/mul/<m>` and `ring/automorph/<m>` for m = 1023 and 32767 with one 50-bit prime.
 //! Fixed seeds: reproducible inputs, not secrets.
 
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use fhe_nit as _;
 use nit_ring::dft::Dft;
 use nit_ring::ntt::NttPlan;
 use nit_ring::prime::{generate_primes, ntt_size};

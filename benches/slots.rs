@@ -2,7 +2,9 @@
 //! `slots/decode_bits/<set>`, and the thin / full encoders and decoders, for toy (m = 1023) and
 //! paper (m = 32767). Fixed seeds: reproducible inputs, not secrets.
 
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use fhe_nit as _;
 use nit_ring::slots::SlotRing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

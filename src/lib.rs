@@ -8,3 +8,5 @@ pub use nit_bgv as bgv;
 pub use nit_bootstrap as bootstrap;
 pub use nit_nn as nn;
 pub use nit_ring as ring;
+
+mod allocator;

@@ -1,6 +1,8 @@
 //! The bit-sliced circuits on the encrypted backend (BGV, `toy` ring) decrypt to the
 //! plaintext backend's values, with the same AND-depth per output bit.
 
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
+use fhe_nit as _;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;

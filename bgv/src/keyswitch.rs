@@ -25,10 +25,10 @@
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
-use crate::modswitch::rescale_all;
+use crate::modswitch::Rescaling;
 use crate::params::Params;
 use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
-use nit_ring::DcrtPoly;
+use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Arc;
@@ -108,9 +108,112 @@ pub fn key_switch(
     )
 }
 
+/// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
+/// digits and a row of values (phi each).
+struct RowBuffers {
+    converted: Vec<u64>,
+    raised: Vec<Vec<u64>>,
+    values: Vec<u64>,
+}
+
+impl RowBuffers {
+    fn new(m: usize, phi: usize, digits: usize) -> Self {
+        RowBuffers {
+            converted: vec![0; m],
+            raised: vec![vec![0; phi]; digits],
+            values: vec![0; phi],
+        }
+    }
+}
+
+/// The shared state of one (hoisted) key switch at a level: d, its digits and the terms.
+struct Switch<'a> {
+    d: &'a DcrtPoly,
+    digits: Vec<Digit>,
+    terms: &'a [SwitchTerm<'a>],
+    extended: &'a RnsBasis,
+    /// Index in the keys' (top-level extended) rows of each extended row of the level.
+    key_rows: Vec<usize>,
+    /// Whether 128-bit accumulators must be reduced after every product (primes near 62
+    /// bits): sums of c' products below 2^(2 bits(q)) otherwise fit `reduce_u128`'s 2^124.
+    reduce_each: bool,
+}
+
+impl Switch<'_> {
+    /// Row `pos` of the extended basis of sum_i M_i (u_0^i, u_1^i): the digits raised to this
+    /// prime (d's own row for the digit holding it, else one converted row and one forward
+    /// DFT), read through each term's permutation, times the term's key rows, masked.
+    fn row(&self, pos: usize, buffers: &mut RowBuffers) -> (Vec<u64>, Vec<u64>) {
+        let table = &self.extended.tables()[pos];
+        let md = table.modulus();
+        let phi = buffers.values.len();
+        for (digit, values) in self.digits.iter().zip(buffers.raised.iter_mut()) {
+            if !digit.own.contains(&pos) {
+                let j = digit.target_index(pos);
+                digit
+                    .converter
+                    .target_row(&digit.scaled, j, &mut buffers.converted);
+                table.forward(&buffers.converted, values);
+            }
+        }
+        let parts: Vec<&[u64]> = self
+            .digits
+            .iter()
+            .zip(buffers.raised.iter())
+            .map(|(digit, values)| {
+                if digit.own.contains(&pos) {
+                    &self.d.rows()[pos][..]
+                } else {
+                    &values[..]
+                }
+            })
+            .collect();
+        let key_row = self.key_rows[pos];
+        let mut out0 = vec![0u64; phi];
+        let mut out1 = vec![0u64; phi];
+        for term in self.terms {
+            // The key has one (b_j, a_j) per digit of the parameters (checked on load).
+            let key_rows: Vec<(&[u64], &[u64])> = term
+                .key
+                .b
+                .iter()
+                .zip(&term.key.a)
+                .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
+                .collect();
+            let mask = term.mask.map(|mask| &mask.rows()[pos][..]);
+            for c in 0..phi {
+                let source = term.permutation.map_or(c, |p| p[c] as usize);
+                let (mut acc0, mut acc1) = (0u128, 0u128);
+                for (part, (b, a)) in parts.iter().zip(&key_rows) {
+                    if self.reduce_each {
+                        acc0 = md.reduce_u128(acc0) as u128;
+                        acc1 = md.reduce_u128(acc1) as u128;
+                    }
+                    let x = part[source] as u128;
+                    acc0 += x * b[c] as u128;
+                    acc1 += x * a[c] as u128;
+                }
+                let (mut x0, mut x1) = (md.reduce_u128(acc0), md.reduce_u128(acc1));
+                if let Some(mask) = mask {
+                    x0 = md.mul(x0, mask[c]);
+                    x1 = md.mul(x1, mask[c]);
+                }
+                out0[c] = md.add(out0[c], x0);
+                out1[c] = md.add(out1[c], x1);
+            }
+        }
+        (out0, out1)
+    }
+}
+
 /// (k_0, k_1) = round(sum_i M_i (u_0^i, u_1^i) / P) mod Q_l, with u^i the switched extended
 /// pair of sigma_i(d) under term i's key: k_0 + k_1 s = sum_i M_i sigma_i(d) s_i' + eps, with
 /// ||eps||_can <= sum_i ||M_i||_can (keyswitch_noise(l) - B_ms) + B_ms.
+///
+/// Each prime's transform tables (about 3 MB per prime at m = 32767, too many primes to stay
+/// in cache together) are used in one visit: a special prime's rows of u are computed and at
+/// once brought back to coefficients; then, with delta known, a ciphertext prime's rows are
+/// computed and divided by P.
 pub fn key_switch_sum(
     params: &Params,
     d: &DcrtPoly,
@@ -139,90 +242,54 @@ pub fn key_switch_sum(
     let coeffs = d.to_coeff_unreduced();
     let digits = digits(params, coeffs.rows(), level);
     drop(coeffs);
-    let rows = extended_rows(params, level);
-    // Sums of c' products below 2^(2 bits(q)) fit `reduce_u128`'s 2^124 unless the primes
-    // are near 62 bits; then the accumulators are reduced after every product.
     let max_bits = extended
         .moduli()
         .iter()
         .map(|q| 64 - q.leading_zeros())
         .max();
     let sum_bits = 2 * max_bits.unwrap_or(0) + (usize::BITS - digits.len().leading_zeros());
-    let reduce_each = sum_bits > 123;
-    let (u0, u1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = rows
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || (vec![0u64; m], vec![vec![0u64; phi]; digits.len()]),
-            |(converted, raised), (pos, &key_row)| {
-                let table = &extended.tables()[pos];
-                let md = table.modulus();
-                for (digit, values) in digits.iter().zip(raised.iter_mut()) {
-                    if !digit.own.contains(&pos) {
-                        let j = digit.target_index(pos);
-                        digit.converter.target_row(&digit.scaled, j, converted);
-                        table.forward(converted, values);
-                    }
-                }
-                let parts: Vec<&[u64]> = digits
-                    .iter()
-                    .zip(raised.iter())
-                    .map(|(digit, values)| {
-                        if digit.own.contains(&pos) {
-                            &d.rows()[pos][..]
-                        } else {
-                            &values[..]
-                        }
-                    })
-                    .collect();
-                let mut out0 = vec![0u64; phi];
-                let mut out1 = vec![0u64; phi];
-                for term in terms {
-                    // The key has one (b_j, a_j) per digit of the parameters (checked on load).
-                    let key_rows: Vec<(&[u64], &[u64])> = term
-                        .key
-                        .b
-                        .iter()
-                        .zip(&term.key.a)
-                        .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
-                        .collect();
-                    let mask = term.mask.map(|mask| &mask.rows()[pos][..]);
-                    for c in 0..phi {
-                        let source = term.permutation.map_or(c, |p| p[c] as usize);
-                        let (mut acc0, mut acc1) = (0u128, 0u128);
-                        for (part, (b, a)) in parts.iter().zip(&key_rows) {
-                            if reduce_each {
-                                acc0 = md.reduce_u128(acc0) as u128;
-                                acc1 = md.reduce_u128(acc1) as u128;
-                            }
-                            let x = part[source] as u128;
-                            acc0 += x * b[c] as u128;
-                            acc1 += x * a[c] as u128;
-                        }
-                        let (mut x0, mut x1) = (md.reduce_u128(acc0), md.reduce_u128(acc1));
-                        if let Some(mask) = mask {
-                            x0 = md.mul(x0, mask[c]);
-                            x1 = md.mul(x1, mask[c]);
-                        }
-                        out0[c] = md.add(out0[c], x0);
-                        out1[c] = md.add(out1[c], x1);
-                    }
-                }
-                (out0, out1)
-            },
-        )
-        .unzip();
-    let u0 = DcrtPoly::from_rows(extended.clone(), u0)?;
-    let u1 = DcrtPoly::from_rows(extended.clone(), u1)?;
+    let digit_count = digits.len();
+    let buffers = || RowBuffers::new(m, phi, digit_count);
+    let switch = Switch {
+        d,
+        terms,
+        extended,
+        key_rows: extended_rows(params, level),
+        reduce_each: sum_bits > 123,
+        digits,
+    };
     let target = params.ctxt_basis(level);
-    let mut switched = rescale_all(params, vec![u0, u1], target);
-    let k1 = switched
-        .pop()
-        .expect("invariant: two polynomials in, two out");
-    let k0 = switched
-        .pop()
-        .expect("invariant: two polynomials in, two out");
-    Ok((k0, k1))
+    let rescaling = Rescaling::new(params, extended, target);
+    let special: Vec<(Vec<u64>, Vec<u64>)> = (level..extended.len())
+        .into_par_iter()
+        .map_init(buffers, |buffers, pos| {
+            let (u0, u1) = switch.row(pos, buffers);
+            let table = &extended.tables()[pos];
+            let (mut c0, mut c1) = (vec![0u64; m], vec![0u64; m]);
+            table.inverse_unreduced(&u0, &mut c0);
+            table.inverse_unreduced(&u1, &mut c1);
+            (c0, c1)
+        })
+        .collect();
+    let (tail0, tail1): (Vec<_>, Vec<_>) = special.into_iter().unzip();
+    let (delta0, delta1) = rayon::join(|| rescaling.delta(&tail0), || rescaling.delta(&tail1));
+    drop((tail0, tail1));
+    let (k0, k1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..level)
+        .into_par_iter()
+        .map_init(buffers, |buffers, pos| {
+            let (mut u0, mut u1) = switch.row(pos, buffers);
+            let RowBuffers {
+                converted, values, ..
+            } = buffers;
+            rescaling.divide_row(pos, &mut u0, &delta0, converted, values);
+            rescaling.divide_row(pos, &mut u1, &delta1, converted, values);
+            (u0, u1)
+        })
+        .unzip();
+    Ok((
+        DcrtPoly::from_rows(target.clone(), k0)?,
+        DcrtPoly::from_rows(target.clone(), k1)?,
+    ))
 }
 
 /// Checks that a key was made from the secret key `expected`.

@@ -10,8 +10,10 @@
 
 use crate::ciphertext::Ciphertext;
 use crate::params::Params;
+use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Inverse of an odd x modulo 2^64 (Newton: y <- y (2 - x y) doubles the correct bits).
 fn inverse_mod_2_64(x: u64) -> u64 {
@@ -40,38 +42,112 @@ fn t_correction(params: &Params, product: &num_bigint::BigUint, low_bits: &[u64]
         .collect()
 }
 
+/// Division by the product D of a basis' dropped tail primes, onto the kept prefix `target`:
+/// c'_q = (c_q - delta_q) D^{-1} mod q for every kept prime q, delta = v + D k as above.
+pub(crate) struct Rescaling<'a> {
+    params: &'a Params,
+    dropped: RnsBasis,
+    target: &'a RnsBasis,
+    converter: Arc<BaseConverter>,
+    /// D^{-1} mod q_j and its Shoup companion, per kept prime.
+    inverses: Vec<(u64, u64)>,
+}
+
+impl<'a> Rescaling<'a> {
+    /// Dropping the primes of `basis` past the prefix `target`.
+    pub(crate) fn new(params: &'a Params, basis: &RnsBasis, target: &'a RnsBasis) -> Self {
+        let kept = target.len();
+        assert!(
+            kept < basis.len() && basis.prefix(kept) == *target,
+            "invariant: rescaling drops a tail of the basis"
+        );
+        let dropped = basis.select(kept..basis.len());
+        let converter = params.converter(&dropped, target);
+        let inverses = target
+            .tables()
+            .iter()
+            .enumerate()
+            .map(|(j, table)| {
+                let md = table.modulus();
+                let inverse = md
+                    .inv(converter.product_mod_target(j))
+                    .expect("invariant: distinct primes are coprime");
+                (inverse, md.shoup(inverse))
+            })
+            .collect();
+        Rescaling {
+            params,
+            dropped,
+            target,
+            converter,
+            inverses,
+        }
+    }
+
+    /// The dropped primes.
+    pub(crate) fn dropped(&self) -> &RnsBasis {
+        &self.dropped
+    }
+
+    /// delta = v + D k as scaled residues, from the unreduced coefficient rows of c's dropped
+    /// part (one row per dropped prime).
+    pub(crate) fn delta<R: AsRef<[u64]> + Sync>(&self, tail_coeffs: &[R]) -> ScaledResidues {
+        let mut scaled = self.converter.scale(tail_coeffs);
+        let k = t_correction(
+            self.params,
+            self.dropped.product(),
+            &self.converter.low_bits(&scaled),
+        );
+        scaled.add_multiples_of_product(&k);
+        scaled
+    }
+
+    /// row <- (row - delta) D^{-1} mod q_j for kept prime j (row in evaluation form): one
+    /// conversion of delta to q_j and one forward DFT, in the caller's buffers `coeffs`
+    /// (length m) and `values` (length phi).
+    pub(crate) fn divide_row(
+        &self,
+        j: usize,
+        row: &mut [u64],
+        delta: &ScaledResidues,
+        coeffs: &mut [u64],
+        values: &mut [u64],
+    ) {
+        let table = &self.target.tables()[j];
+        let md = table.modulus();
+        let (inverse, inverse_shoup) = self.inverses[j];
+        self.converter.target_row(delta, j, coeffs);
+        table.forward(coeffs, values);
+        for (x, &dx) in row.iter_mut().zip(values.iter()) {
+            *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
+        }
+    }
+}
+
 /// Drops the last primes (product D) of the common basis of `polys` (the parts of a
-/// ciphertext, or the two halves of a key switch), returning the rescaled polynomials on the
-/// remaining prefix `target` (which must be that prefix). Only the dropped rows go through
-/// an inverse DFT; then, per kept prime q and per polynomial in turn (sharing q's transform
-/// tables), delta = v + D k is converted to q (k folded into the conversion's correction),
-/// transformed by one forward DFT, and c'_q = (c_q - delta_q) D^{-1} is written over c_q.
+/// ciphertext), returning the rescaled polynomials on the remaining prefix `target` (which
+/// must be that prefix). Only the dropped rows go through an inverse DFT; then, per kept
+/// prime and per polynomial in turn (sharing the prime's transform tables),
+/// [`Rescaling::divide_row`].
 pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> Vec<DcrtPoly> {
     let Some(first) = polys.first() else {
         return Vec::new();
     };
     let basis = first.basis().clone();
-    let kept = target.len();
     assert!(
-        kept < basis.len()
-            && basis.prefix(kept) == *target
-            && polys.iter().all(|p| *p.basis() == basis),
+        polys.iter().all(|p| *p.basis() == basis),
         "invariant: rescaling drops a tail of one common basis"
     );
-    let dropped = basis.select(kept..basis.len());
+    let rescaling = Rescaling::new(params, &basis, target);
+    let kept = target.len();
     let (m, phi) = (basis.ring().m(), basis.ring().phi());
-    let converter = params.converter(&dropped, target);
-    let product = dropped.product();
     let mut rows: Vec<Vec<Vec<u64>>> = polys.into_iter().map(DcrtPoly::into_rows).collect();
-    let scaled: Vec<_> = rows
+    let deltas: Vec<_> = rows
         .par_iter_mut()
         .map(|poly_rows| {
-            let tail = DcrtPoly::from_rows(dropped.clone(), poly_rows.split_off(kept))
+            let tail = DcrtPoly::from_rows(rescaling.dropped().clone(), poly_rows.split_off(kept))
                 .expect("invariant: rows of a valid polynomial");
-            let mut scaled = converter.scale(tail.to_coeff_unreduced().rows());
-            let k = t_correction(params, product, &converter.low_bits(&scaled));
-            scaled.add_multiples_of_product(&k);
-            scaled
+            rescaling.delta(tail.to_coeff_unreduced().rows())
         })
         .collect();
     let mut by_prime: Vec<Vec<&mut Vec<u64>>> = (0..kept).map(|_| Vec::new()).collect();
@@ -80,27 +156,14 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
             by_prime[j].push(row);
         }
     }
-    by_prime
-        .par_iter_mut()
-        .zip(target.tables())
-        .enumerate()
-        .for_each_init(
-            || (vec![0u64; m], vec![0u64; phi]),
-            |(coeffs, delta), (j, (prime_rows, table))| {
-                let md = table.modulus();
-                let inverse = md
-                    .inv(converter.product_mod_target(j))
-                    .expect("invariant: distinct primes are coprime");
-                let inverse_shoup = md.shoup(inverse);
-                for (row, scaled) in prime_rows.iter_mut().zip(&scaled) {
-                    converter.target_row(scaled, j, coeffs);
-                    table.forward(coeffs, delta);
-                    for (x, &dx) in row.iter_mut().zip(delta.iter()) {
-                        *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
-                    }
-                }
-            },
-        );
+    by_prime.par_iter_mut().enumerate().for_each_init(
+        || (vec![0u64; m], vec![0u64; phi]),
+        |(coeffs, values), (j, prime_rows)| {
+            for (row, delta) in prime_rows.iter_mut().zip(&deltas) {
+                rescaling.divide_row(j, row, delta, coeffs, values);
+            }
+        },
+    );
     rows.into_iter()
         .map(|poly_rows| {
             DcrtPoly::from_rows(target.clone(), poly_rows)

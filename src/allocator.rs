@@ -1,0 +1,30 @@
+//! The process allocator: jemalloc with transparent huge pages, for every program that links
+//! this facade (the CLI, the benchmarks, the integration tests).
+//!
+//! At m = 32767 each prime's transforms use about 5.5 MB of tables (tfhe-ntt's twiddles with
+//! their Shoup companions, 2 MB; Bluestein's chirps and kernel transforms, 3.5 MB), and a key
+//! switch at 12 ciphertext primes visits 18 primes, 90 DFTs, plus 27 MB of key. In 4 KiB
+//! pages that is tens of thousands of pages per key switch, far past the TLB: measured, a
+//! forward DFT cost 0.35 ms when it reused one prime's tables and 0.55 ms when cycling over
+//! 18 primes. With 2 MiB pages (`thp:always` makes jemalloc advise the kernel with
+//! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
+//! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
+//! (docs/BENCHMARKS.md). Programs that use the layer crates without this facade keep their
+//! own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has a similar effect.
+
+use std::ffi::c_char;
+
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// A C string pointer jemalloc reads at start-up (immutable, so shared freely).
+#[repr(transparent)]
+pub struct MallocConf(*const c_char);
+
+// SAFETY: the pointer is to a static, immutable, NUL-terminated string.
+unsafe impl Sync for MallocConf {}
+
+/// jemalloc's options (its `malloc_conf` symbol, under tikv-jemalloc-sys's `_rjem_` prefix):
+/// huge pages for data and for jemalloc's own metadata.
+#[export_name = "_rjem_malloc_conf"]
+pub static MALLOC_CONF: MallocConf = MallocConf(c"thp:always,metadata_thp:always".as_ptr());
