@@ -109,10 +109,11 @@ pub fn key_switch(
 }
 
 /// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
-/// digits and a row of values (phi each).
+/// digits, the permuted digits and a row of values (phi each).
 struct RowBuffers {
     converted: Vec<u64>,
     raised: Vec<Vec<u64>>,
+    permuted: Vec<Vec<u64>>,
     values: Vec<u64>,
 }
 
@@ -121,6 +122,7 @@ impl RowBuffers {
         RowBuffers {
             converted: vec![0; m],
             raised: vec![vec![0; phi]; digits],
+            permuted: vec![vec![0; phi]; digits],
             values: vec![0; phi],
         }
     }
@@ -181,15 +183,27 @@ impl Switch<'_> {
                 .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
                 .collect();
             let mask = term.mask.map(|mask| &mask.rows()[pos][..]);
+            // sigma(d_j) at this prime: d_j's values read through the permutation, gathered
+            // into contiguous rows first (the products below then stream sequentially).
+            let inputs: Vec<&[u64]> = match term.permutation {
+                None => parts.clone(),
+                Some(permutation) => {
+                    for (dst, part) in buffers.permuted.iter_mut().zip(&parts) {
+                        for (x, &source) in dst.iter_mut().zip(permutation) {
+                            *x = part[source as usize];
+                        }
+                    }
+                    buffers.permuted.iter().map(|row| &row[..]).collect()
+                }
+            };
             for c in 0..phi {
-                let source = term.permutation.map_or(c, |p| p[c] as usize);
                 let (mut acc0, mut acc1) = (0u128, 0u128);
-                for (part, (b, a)) in parts.iter().zip(&key_rows) {
+                for (input, (b, a)) in inputs.iter().zip(&key_rows) {
                     if self.reduce_each {
                         acc0 = md.reduce_u128(acc0) as u128;
                         acc1 = md.reduce_u128(acc1) as u128;
                     }
-                    let x = part[source] as u128;
+                    let x = input[c] as u128;
                     acc0 += x * b[c] as u128;
                     acc1 += x * a[c] as u128;
                 }
