@@ -7,6 +7,7 @@
 //! D when sum_i y_i/p_i lies within 2^-40 of a half-integer). Its residues modulo target
 //! primes and modulo 2^64 (wrapping) follow from the precomputed (D/p_i) and D.
 
+use crate::ifma;
 use crate::rns::RnsBasis;
 use num_bigint::BigUint;
 use rayon::prelude::*;
@@ -30,15 +31,26 @@ pub struct BaseConverter {
     cofactors_wrapping: Vec<u64>,
     product_wrapping: u64,
     inverse_primes: Vec<f64>,
+    /// The kernels' tables when `ifma::available()` and every prime is below 2^51: per
+    /// source prime the scale factor, per target prime its cofactor multipliers and D.
+    vectorized: Option<Vectorized>,
 }
 
-/// The source-side half of a conversion, shared by every target prime: for coefficient c,
-/// `ys[c k + i] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` and `correction[c] = u = round(sum_i y_i/p_i)`
+#[derive(Debug, Clone)]
+struct Vectorized {
+    factors: Vec<ifma::ScaleFactor>,
+    cofactors: Vec<Vec<ifma::Multiplier>>,
+    products: Vec<ifma::Multiplier>,
+}
+
+/// The source-side half of a conversion, shared by every target prime: for coefficient c of n,
+/// `ys[i n + c] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` (one row per source prime) and `correction[c] = u = round(sum_i y_i/p_i)`
 /// (less any multiples of D added with [`ScaledResidues::add_multiples_of_product`]); the
 /// converted value is `sum_i y_i (D/p_i) - u D`.
 #[derive(Debug, Clone)]
 pub struct ScaledResidues {
     k: usize,
+    n: usize,
     ys: Vec<u64>,
     correction: Vec<i64>,
 }
@@ -70,6 +82,10 @@ fn mod_u64(x: &BigUint, q: u64) -> u64 {
     (x % q).iter_u64_digits().next().unwrap_or(0)
 }
 
+/// One parallel task of [`BaseConverter::scale`]: its first coefficient, its part of every y
+/// row and of the corrections.
+type ScaleChunk<'a> = (usize, Vec<&'a mut [u64]>, &'a mut [i64]);
+
 /// Coefficients handled per parallel task in [`BaseConverter::scale`].
 const SCALE_CHUNK: usize = 4096;
 
@@ -98,13 +114,49 @@ impl BaseConverter {
         } else {
             (1usize << (123 - term_bits).min(20)).max(1)
         };
+        let cofactors: Vec<Vec<u64>> = to
+            .moduli()
+            .iter()
+            .map(|&q| cofactor_big.iter().map(|c| mod_u64(c, q)).collect())
+            .collect();
+        let product_mod_target: Vec<u64> =
+            to.moduli().iter().map(|&q| mod_u64(&product, q)).collect();
+        let small = |b: &RnsBasis| b.moduli().iter().all(|&q| q < ifma::MODULUS_LIMIT);
+        let vectorized = (ifma::available() && small(from) && small(to)).then(|| {
+            let multiplier = |w: u64, q: u64| ifma::Multiplier {
+                w,
+                w_shoup: ifma::shoup52(w, q),
+            };
+            Vectorized {
+                factors: from
+                    .moduli()
+                    .iter()
+                    .zip(&cofactor_inverses)
+                    .map(|(&p, &(inverse, _))| ifma::ScaleFactor {
+                        p,
+                        inverse,
+                        inverse_shoup: ifma::shoup52(inverse, p),
+                        reciprocal: 1.0 / p as f64,
+                    })
+                    .collect(),
+                cofactors: to
+                    .moduli()
+                    .iter()
+                    .zip(&cofactors)
+                    .map(|(&q, row)| row.iter().map(|&w| multiplier(w, q)).collect())
+                    .collect(),
+                products: to
+                    .moduli()
+                    .iter()
+                    .zip(&product_mod_target)
+                    .map(|(&q, &d)| multiplier(d, q))
+                    .collect(),
+            }
+        });
         BaseConverter {
-            cofactors: to
-                .moduli()
-                .iter()
-                .map(|&q| cofactor_big.iter().map(|c| mod_u64(c, q)).collect())
-                .collect(),
-            product_mod_target: to.moduli().iter().map(|&q| mod_u64(&product, q)).collect(),
+            vectorized,
+            cofactors,
+            product_mod_target,
             negated_product: to
                 .moduli()
                 .iter()
@@ -139,33 +191,73 @@ impl BaseConverter {
         let k = self.from.len();
         assert_eq!(rows.len(), k, "invariant: one row per source prime");
         let n = rows.first().map_or(0, |r| r.as_ref().len());
-        let tables = self.from.tables();
+        let rows: Vec<&[u64]> = rows.iter().map(|r| r.as_ref()).collect();
+        assert!(
+            rows.iter().all(|r| r.len() == n),
+            "invariant: rows of one length"
+        );
         let mut ys = vec![0u64; k * n];
         let mut correction = vec![0i64; n];
-        ys.par_chunks_mut(k * SCALE_CHUNK)
-            .zip(correction.par_chunks_mut(SCALE_CHUNK))
-            .enumerate()
-            .for_each(|(chunk, (ys, corrections))| {
-                let first = chunk * SCALE_CHUNK;
-                for (offset, (ys, corr)) in ys.chunks_exact_mut(k).zip(corrections).enumerate() {
-                    let c = first + offset;
-                    let mut fraction = 0.0f64;
-                    for (i, y) in ys.iter_mut().enumerate() {
-                        let md = tables[i].modulus();
-                        let (inv, inv_shoup) = self.cofactor_inverses[i];
-                        *y = md.mul_shoup(rows[i].as_ref()[c], inv, inv_shoup);
-                        fraction += *y as f64 * self.inverse_primes[i];
-                    }
-                    // fraction >= 0: adding 1/2 and truncating rounds it (no libm call).
-                    *corr = (fraction + 0.5) as i64;
-                }
+        // Chunks of coefficients in parallel, each writing its slice of every y row.
+        let mut y_rows: Vec<&mut [u64]> = ys.chunks_mut(n.max(1)).collect();
+        let mut chunks: Vec<ScaleChunk> = Vec::new();
+        for (index, corrections) in correction.chunks_mut(SCALE_CHUNK).enumerate() {
+            let len = corrections.len();
+            let parts = y_rows
+                .iter_mut()
+                .map(|row| {
+                    let (head, tail) = std::mem::take(row).split_at_mut(len);
+                    *row = tail;
+                    head
+                })
+                .collect();
+            chunks.push((index * SCALE_CHUNK, parts, corrections));
+        }
+        chunks
+            .into_par_iter()
+            .for_each(|(first, mut ys, corrections)| {
+                let sources: Vec<&[u64]> = rows
+                    .iter()
+                    .map(|r| &r[first..first + corrections.len()])
+                    .collect();
+                self.scale_chunk(&sources, &mut ys, corrections);
             });
-        ScaledResidues { k, ys, correction }
+        ScaledResidues {
+            k,
+            n,
+            ys,
+            correction,
+        }
+    }
+
+    /// `scale` on one chunk: `ys[i]` and `corrections` are the chunk's parts of the outputs.
+    fn scale_chunk(&self, sources: &[&[u64]], ys: &mut [&mut [u64]], corrections: &mut [i64]) {
+        let len = corrections.len();
+        let done = match &self.vectorized {
+            // SAFETY: `vectorized` exists only when the CPU has the kernels' features and every
+            // prime is below 2^51 (so are the residues); one source and one output row per
+            // source prime, each as long as `corrections`.
+            Some(v) => unsafe { ifma::scale(&v.factors, sources, ys, corrections) },
+            None => 0,
+        };
+        let tables = self.from.tables();
+        for c in done..len {
+            let mut fraction = 0.0f64;
+            for (i, row) in ys.iter_mut().enumerate() {
+                let md = tables[i].modulus();
+                let (inv, inv_shoup) = self.cofactor_inverses[i];
+                let y = md.mul_shoup(sources[i][c], inv, inv_shoup);
+                row[c] = y;
+                fraction += y as f64 * self.inverse_primes[i];
+            }
+            // fraction >= 0: adding 1/2 and truncating rounds it (no libm call).
+            corrections[c] = (fraction + 0.5) as i64;
+        }
     }
 
     /// Row `j` of the conversion: `out[c] = (sum_i y_i (D/p_i) - u D) mod q_j`, the centered
     /// representative modulo the j-th target prime. Products are summed in 128 bits and
-    /// reduced once per `lazy_terms`.
+    /// reduced once per `lazy_terms` (or, with the IFMA kernels, reduced term by term).
     pub fn target_row(&self, scaled: &ScaledResidues, j: usize, out: &mut [u64]) {
         assert_eq!(
             scaled.k,
@@ -178,6 +270,23 @@ impl BaseConverter {
             "invariant: one output per coefficient"
         );
         let md = self.to.tables()[j].modulus();
+        let n = scaled.n;
+        let done = match &self.vectorized {
+            // SAFETY: as in `scale_chunk`; y_i < p_i < 2^51, the multipliers are reduced mod q_j
+            // and |u| stays far below q_j (u <= k, less the multiples of D that callers add,
+            // at most t/2 in size).
+            Some(v) => unsafe {
+                ifma::target_row(
+                    md.value(),
+                    &v.cofactors[j],
+                    v.products[j],
+                    &scaled.ys,
+                    &scaled.correction,
+                    out,
+                )
+            },
+            None => 0,
+        };
         let cofactors = &self.cofactors[j];
         let (product, negated_product) = (
             self.product_mod_target[j] as u128,
@@ -191,35 +300,13 @@ impl BaseConverter {
                 u.unsigned_abs() as u128 * product
             }
         };
-        let k = scaled.k;
-        if self.lazy_terms >= k {
-            for ((x, &u), ys) in out
-                .iter_mut()
-                .zip(&scaled.correction)
-                .zip(scaled.ys.chunks_exact(k))
-            {
-                let mut acc = correction(u);
-                for (&y, &w) in ys.iter().zip(cofactors) {
-                    acc += y as u128 * w as u128;
-                }
-                *x = md.reduce_u128(acc);
-            }
-            return;
-        }
-        for (c, (x, &u)) in out.iter_mut().zip(&scaled.correction).enumerate() {
-            let ys = &scaled.ys[c * k..(c + 1) * k];
-            let mut acc = correction(u) % md.value() as u128;
-            for (terms, (ys, cofs)) in ys
-                .chunks(self.lazy_terms)
-                .zip(cofactors.chunks(self.lazy_terms))
-                .enumerate()
-            {
-                if terms > 0 {
+        for (c, x) in out.iter_mut().enumerate().skip(done) {
+            let mut acc = correction(scaled.correction[c]) % md.value() as u128;
+            for (i, &w) in cofactors.iter().enumerate() {
+                if i > 0 && i % self.lazy_terms == 0 {
                     acc = md.reduce_u128(acc) as u128;
                 }
-                for (&y, &w) in ys.iter().zip(cofs) {
-                    acc += y as u128 * w as u128;
-                }
+                acc += scaled.ys[i * n + c] as u128 * w as u128;
             }
             *x = md.reduce_u128(acc);
         }
@@ -227,19 +314,21 @@ impl BaseConverter {
 
     /// The centered representative modulo 2^64 (wrapping), per coefficient.
     pub fn low_bits(&self, scaled: &ScaledResidues) -> Vec<u64> {
-        let k = scaled.k;
-        scaled
+        let mut low: Vec<u64> = scaled
+            .correction
+            .iter()
+            .map(|&u| 0u64.wrapping_sub((u as u64).wrapping_mul(self.product_wrapping)))
+            .collect();
+        for (row, &w) in scaled
             .ys
-            .chunks_exact(k)
-            .zip(&scaled.correction)
-            .map(|(ys, &u)| {
-                let acc = ys
-                    .iter()
-                    .zip(&self.cofactors_wrapping)
-                    .fold(0u64, |acc, (&y, &w)| acc.wrapping_add(y.wrapping_mul(w)));
-                acc.wrapping_sub((u as u64).wrapping_mul(self.product_wrapping))
-            })
-            .collect()
+            .chunks(scaled.n.max(1))
+            .zip(&self.cofactors_wrapping)
+        {
+            for (x, &y) in low.iter_mut().zip(row) {
+                *x = x.wrapping_add(y.wrapping_mul(w));
+            }
+        }
+        low
     }
 
     /// Converts coefficient rows (one per prime of `from`, all of length n) to the centered
@@ -264,7 +353,7 @@ mod tests {
     use crate::cyclotomic::Cyclotomic;
     use crate::prime::generate_primes;
     use num_bigint::{BigInt, RandBigInt};
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::sync::Arc;
 
@@ -293,19 +382,38 @@ mod tests {
                     row.push(r);
                 }
             }
-            let (target, low) = conv.convert(&rows);
-            for (c, v) in values.iter().enumerate() {
-                let expect = to.decompose(v);
-                for j in 0..to.len() {
-                    assert_eq!(target[j][c], expect[j], "{bits}-bit primes, k = {k}");
+            // The IFMA kernels (used for 50-bit primes where the CPU has them) and the scalar
+            // path must both be exact; 500 coefficients leave a tail of 4 past the kernels.
+            assert_eq!(conv.vectorized.is_some(), bits == 50 && ifma::available());
+            let mut scalar = conv.clone();
+            scalar.vectorized = None;
+            let shifts: Vec<i64> = (0..values.len()).map(|_| rng.gen_range(-8..=8)).collect();
+            for conv in [&conv, &scalar] {
+                let (target, low) = conv.convert(&rows);
+                for (c, v) in values.iter().enumerate() {
+                    let expect = to.decompose(v);
+                    for j in 0..to.len() {
+                        assert_eq!(target[j][c], expect[j], "{bits}-bit primes, k = {k}");
+                    }
+                    let wrapped = v.modpow(&BigInt::from(1), &(BigInt::from(1) << 64));
+                    let wrapped = if wrapped.sign() == num_bigint::Sign::Minus {
+                        wrapped + (BigInt::from(1) << 64)
+                    } else {
+                        wrapped
+                    };
+                    assert_eq!(BigInt::from(low[c]), wrapped);
                 }
-                let wrapped = v.modpow(&BigInt::from(1), &(BigInt::from(1) << 64));
-                let wrapped = if wrapped.sign() == num_bigint::Sign::Minus {
-                    wrapped + (BigInt::from(1) << 64)
-                } else {
-                    wrapped
-                };
-                assert_eq!(BigInt::from(low[c]), wrapped);
+                // v + s_c D for the multiples callers add (negative corrections included).
+                let mut scaled = conv.scale(&rows);
+                scaled.add_multiples_of_product(&shifts);
+                let mut out = vec![0u64; values.len()];
+                for j in 0..to.len() {
+                    conv.target_row(&scaled, j, &mut out);
+                    for (c, v) in values.iter().enumerate() {
+                        let shifted = v + BigInt::from(shifts[c]) * &d;
+                        assert_eq!(out[c], to.decompose(&shifted)[j]);
+                    }
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ pub mod base_conversion;
 pub mod cyclotomic;
 pub mod dft;
 pub mod error;
+pub mod ifma;
 pub mod ntt;
 pub mod poly;
 pub mod prime;

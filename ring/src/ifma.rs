@@ -1,0 +1,174 @@
+//! Vectorized Z_q arithmetic with AVX-512 IFMA (52-bit multiply-add), eight residues at a time,
+//! for the kernels of fast base conversion. Every modulus here is below 2^51.
+//!
+//! Shoup multiplication in base 2^52: for a fixed w < q with w' = floor(w 2^52 / q) and any
+//! y < 2^52, Q = floor(y w' / 2^52) (IFMA's high half) gives r = y w - Q q in [0, 2q), so r is
+//! computed exactly from the low 52 bits of y w and Q q; one `min(r, r - q)` (unsigned, r - q
+//! wraps when r < q) brings it to [0, q). Results equal the scalar paths' exactly.
+
+/// floor(w 2^52 / q): the base-2^52 Shoup companion of w < q < 2^51.
+pub fn shoup52(w: u64, q: u64) -> u64 {
+    (((w as u128) << 52) / q as u128) as u64
+}
+
+/// Largest modulus (exclusive) the kernels accept.
+pub const MODULUS_LIMIT: u64 = 1 << 51;
+
+/// Whether this CPU runs the kernels (AVX-512 F, DQ and IFMA), detected once.
+pub fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::OnceLock;
+        static AVAILABLE: OnceLock<bool> = OnceLock::new();
+        *AVAILABLE.get_or_init(|| {
+            is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512dq")
+                && is_x86_feature_detected!("avx512ifma")
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// One source prime of a base conversion: p, (D/p)^{-1} mod p with its base-2^52 companion,
+/// and 1/p.
+#[derive(Clone, Copy, Debug)]
+pub struct ScaleFactor {
+    pub p: u64,
+    pub inverse: u64,
+    pub inverse_shoup: u64,
+    pub reciprocal: f64,
+}
+
+/// One term of a target row: the multiplier w mod q with its base-2^52 companion.
+#[derive(Clone, Copy, Debug)]
+pub struct Multiplier {
+    pub w: u64,
+    pub w_shoup: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod kernels {
+    use super::{Multiplier, ScaleFactor};
+    use std::arch::x86_64::*;
+
+    const MASK52: i64 = (1 << 52) - 1;
+
+    /// y w mod q in [0, q) for y < 2^52 (lane-wise), w' = shoup52(w, q).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn mul_shoup(y: __m512i, w: __m512i, w_shoup: __m512i, q: __m512i) -> __m512i {
+        let zero = _mm512_setzero_si512();
+        let quotient = _mm512_madd52hi_epu64(zero, y, w_shoup);
+        let product = _mm512_madd52lo_epu64(zero, y, w);
+        let multiple = _mm512_madd52lo_epu64(zero, quotient, q);
+        let r = _mm512_and_si512(
+            _mm512_sub_epi64(product, multiple),
+            _mm512_set1_epi64(MASK52),
+        );
+        _mm512_min_epu64(r, _mm512_sub_epi64(r, q))
+    }
+
+    /// (a + b) mod q for a, b < q.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn add_mod(a: __m512i, b: __m512i, q: __m512i) -> __m512i {
+        let s = _mm512_add_epi64(a, b);
+        _mm512_min_epu64(s, _mm512_sub_epi64(s, q))
+    }
+
+    /// The first 8 floor(n/8) coefficients of `BaseConverter::scale`: y_i = x_i (D/p_i)^{-1}
+    /// mod p_i into `ys[i]`, and u = round(sum_i y_i / p_i) into `correction`. Returns how
+    /// many coefficients were done.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F, DQ and IFMA; every residue and p must be below 2^51;
+    /// `rows` and `ys` have one row per factor, every row as long as `correction`.
+    #[target_feature(enable = "avx512f,avx512dq,avx512ifma")]
+    pub unsafe fn scale(
+        factors: &[ScaleFactor],
+        rows: &[&[u64]],
+        ys: &mut [&mut [u64]],
+        correction: &mut [i64],
+    ) -> usize {
+        let n = correction.len();
+        let blocks = n / 8 * 8;
+        let half = _mm512_set1_pd(0.5);
+        for c in (0..blocks).step_by(8) {
+            let mut fraction = _mm512_setzero_pd();
+            for ((f, row), out) in factors.iter().zip(rows).zip(ys.iter_mut()) {
+                // SAFETY: c + 8 <= n = row.len() = out.len().
+                let x = unsafe { _mm512_loadu_si512(row.as_ptr().add(c) as *const _) };
+                let y = mul_shoup(
+                    x,
+                    _mm512_set1_epi64(f.inverse as i64),
+                    _mm512_set1_epi64(f.inverse_shoup as i64),
+                    _mm512_set1_epi64(f.p as i64),
+                );
+                unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(c) as *mut _, y) };
+                let term = _mm512_mul_pd(_mm512_cvtepu64_pd(y), _mm512_set1_pd(f.reciprocal));
+                fraction = _mm512_add_pd(fraction, term);
+            }
+            let rounded = _mm512_cvttpd_epi64(_mm512_add_pd(fraction, half));
+            // SAFETY: c + 8 <= n = correction.len().
+            unsafe { _mm512_storeu_si512(correction.as_mut_ptr().add(c) as *mut _, rounded) };
+        }
+        blocks
+    }
+
+    /// The first 8 floor(n/8) outputs of `BaseConverter::target_row`:
+    /// out[c] = (sum_i y_i w_i - u_c D) mod q. Returns how many were done.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and IFMA; q < 2^51, every y_i < 2^51, every multiplier
+    /// below q, |u_c| < q; `ys` has length (terms) n with n = out.len() = correction.len().
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub unsafe fn target_row(
+        q: u64,
+        terms: &[Multiplier],
+        product: Multiplier,
+        ys: &[u64],
+        correction: &[i64],
+        out: &mut [u64],
+    ) -> usize {
+        let n = out.len();
+        let blocks = n / 8 * 8;
+        let qv = _mm512_set1_epi64(q as i64);
+        let zero = _mm512_setzero_si512();
+        for c in (0..blocks).step_by(8) {
+            let mut acc = zero;
+            for (i, t) in terms.iter().enumerate() {
+                // SAFETY: i n + c + 8 <= terms n = ys.len().
+                let y = unsafe { _mm512_loadu_si512(ys.as_ptr().add(i * n + c) as *const _) };
+                let r = mul_shoup(
+                    y,
+                    _mm512_set1_epi64(t.w as i64),
+                    _mm512_set1_epi64(t.w_shoup as i64),
+                    qv,
+                );
+                acc = add_mod(acc, r, qv);
+            }
+            // -u D mod q = v D with v = -u (u <= 0) or q - u (u > 0).
+            // SAFETY: c + 8 <= n = correction.len().
+            let u = unsafe { _mm512_loadu_si512(correction.as_ptr().add(c) as *const _) };
+            let negated = _mm512_sub_epi64(zero, u);
+            let positive = _mm512_cmpgt_epi64_mask(u, zero);
+            let v = _mm512_mask_add_epi64(negated, positive, negated, qv);
+            let r = mul_shoup(
+                v,
+                _mm512_set1_epi64(product.w as i64),
+                _mm512_set1_epi64(product.w_shoup as i64),
+                qv,
+            );
+            acc = add_mod(acc, r, qv);
+            // SAFETY: c + 8 <= n = out.len().
+            unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(c) as *mut _, acc) };
+        }
+        blocks
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use kernels::{scale, target_row};
