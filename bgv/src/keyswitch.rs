@@ -28,6 +28,7 @@ use crate::keys::KeySwitchKey;
 use crate::modswitch::Rescaling;
 use crate::params::Params;
 use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
+use nit_ring::ifma;
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -139,6 +140,9 @@ struct Switch<'a> {
     /// Whether 128-bit accumulators must be reduced after every product (primes near 62
     /// bits): sums of c' products below 2^(2 bits(q)) otherwise fit `reduce_u128`'s 2^124.
     reduce_each: bool,
+    /// Whether the products run on `ifma::dot_products` (CPU support, primes below 2^51, at
+    /// most 3 digits).
+    vectorized: bool,
 }
 
 impl Switch<'_> {
@@ -196,7 +200,19 @@ impl Switch<'_> {
                     buffers.permuted.iter().map(|row| &row[..]).collect()
                 }
             };
-            for c in 0..phi {
+            let done = if self.vectorized {
+                let b: Vec<&[u64]> = key_rows.iter().map(|(b, _)| *b).collect();
+                let a: Vec<&[u64]> = key_rows.iter().map(|(_, a)| *a).collect();
+                // SAFETY: `vectorized` means the CPU has the kernels and every extended prime is
+                // below 2^51 with at most 3 digits; inputs, key rows and masks are reduced
+                // residues of length phi, like the outputs.
+                unsafe {
+                    ifma::dot_products(md.value(), &inputs, &b, &a, mask, &mut out0, &mut out1)
+                }
+            } else {
+                0
+            };
+            for c in done..phi {
                 let (mut acc0, mut acc1) = (0u128, 0u128);
                 for (input, (b, a)) in inputs.iter().zip(&key_rows) {
                     if self.reduce_each {
@@ -270,6 +286,9 @@ pub fn key_switch_sum(
         extended,
         key_rows: extended_rows(params, level),
         reduce_each: sum_bits > 123,
+        vectorized: ifma::available()
+            && digit_count <= 3
+            && extended.moduli().iter().all(|&q| q < ifma::MODULUS_LIMIT),
         digits,
     };
     let target = params.ctxt_basis(level);

@@ -79,6 +79,105 @@ mod kernels {
         _mm512_min_epu64(s, _mm512_sub_epi64(s, q))
     }
 
+    /// x mod q for x = hi 2^52 + lo with hi < 2^52, lo < 2^64: the carry of lo folded into hi
+    /// (the caller keeps hi + lo / 2^52 below 2^52), then both halves by Shoup products with
+    /// the constants 2^52 mod q and 1.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn reduce_wide(
+        hi: __m512i,
+        lo: __m512i,
+        q: __m512i,
+        radix: [__m512i; 2],
+        one: [__m512i; 2],
+    ) -> __m512i {
+        let hi = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+        let lo = _mm512_and_si512(lo, _mm512_set1_epi64(MASK52));
+        let high = mul_shoup(hi, radix[0], radix[1], q);
+        let low = mul_shoup(lo, one[0], one[1], q);
+        add_mod(high, low, q)
+    }
+
+    /// The first 8 floor(n/8) coefficients of the key-switching products:
+    /// out0[c] += M[c] sum_j x_j[c] b_j[c] and out1[c] += M[c] sum_j x_j[c] a_j[c] mod q
+    /// (M = 1 without a mask). Returns how many coefficients were done.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and IFMA; q < 2^51 and every input below q; at most 3
+    /// terms (so the high halves of the sums stay below 2^52); all slices as long as `out0`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub unsafe fn dot_products(
+        q: u64,
+        x: &[&[u64]],
+        b: &[&[u64]],
+        a: &[&[u64]],
+        mask: Option<&[u64]>,
+        out0: &mut [u64],
+        out1: &mut [u64],
+    ) -> usize {
+        let n = out0.len();
+        let blocks = n / 8 * 8;
+        let qv = _mm512_set1_epi64(q as i64);
+        let radix_value = (1u64 << 52) % q;
+        let radix = [
+            _mm512_set1_epi64(radix_value as i64),
+            _mm512_set1_epi64(super::shoup52(radix_value, q) as i64),
+        ];
+        let one = [
+            _mm512_set1_epi64(1),
+            _mm512_set1_epi64(super::shoup52(1, q) as i64),
+        ];
+        let zero = _mm512_setzero_si512();
+        let load = |row: &[u64], c: usize| {
+            // SAFETY: c + 8 <= n and every row has length n (the caller's contract).
+            unsafe { _mm512_loadu_si512(row.as_ptr().add(c) as *const _) }
+        };
+        for c in (0..blocks).step_by(8) {
+            let (mut lo0, mut hi0, mut lo1, mut hi1) = (zero, zero, zero, zero);
+            for ((x, b), a) in x.iter().zip(b).zip(a) {
+                let xv = load(x, c);
+                let (bv, av) = (load(b, c), load(a, c));
+                lo0 = _mm512_madd52lo_epu64(lo0, xv, bv);
+                hi0 = _mm512_madd52hi_epu64(hi0, xv, bv);
+                lo1 = _mm512_madd52lo_epu64(lo1, xv, av);
+                hi1 = _mm512_madd52hi_epu64(hi1, xv, av);
+            }
+            let mut s0 = reduce_wide(hi0, lo0, qv, radix, one);
+            let mut s1 = reduce_wide(hi1, lo1, qv, radix, one);
+            if let Some(mask) = mask {
+                let mv = load(mask, c);
+                s0 = reduce_wide(
+                    _mm512_madd52hi_epu64(zero, s0, mv),
+                    _mm512_madd52lo_epu64(zero, s0, mv),
+                    qv,
+                    radix,
+                    one,
+                );
+                s1 = reduce_wide(
+                    _mm512_madd52hi_epu64(zero, s1, mv),
+                    _mm512_madd52lo_epu64(zero, s1, mv),
+                    qv,
+                    radix,
+                    one,
+                );
+            }
+            // SAFETY: c + 8 <= n = out0.len() = out1.len().
+            unsafe {
+                let p0 = out0.as_mut_ptr().add(c) as *mut __m512i;
+                let p1 = out1.as_mut_ptr().add(c) as *mut __m512i;
+                _mm512_storeu_si512(
+                    p0 as *mut _,
+                    add_mod(_mm512_loadu_si512(p0 as *const _), s0, qv),
+                );
+                _mm512_storeu_si512(
+                    p1 as *mut _,
+                    add_mod(_mm512_loadu_si512(p1 as *const _), s1, qv),
+                );
+            }
+        }
+        blocks
+    }
+
     /// The first 8 floor(n/8) coefficients of `BaseConverter::scale`: y_i = x_i (D/p_i)^{-1}
     /// mod p_i into `ys[i]`, and u = round(sum_i y_i / p_i) into `correction`. Returns how
     /// many coefficients were done.
@@ -171,4 +270,121 @@ mod kernels {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub use kernels::{scale, target_row};
+pub use kernels::{dot_products, scale, target_row};
+
+/// Without the kernels nothing is done here: every caller's scalar path covers all
+/// coefficients when a kernel reports 0.
+#[cfg(not(target_arch = "x86_64"))]
+mod kernels {
+    use super::{Multiplier, ScaleFactor};
+
+    /// # Safety
+    /// None needed; never does anything.
+    pub unsafe fn scale(
+        _: &[ScaleFactor],
+        _: &[&[u64]],
+        _: &mut [&mut [u64]],
+        _: &mut [i64],
+    ) -> usize {
+        0
+    }
+
+    /// # Safety
+    /// None needed; never does anything.
+    pub unsafe fn target_row(
+        _: u64,
+        _: &[Multiplier],
+        _: Multiplier,
+        _: &[u64],
+        _: &[i64],
+        _: &mut [u64],
+    ) -> usize {
+        0
+    }
+
+    /// # Safety
+    /// None needed; never does anything.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn dot_products(
+        _: u64,
+        _: &[&[u64]],
+        _: &[&[u64]],
+        _: &[&[u64]],
+        _: Option<&[u64]>,
+        _: &mut [u64],
+        _: &mut [u64],
+    ) -> usize {
+        0
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub use kernels::{dot_products, scale, target_row};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prime::generate_primes;
+    use crate::zq::Modulus;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The key-switching products against u128 arithmetic, with and without a mask, on a
+    /// length that leaves a tail (which the kernel must leave untouched).
+    #[test]
+    fn dot_products_match_wide_integer_arithmetic() {
+        if !available() {
+            return;
+        }
+        let q = generate_primes(1023, 50, 1, &[]).unwrap()[0];
+        let md = Modulus::new(q);
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let n = 43;
+        let mut row = || -> Vec<u64> { (0..n).map(|_| rng.gen_range(0..q)).collect() };
+        let (x, b, a): (Vec<_>, Vec<_>, Vec<_>) = (
+            (0..3).map(|_| row()).collect(),
+            (0..3).map(|_| row()).collect(),
+            (0..3).map(|_| row()).collect(),
+        );
+        let mask = row();
+        let start0 = row();
+        let start1 = row();
+        fn view(rows: &[Vec<u64>]) -> Vec<&[u64]> {
+            rows.iter().map(|r| &r[..]).collect()
+        }
+        for masked in [false, true] {
+            let (mut out0, mut out1) = (start0.clone(), start1.clone());
+            let mask = masked.then_some(&mask[..]);
+            // SAFETY: checked `available()`; q < 2^51, inputs reduced, 3 terms, equal lengths.
+            let done = unsafe {
+                dot_products(
+                    q,
+                    &view(&x),
+                    &view(&b),
+                    &view(&a),
+                    mask,
+                    &mut out0,
+                    &mut out1,
+                )
+            };
+            assert_eq!(done, 40);
+            for c in 0..n {
+                let sum = |k: &Vec<Vec<u64>>| {
+                    let s = (0..3).fold(0u128, |acc, j| acc + x[j][c] as u128 * k[j][c] as u128);
+                    let s = md.reduce_u128(s);
+                    mask.map_or(s, |m| md.mul(s, m[c]))
+                };
+                let (expect0, expect1) = if c < done {
+                    (md.add(start0[c], sum(&b)), md.add(start1[c], sum(&a)))
+                } else {
+                    (start0[c], start1[c])
+                };
+                assert_eq!(
+                    (out0[c], out1[c]),
+                    (expect0, expect1),
+                    "c = {c}, mask {masked}"
+                );
+            }
+        }
+    }
+}
