@@ -9,8 +9,14 @@
 //! 18 primes. With 2 MiB pages (`thp:always` makes jemalloc advise the kernel with
 //! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
 //! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
-//! (docs/BENCHMARKS.md). Programs that use the layer crates without this facade keep their
-//! own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has a similar effect.
+//! (docs/BENCHMARKS.md).
+//!
+//! Decay is off (`dirty_decay_ms:-1`, `muzzy_decay_ms:-1`): freed pages stay with the process
+//! for reuse instead of being returned to the kernel and faulted back in, zeroed, a moment
+//! later (10% of a rotation's single-thread profile was the kernel clearing pages before);
+//! the resident size is the peak use. Programs that use the layer crates without this facade
+//! keep their own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of
+//! the effect.
 
 use std::ffi::c_char;
 
@@ -25,6 +31,8 @@ pub struct MallocConf(*const c_char);
 unsafe impl Sync for MallocConf {}
 
 /// jemalloc's options (its `malloc_conf` symbol, under tikv-jemalloc-sys's `_rjem_` prefix):
-/// huge pages for data and for jemalloc's own metadata.
+/// huge pages for data and for jemalloc's own metadata, no decay.
 #[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: MallocConf = MallocConf(c"thp:always,metadata_thp:always".as_ptr());
+pub static MALLOC_CONF: MallocConf = MallocConf(
+    c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr(),
+);
