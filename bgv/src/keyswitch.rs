@@ -110,11 +110,12 @@ pub fn key_switch(
 }
 
 /// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
-/// digits, the permuted digits and a row of values (phi each).
+/// digits, the permuted digits, the permuted own row and a row of values (phi each).
 struct RowBuffers {
     converted: Vec<u64>,
     raised: Vec<Vec<u64>>,
     permuted: Vec<Vec<u64>>,
+    own: Vec<u64>,
     values: Vec<u64>,
 }
 
@@ -124,6 +125,7 @@ impl RowBuffers {
             converted: vec![0; m],
             raised: vec![vec![0; phi]; digits],
             permuted: vec![vec![0; phi]; digits],
+            own: vec![0; phi],
             values: vec![0; phi],
         }
     }
@@ -140,6 +142,9 @@ struct Switch<'a> {
     /// Whether 128-bit accumulators must be reduced after every product (primes near 62
     /// bits): sums of c' products below 2^(2 bits(q)) otherwise fit `reduce_u128`'s 2^124.
     reduce_each: bool,
+    /// The permutation of the only term, when there is one: the raised digits are then
+    /// produced already permuted by the forward DFTs (`Dft::forward_permuted`).
+    permutation: Option<&'a [u32]>,
     /// Whether the products run on `ifma::dot_products` (CPU support, primes below 2^51, at
     /// most 3 digits).
     vectorized: bool,
@@ -148,7 +153,8 @@ struct Switch<'a> {
 impl Switch<'_> {
     /// Row `pos` of the extended basis of sum_i M_i (u_0^i, u_1^i): the digits raised to this
     /// prime (d's own row for the digit holding it, else one converted row and one forward
-    /// DFT), read through each term's permutation, times the term's key rows, masked.
+    /// DFT), read through each term's permutation (by the DFTs' output gather when there is
+    /// one term), times the term's key rows, masked.
     fn row(&self, pos: usize, buffers: &mut RowBuffers) -> (Vec<u64>, Vec<u64>) {
         let table = &self.extended.tables()[pos];
         let md = table.modulus();
@@ -159,20 +165,24 @@ impl Switch<'_> {
                 digit
                     .converter
                     .target_row(&digit.scaled, j, &mut buffers.converted);
-                table.forward(&buffers.converted, values);
+                table.forward_permuted(&buffers.converted, values, self.permutation);
+            } else if let Some(permutation) = self.permutation {
+                for (x, &source) in buffers.own.iter_mut().zip(permutation) {
+                    *x = self.d.rows()[pos][source as usize];
+                }
             }
         }
         let parts: Vec<&[u64]> = self
             .digits
             .iter()
             .zip(buffers.raised.iter())
-            .map(|(digit, values)| {
-                if digit.own.contains(&pos) {
-                    &self.d.rows()[pos][..]
-                } else {
-                    &values[..]
-                }
-            })
+            .map(
+                |(digit, values)| match (digit.own.contains(&pos), self.permutation) {
+                    (false, _) => &values[..],
+                    (true, None) => &self.d.rows()[pos][..],
+                    (true, Some(_)) => &buffers.own[..],
+                },
+            )
             .collect();
         let key_row = self.key_rows[pos];
         let mut out0 = vec![0u64; phi];
@@ -190,8 +200,7 @@ impl Switch<'_> {
             // sigma(d_j) at this prime: d_j's values read through the permutation, gathered
             // into contiguous rows first (the products below then stream sequentially).
             let inputs: Vec<&[u64]> = match term.permutation {
-                None => parts.clone(),
-                Some(permutation) => {
+                Some(permutation) if self.permutation.is_none() => {
                     for (dst, part) in buffers.permuted.iter_mut().zip(&parts) {
                         for (x, &source) in dst.iter_mut().zip(permutation) {
                             *x = part[source as usize];
@@ -199,6 +208,7 @@ impl Switch<'_> {
                     }
                     buffers.permuted.iter().map(|row| &row[..]).collect()
                 }
+                _ => parts.clone(),
             };
             let done = if self.vectorized {
                 let b: Vec<&[u64]> = key_rows.iter().map(|(b, _)| *b).collect();
@@ -285,6 +295,10 @@ pub fn key_switch_sum(
         terms,
         extended,
         key_rows: extended_rows(params, level),
+        permutation: match terms {
+            [term] => term.permutation,
+            _ => None,
+        },
         reduce_each: sum_bits > 123,
         vectorized: ifma::available()
             && digit_count <= 3

@@ -219,9 +219,24 @@ impl Dft {
     /// Values at zeta^j, j in Z_m^* increasing, of a polynomial of degree < m (coefficients
     /// reduced mod q). `values.len()` must be phi(m).
     pub fn forward(&self, coeffs: &[u64], values: &mut [u64]) {
+        self.forward_permuted(coeffs, values, None);
+    }
+
+    /// `forward` read through an evaluation-point permutation: values[c] = A_{units[pi(c)]},
+    /// i.e. the values of sigma(a) when pi is sigma's `Cyclotomic::automorphism_permutation`
+    /// (the final gather of the transform does the permutation for free).
+    pub fn forward_permuted(
+        &self,
+        coeffs: &[u64],
+        values: &mut [u64],
+        permutation: Option<&[u32]>,
+    ) {
         let m = self.ring.m();
+        let units = self.ring.units();
         assert!(
-            coeffs.len() <= m && values.len() == self.ring.phi(),
+            coeffs.len() <= m
+                && values.len() == self.ring.phi()
+                && permutation.is_none_or(|p| p.len() == values.len()),
             "invariant: DFT sizes"
         );
         with_scratch(self.plan.size(), false, |buf, _| {
@@ -233,8 +248,17 @@ impl Dft {
                 &self.kernel_forward,
                 &self.chirp_scaled,
             );
-            for (dst, &j) in values.iter_mut().zip(self.ring.units()) {
-                *dst = buf[j as usize];
+            match permutation {
+                None => {
+                    for (dst, &j) in values.iter_mut().zip(units) {
+                        *dst = buf[j as usize];
+                    }
+                }
+                Some(permutation) => {
+                    for (dst, &c) in values.iter_mut().zip(permutation) {
+                        *dst = buf[units[c as usize] as usize];
+                    }
+                }
             }
         })
     }
@@ -345,6 +369,25 @@ mod tests {
             let mut back = vec![0; phi];
             dft.inverse(&values, &mut back);
             assert_eq!(back, a, "m = {m}");
+        }
+    }
+
+    /// forward_permuted reads the transform through the permutation: values[c] = A[pi(c)].
+    #[test]
+    fn permuted_forward_is_the_forward_read_through_the_permutation() {
+        let mut rng = ChaCha8Rng::seed_from_u64(14);
+        for m in [105, 1023] {
+            let dft = tables(m);
+            let phi = dft.ring().phi();
+            let a = random_poly(&mut rng, m, dft.q());
+            let mut values = vec![0; phi];
+            dft.forward(&a, &mut values);
+            let permutation = dft.ring().automorphism_permutation(2).unwrap();
+            let mut permuted = vec![0; phi];
+            dft.forward_permuted(&a, &mut permuted, Some(&permutation));
+            let expect: Vec<u64> = permutation.iter().map(|&c| values[c as usize]).collect();
+            assert_eq!(permuted, expect, "m = {m}");
+            assert_ne!(permuted, values, "m = {m}: sigma_2 moves the values");
         }
     }
 
