@@ -33,6 +33,5 @@ unsafe impl Sync for MallocConf {}
 /// jemalloc's options (its `malloc_conf` symbol, under tikv-jemalloc-sys's `_rjem_` prefix):
 /// huge pages for data and for jemalloc's own metadata, no decay.
 #[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: MallocConf = MallocConf(
-    c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr(),
-);
+pub static MALLOC_CONF: MallocConf =
+    MallocConf(c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr());
