@@ -10,13 +10,10 @@
 //! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
 //! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
 //! (docs/BENCHMARKS.md).
-//!
-//! Decay is off (`dirty_decay_ms:-1`, `muzzy_decay_ms:-1`): freed pages stay with the process
-//! for reuse instead of being returned to the kernel and faulted back in, zeroed, a moment
-//! later (10% of a rotation's single-thread profile was the kernel clearing pages before);
-//! the resident size is the peak use. Programs that use the layer crates without this facade
-//! keep their own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of
-//! the effect.
+//! Programs that use the layer crates without this facade keep their own allocator; with
+//! glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of the effect. Turning jemalloc's
+//! decay off (no pages returned to the kernel) was measured and rejected: it halved the
+//! speed of a square at paper/12 (80 vs 40 ms).
 
 use std::ffi::c_char;
 
