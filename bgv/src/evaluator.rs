@@ -238,10 +238,23 @@ impl Evaluator {
             }
         }
         let level = self.natural_level(a).min(self.natural_level(b));
-        let (a, b) = (self.mod_switch_to(a, level)?, self.mod_switch_to(b, level)?);
+        // A square switches its one operand once and forms d_1 = 2 a_0 a_1 from one product.
+        let square = std::ptr::eq(a, b);
+        let a = self.mod_switch_to(a, level)?;
+        let b_switched = if square {
+            None
+        } else {
+            Some(self.mod_switch_to(b, level)?)
+        };
+        let b = b_switched.as_ref().unwrap_or(&a);
         let d0 = a.parts[0].mul(&b.parts[0])?;
         let mut d1 = a.parts[0].mul(&b.parts[1])?;
-        d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
+        if square {
+            let once = d1.clone();
+            d1.add_assign(&once)?;
+        } else {
+            d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
+        }
         let d2 = a.parts[1].mul(&b.parts[1])?;
         self.checked(
             Ciphertext {

@@ -98,6 +98,58 @@ mod kernels {
         add_mod(high, low, q)
     }
 
+    /// The constants of `reduce_wide` for q: 2^52 mod q and 1, each with its companion.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn wide_constants(q: u64) -> ([__m512i; 2], [__m512i; 2]) {
+        let radix = (1u64 << 52) % q;
+        (
+            [
+                _mm512_set1_epi64(radix as i64),
+                _mm512_set1_epi64(super::shoup52(radix, q) as i64),
+            ],
+            [
+                _mm512_set1_epi64(1),
+                _mm512_set1_epi64(super::shoup52(1, q) as i64),
+            ],
+        )
+    }
+
+    /// The first 8 floor(n/8) pointwise products mod q: acc[c] += x[c] y[c] with `x`, else
+    /// acc[c] *= y[c]. Returns how many were done.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and IFMA; q < 2^51, all inputs below q, `x` and `y` as
+    /// long as `acc`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub unsafe fn products(q: u64, acc: &mut [u64], x: Option<&[u64]>, y: &[u64]) -> usize {
+        let n = acc.len();
+        let blocks = n / 8 * 8;
+        let qv = _mm512_set1_epi64(q as i64);
+        let (radix, one) = wide_constants(q);
+        let zero = _mm512_setzero_si512();
+        for c in (0..blocks).step_by(8) {
+            // SAFETY: c + 8 <= n and every slice has length n.
+            unsafe {
+                let p = acc.as_mut_ptr().add(c) as *mut __m512i;
+                let old = _mm512_loadu_si512(p as *const _);
+                let xv = match x {
+                    Some(x) => _mm512_loadu_si512(x.as_ptr().add(c) as *const _),
+                    None => old,
+                };
+                let yv = _mm512_loadu_si512(y.as_ptr().add(c) as *const _);
+                let hi = _mm512_madd52hi_epu64(zero, xv, yv);
+                let lo = _mm512_madd52lo_epu64(zero, xv, yv);
+                let mut r = reduce_wide(hi, lo, qv, radix, one);
+                if x.is_some() {
+                    r = add_mod(old, r, qv);
+                }
+                _mm512_storeu_si512(p as *mut _, r);
+            }
+        }
+        blocks
+    }
+
     /// The first 8 floor(n/8) coefficients of the key-switching products:
     /// out0[c] += M[c] sum_j x_j[c] b_j[c] and out1[c] += M[c] sum_j x_j[c] a_j[c] mod q
     /// (M = 1 without a mask). Returns how many coefficients were done.
@@ -118,15 +170,7 @@ mod kernels {
         let n = out0.len();
         let blocks = n / 8 * 8;
         let qv = _mm512_set1_epi64(q as i64);
-        let radix_value = (1u64 << 52) % q;
-        let radix = [
-            _mm512_set1_epi64(radix_value as i64),
-            _mm512_set1_epi64(super::shoup52(radix_value, q) as i64),
-        ];
-        let one = [
-            _mm512_set1_epi64(1),
-            _mm512_set1_epi64(super::shoup52(1, q) as i64),
-        ];
+        let (radix, one) = wide_constants(q);
         let zero = _mm512_setzero_si512();
         let load = |row: &[u64], c: usize| {
             // SAFETY: c + 8 <= n and every row has length n (the caller's contract).
@@ -270,7 +314,7 @@ mod kernels {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub use kernels::{dot_products, scale, target_row};
+pub use kernels::{dot_products, products, scale, target_row};
 
 /// Without the kernels nothing is done here: every caller's scalar path covers all
 /// coefficients when a kernel reports 0.
@@ -304,6 +348,12 @@ mod kernels {
 
     /// # Safety
     /// None needed; never does anything.
+    pub unsafe fn products(_: u64, _: &mut [u64], _: Option<&[u64]>, _: &[u64]) -> usize {
+        0
+    }
+
+    /// # Safety
+    /// None needed; never does anything.
     #[allow(clippy::too_many_arguments)]
     pub unsafe fn dot_products(
         _: u64,
@@ -319,7 +369,7 @@ mod kernels {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub use kernels::{dot_products, scale, target_row};
+pub use kernels::{dot_products, products, scale, target_row};
 
 #[cfg(test)]
 mod tests {

@@ -8,10 +8,22 @@
 use super::{check_same_basis, parallel, CoeffPoly};
 use crate::dft::Dft;
 use crate::error::RingError;
+use crate::ifma;
 use crate::rns::RnsBasis;
 use crate::zq::Modulus;
 use rand::Rng;
 use rayon::prelude::*;
+
+/// The leading products `ifma::products` does for this row (0 without the kernels or for
+/// primes above their limit); the caller finishes the rest.
+fn vectorized_products(md: &Modulus, acc: &mut [u64], x: Option<&[u64]>, y: &[u64]) -> usize {
+    if !ifma::available() || md.value() >= ifma::MODULUS_LIMIT {
+        return 0;
+    }
+    // SAFETY: the CPU has the kernels, q is below their limit, rows are reduced residues of
+    // one length (same basis).
+    unsafe { ifma::products(md.value(), acc, x, y) }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DcrtPoly {
@@ -200,7 +212,15 @@ impl DcrtPoly {
     }
 
     pub fn mul_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
-        self.zip_assign(other, |md, a, b| md.mul(a, b))
+        check_same_basis(&self.basis, &other.basis)?;
+        let apply = |md: &Modulus, row: &mut Vec<u64>, _: &Vec<u64>, y: &Vec<u64>| {
+            let done = vectorized_products(md, row, None, y);
+            for (a, &b) in row[done..].iter_mut().zip(&y[done..]) {
+                *a = md.mul(*a, b);
+            }
+        };
+        self.rows_apply(other, other, apply);
+        Ok(())
     }
 
     pub fn add(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
@@ -226,10 +246,23 @@ impl DcrtPoly {
         check_same_basis(&self.basis, &a.basis)?;
         check_same_basis(&self.basis, &b.basis)?;
         let apply = |md: &Modulus, row: &mut Vec<u64>, x: &Vec<u64>, y: &Vec<u64>| {
-            for ((acc, &u), &v) in row.iter_mut().zip(x).zip(y) {
+            let done = vectorized_products(md, row, Some(x), y);
+            for ((acc, &u), &v) in row[done..].iter_mut().zip(&x[done..]).zip(&y[done..]) {
                 *acc = md.add(*acc, md.mul(u, v));
             }
         };
+        self.rows_apply(a, b, apply);
+        Ok(())
+    }
+
+    /// `apply(q_i, self_i, a_i, b_i)` on every row (bases already checked equal), over the
+    /// primes in parallel when the ring is large enough.
+    fn rows_apply(
+        &mut self,
+        a: &DcrtPoly,
+        b: &DcrtPoly,
+        apply: impl Fn(&Modulus, &mut Vec<u64>, &Vec<u64>, &Vec<u64>) + Sync,
+    ) {
         let tables = self.basis.tables();
         if parallel(&self.basis) {
             self.rows
@@ -246,7 +279,6 @@ impl DcrtPoly {
                 .zip(tables)
                 .for_each(|(((row, x), y), t)| apply(t.modulus(), row, x, y));
         }
-        Ok(())
     }
 
     pub fn neg_assign(&mut self) {
