@@ -31,6 +31,7 @@ use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
 use nit_ring::ifma;
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -120,15 +121,54 @@ struct RowBuffers {
 }
 
 impl RowBuffers {
-    fn new(m: usize, phi: usize, digits: usize) -> Self {
+    const fn empty() -> Self {
         RowBuffers {
-            converted: vec![0; m],
-            raised: vec![vec![0; phi]; digits],
-            permuted: vec![vec![0; phi]; digits],
-            own: vec![0; phi],
-            values: vec![0; phi],
+            converted: Vec::new(),
+            raised: Vec::new(),
+            permuted: Vec::new(),
+            own: Vec::new(),
+            values: Vec::new(),
         }
     }
+
+    /// Sizes every buffer for (m, phi, digits). Contents are stale: every reader of a buffer
+    /// in `Switch::row` and `Rescaling::divide_row` overwrites it first.
+    fn fit(&mut self, m: usize, phi: usize, digits: usize) {
+        self.converted.resize(m, 0);
+        for rows in [&mut self.raised, &mut self.permuted] {
+            rows.resize_with(digits, Vec::new);
+            rows.iter_mut().for_each(|row| row.resize(phi, 0));
+        }
+        self.own.resize(phi, 0);
+        self.values.resize(phi, 0);
+    }
+}
+
+thread_local! {
+    /// Per-thread row buffers kept across key switches: fresh ones cost an allocation, page
+    /// faults and zeroing of about 2 MB per rayon task at m = 32767.
+    static ROW_BUFFERS: RefCell<RowBuffers> = const { RefCell::new(RowBuffers::empty()) };
+}
+
+/// Runs `f` with this thread's row buffers sized for (m, phi, digits) (fresh ones if they are
+/// already in use further up this thread's stack).
+fn with_row_buffers<R>(
+    m: usize,
+    phi: usize,
+    digits: usize,
+    f: impl FnOnce(&mut RowBuffers) -> R,
+) -> R {
+    ROW_BUFFERS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffers) => {
+            buffers.fit(m, phi, digits);
+            f(&mut buffers)
+        }
+        Err(_) => {
+            let mut buffers = RowBuffers::empty();
+            buffers.fit(m, phi, digits);
+            f(&mut buffers)
+        }
+    })
 }
 
 /// The shared state of one (hoisted) key switch at a level: d, its digits and the terms.
@@ -289,7 +329,6 @@ pub fn key_switch_sum(
         .max();
     let sum_bits = 2 * max_bits.unwrap_or(0) + (usize::BITS - digits.len().leading_zeros());
     let digit_count = digits.len();
-    let buffers = || RowBuffers::new(m, phi, digit_count);
     let switch = Switch {
         d,
         terms,
@@ -309,8 +348,8 @@ pub fn key_switch_sum(
     let rescaling = Rescaling::new(params, extended, target);
     let special: Vec<(Vec<u64>, Vec<u64>)> = (level..extended.len())
         .into_par_iter()
-        .map_init(buffers, |buffers, pos| {
-            let (u0, u1) = switch.row(pos, buffers);
+        .map(|pos| {
+            let (u0, u1) = with_row_buffers(m, phi, digit_count, |b| switch.row(pos, b));
             let table = &extended.tables()[pos];
             let (mut c0, mut c1) = (vec![0u64; m], vec![0u64; m]);
             table.inverse_unreduced(&u0, &mut c0);
@@ -323,14 +362,16 @@ pub fn key_switch_sum(
     drop((tail0, tail1));
     let (k0, k1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..level)
         .into_par_iter()
-        .map_init(buffers, |buffers, pos| {
-            let (mut u0, mut u1) = switch.row(pos, buffers);
-            let RowBuffers {
-                converted, values, ..
-            } = buffers;
-            rescaling.divide_row(pos, &mut u0, &delta0, converted, values);
-            rescaling.divide_row(pos, &mut u1, &delta1, converted, values);
-            (u0, u1)
+        .map(|pos| {
+            with_row_buffers(m, phi, digit_count, |buffers| {
+                let (mut u0, mut u1) = switch.row(pos, buffers);
+                let RowBuffers {
+                    converted, values, ..
+                } = buffers;
+                rescaling.divide_row(pos, &mut u0, &delta0, converted, values);
+                rescaling.divide_row(pos, &mut u1, &delta1, converted, values);
+                (u0, u1)
+            })
         })
         .unzip();
     Ok((
