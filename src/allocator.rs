@@ -10,10 +10,15 @@
 //! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
 //! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
 //! (docs/BENCHMARKS.md).
-//! Programs that use the layer crates without this facade keep their own allocator; with
-//! glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of the effect. Turning jemalloc's
-//! decay off (no pages returned to the kernel) was measured and rejected: it halved the
-//! speed of a square at paper/12 (80 vs 40 ms).
+//! Freed pages go back to the kernel only after 60 s (`dirty_decay_ms`, `muzzy_decay_ms`;
+//! jemalloc's default is 10 s): with huge pages every page returned and faulted back in is
+//! 2 MiB for the kernel to zero, and with the default a multiplication at paper/12 spent 43%
+//! of its profile in the kernel's `clear_page` (bench: 82 ms, 45 ms with 60 s; rotate1D
+//! unchanged, 36 / 35 ms; one run, 07:11). Measured and rejected in the same run: no decay at
+//! all (90 / 43 ms: the heap then only grows and faults keep compacting for huge pages) and
+//! jemalloc without huge pages (121 / 69 ms). Programs that use the layer crates without this
+//! facade keep their own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has
+//! part of the effect.
 
 use std::ffi::c_char;
 
