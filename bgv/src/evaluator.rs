@@ -238,15 +238,24 @@ impl Evaluator {
             }
         }
         let level = self.natural_level(a).min(self.natural_level(b));
-        // A square switches its one operand once and forms d_1 = 2 a_0 a_1 from one product.
+        // Operands already at the level are used in place; a square switches its one operand
+        // once and forms d_1 = 2 a_0 a_1 from one product.
         let square = std::ptr::eq(a, b);
-        let a = self.mod_switch_to(a, level)?;
-        let b_switched = if square {
-            None
-        } else {
-            Some(self.mod_switch_to(b, level)?)
+        let at_level = |ct: &Ciphertext| -> Result<Option<Ciphertext>, BgvError> {
+            if ct.level() == level {
+                Ok(None)
+            } else {
+                self.mod_switch_to(ct, level).map(Some)
+            }
         };
-        let b = b_switched.as_ref().unwrap_or(&a);
+        let a_switched = at_level(a)?;
+        let a = a_switched.as_ref().unwrap_or(a);
+        let b_switched = if square { None } else { at_level(b)? };
+        let b = match (&b_switched, square) {
+            (Some(switched), _) => switched,
+            (None, true) => a,
+            (None, false) => b,
+        };
         let d0 = a.parts[0].mul(&b.parts[0])?;
         let mut d1 = a.parts[0].mul(&b.parts[1])?;
         if square {
@@ -260,7 +269,8 @@ impl Evaluator {
             Ciphertext {
                 parts: vec![d0, d1, d2],
                 noise: a.noise * b.noise,
-                ..a
+                params_id: a.params_id,
+                key_id: a.key_id,
             },
             "multiply",
         )
