@@ -44,15 +44,18 @@ struct Vectorized {
 }
 
 /// The source-side half of a conversion, shared by every target prime: for coefficient c of n,
-/// `ys[i n + c] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` (one row per source prime) and `correction[c] = u = round(sum_i y_i/p_i)`
-/// (less any multiples of D added with [`ScaledResidues::add_multiples_of_product`]); the
-/// converted value is `sum_i y_i (D/p_i) - u D`.
+/// `ys[i n + c] = y_i = [x_i (D/p_i)^{-1}]_{p_i}` (one row per source prime) and
+/// `correction[c] = u = round(sum_i y_i/p_i)` (less any multiples of D added with
+/// [`ScaledResidues::add_multiples_of_product`]); the converted value is
+/// `sum_i y_i (D/p_i) - u D`. `correction_bound` bounds every |u| (0 <= u <= k before any
+/// multiples are added).
 #[derive(Debug, Clone)]
 pub struct ScaledResidues {
     k: usize,
     n: usize,
     ys: Vec<u64>,
     correction: Vec<i64>,
+    correction_bound: u64,
 }
 
 impl ScaledResidues {
@@ -75,6 +78,8 @@ impl ScaledResidues {
         for (u, &kc) in self.correction.iter_mut().zip(k) {
             *u -= kc;
         }
+        let added = k.iter().map(|kc| kc.unsigned_abs()).max().unwrap_or(0);
+        self.correction_bound = self.correction_bound.saturating_add(added);
     }
 }
 
@@ -227,6 +232,7 @@ impl BaseConverter {
             n,
             ys,
             correction,
+            correction_bound: k as u64,
         }
     }
 
@@ -273,9 +279,8 @@ impl BaseConverter {
         let n = scaled.n;
         let done = match &self.vectorized {
             // SAFETY: as in `scale_chunk`; y_i < p_i < 2^51, the multipliers are reduced mod q_j
-            // and |u| stays far below q_j (u <= k, less the multiples of D that callers add,
-            // at most t/2 in size).
-            Some(v) => unsafe {
+            // and every |u| <= correction_bound < q_j.
+            Some(v) if scaled.correction_bound < md.value() => unsafe {
                 ifma::target_row(
                     md.value(),
                     &v.cofactors[j],
@@ -285,7 +290,7 @@ impl BaseConverter {
                     out,
                 )
             },
-            None => 0,
+            _ => 0,
         };
         let cofactors = &self.cofactors[j];
         let (product, negated_product) = (
@@ -403,15 +408,20 @@ mod tests {
                     };
                     assert_eq!(BigInt::from(low[c]), wrapped);
                 }
-                // v + s_c D for the multiples callers add (negative corrections included).
-                let mut scaled = conv.scale(&rows);
-                scaled.add_multiples_of_product(&shifts);
-                let mut out = vec![0u64; values.len()];
-                for j in 0..to.len() {
-                    conv.target_row(&scaled, j, &mut out);
-                    for (c, v) in values.iter().enumerate() {
-                        let shifted = v + BigInt::from(shifts[c]) * &d;
-                        assert_eq!(out[c], to.decompose(&shifted)[j]);
+                // v + s_c D for the multiples callers add (negative corrections included),
+                // small ones and ones beyond the primes (which the kernels must leave to the
+                // scalar path).
+                let huge: Vec<i64> = shifts.iter().map(|s| s << 53).collect();
+                for shifts in [&shifts, &huge] {
+                    let mut scaled = conv.scale(&rows);
+                    scaled.add_multiples_of_product(shifts);
+                    let mut out = vec![0u64; values.len()];
+                    for j in 0..to.len() {
+                        conv.target_row(&scaled, j, &mut out);
+                        for (c, v) in values.iter().enumerate() {
+                            let shifted = v + BigInt::from(shifts[c]) * &d;
+                            assert_eq!(out[c], to.decompose(&shifted)[j]);
+                        }
                     }
                 }
             }
