@@ -251,10 +251,10 @@ impl Evaluator {
         let a_switched = at_level(a)?;
         let a = a_switched.as_ref().unwrap_or(a);
         let b_switched = if square { None } else { at_level(b)? };
-        let b = match (&b_switched, square) {
-            (Some(switched), _) => switched,
-            (None, true) => a,
-            (None, false) => b,
+        let b = if square {
+            a
+        } else {
+            b_switched.as_ref().unwrap_or(b)
         };
         let d0 = a.parts[0].mul(&b.parts[0])?;
         let mut d1 = a.parts[0].mul(&b.parts[1])?;

@@ -8,8 +8,10 @@
 //!    prime is in digit j, else one converted row and one forward DFT; then
 //!    (u_0, u_1) = sum_j d_j (b_j, a_j) = (P d s' + t sum_j d_j e_j - u_1 s, u_1) mod Q_l P,
 //!    summed in 128 bits and reduced once. Raised digits are never stored whole.
-//! 3. Division by P with t-preserving rounding (`modswitch::rescale_all`), in place, u_0 and
-//!    u_1 together so that each prime's transform tables serve both.
+//! 3. Division by P with t-preserving rounding (`modswitch::Rescaling`): the special primes'
+//!    rows of u_0 and u_1 go back to coefficients right after step 2 computed them, and each
+//!    ciphertext prime's rows are divided by P right after step 2 computed them, so that
+//!    each prime's transform tables are visited once.
 //!
 //! Hoisting ([`key_switch_sum`]): the terms M_i sigma_i of a sum sum_i M_i sigma_i(d) share
 //! steps 1 and 2's digits, because sigma commutes with the digit decomposition and with base
@@ -158,16 +160,13 @@ fn with_row_buffers<R>(
     digits: usize,
     f: impl FnOnce(&mut RowBuffers) -> R,
 ) -> R {
+    let run = |buffers: &mut RowBuffers| {
+        buffers.fit(m, phi, digits);
+        f(buffers)
+    };
     ROW_BUFFERS.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffers) => {
-            buffers.fit(m, phi, digits);
-            f(&mut buffers)
-        }
-        Err(_) => {
-            let mut buffers = RowBuffers::empty();
-            buffers.fit(m, phi, digits);
-            f(&mut buffers)
-        }
+        Ok(mut buffers) => run(&mut buffers),
+        Err(_) => run(&mut RowBuffers::empty()),
     })
 }
 
@@ -229,13 +228,8 @@ impl Switch<'_> {
         let mut out1 = vec![0u64; phi];
         for term in self.terms {
             // The key has one (b_j, a_j) per digit of the parameters (checked on load).
-            let key_rows: Vec<(&[u64], &[u64])> = term
-                .key
-                .b
-                .iter()
-                .zip(&term.key.a)
-                .map(|(b, a)| (&b.rows()[key_row][..], &a.rows()[key_row][..]))
-                .collect();
+            let b: Vec<&[u64]> = term.key.b.iter().map(|b| &b.rows()[key_row][..]).collect();
+            let a: Vec<&[u64]> = term.key.a.iter().map(|a| &a.rows()[key_row][..]).collect();
             let mask = term.mask.map(|mask| &mask.rows()[pos][..]);
             // sigma(d_j) at this prime: d_j's values read through the permutation, gathered
             // into contiguous rows first (the products below then stream sequentially).
@@ -251,8 +245,6 @@ impl Switch<'_> {
                 _ => parts.clone(),
             };
             let done = if self.vectorized {
-                let b: Vec<&[u64]> = key_rows.iter().map(|(b, _)| *b).collect();
-                let a: Vec<&[u64]> = key_rows.iter().map(|(_, a)| *a).collect();
                 // SAFETY: `vectorized` means the CPU has the kernels and every extended prime is
                 // below 2^51 with at most 3 digits; inputs, key rows and masks are reduced
                 // residues of length phi, like the outputs.
@@ -264,7 +256,7 @@ impl Switch<'_> {
             };
             for c in done..phi {
                 let (mut acc0, mut acc1) = (0u128, 0u128);
-                for (input, (b, a)) in inputs.iter().zip(&key_rows) {
+                for ((input, b), a) in inputs.iter().zip(&b).zip(&a) {
                     if self.reduce_each {
                         acc0 = md.reduce_u128(acc0) as u128;
                         acc1 = md.reduce_u128(acc1) as u128;
@@ -290,8 +282,8 @@ impl Switch<'_> {
 /// pair of sigma_i(d) under term i's key: k_0 + k_1 s = sum_i M_i sigma_i(d) s_i' + eps, with
 /// ||eps||_can <= sum_i ||M_i||_can (keyswitch_noise(l) - B_ms) + B_ms.
 ///
-/// Each prime's transform tables (about 3 MB per prime at m = 32767, too many primes to stay
-/// in cache together) are used in one visit: a special prime's rows of u are computed and at
+/// Each prime's transform tables (about 5.5 MB per prime at m = 32767, too many primes to
+/// stay in cache together) are used in one visit: a special prime's rows of u are computed and at
 /// once brought back to coefficients; then, with delta known, a ciphertext prime's rows are
 /// computed and divided by P.
 pub fn key_switch_sum(

@@ -305,13 +305,23 @@ impl BaseConverter {
                 u.unsigned_abs() as u128 * product
             }
         };
+        // With every term summed lazily the correction joins the sum unreduced (one chunk, as
+        // `lazy_terms` was sized for); otherwise it is reduced first and the sum reduced
+        // between chunks of `lazy_terms` terms.
+        let lazy = self.lazy_terms;
+        let all_lazy = lazy >= scaled.k;
         for (c, x) in out.iter_mut().enumerate().skip(done) {
-            let mut acc = correction(scaled.correction[c]) % md.value() as u128;
-            for (i, &w) in cofactors.iter().enumerate() {
-                if i > 0 && i % self.lazy_terms == 0 {
+            let mut acc = correction(scaled.correction[c]);
+            if !all_lazy {
+                acc %= md.value() as u128;
+            }
+            for (chunk, ws) in cofactors.chunks(lazy).enumerate() {
+                if chunk > 0 {
                     acc = md.reduce_u128(acc) as u128;
                 }
-                acc += scaled.ys[i * n + c] as u128 * w as u128;
+                for (offset, &w) in ws.iter().enumerate() {
+                    acc += scaled.ys[(chunk * lazy + offset) * n + c] as u128 * w as u128;
+                }
             }
             *x = md.reduce_u128(acc);
         }

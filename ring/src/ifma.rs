@@ -1,5 +1,8 @@
-//! Vectorized Z_q arithmetic with AVX-512 IFMA (52-bit multiply-add), eight residues at a time,
-//! for the kernels of fast base conversion. Every modulus here is below 2^51.
+//! Vectorized Z_q arithmetic with AVX-512 IFMA (52-bit multiply-add), eight residues at a time:
+//! the kernels of fast base conversion, of key switching's products with the key, and of
+//! pointwise products. Every modulus here is below 2^51. Each kernel does the first
+//! 8 floor(n/8) entries and returns that count; callers finish the rest with scalar code (and
+//! on other CPUs, where the kernels report 0, do everything).
 //!
 //! Shoup multiplication in base 2^52: for a fixed w < q with w' = floor(w 2^52 / q) and any
 //! y < 2^52, Q = floor(y w' / 2^52) (IFMA's high half) gives r = y w - Q q in [0, 2q), so r is

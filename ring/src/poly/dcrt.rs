@@ -180,26 +180,11 @@ impl DcrtPoly {
         op: impl Fn(&Modulus, u64, u64) -> u64 + Sync,
     ) -> Result<(), RingError> {
         check_same_basis(&self.basis, &other.basis)?;
-        let apply =
-            |((row, o), t): ((&mut Vec<u64>, &Vec<u64>), &std::sync::Arc<crate::dft::Dft>)| {
-                let md = t.modulus();
-                for (x, &y) in row.iter_mut().zip(o) {
-                    *x = op(md, *x, y);
-                }
-            };
-        if parallel(&self.basis) {
-            self.rows
-                .par_iter_mut()
-                .zip(&other.rows)
-                .zip(self.basis.tables())
-                .for_each(apply);
-        } else {
-            self.rows
-                .iter_mut()
-                .zip(&other.rows)
-                .zip(self.basis.tables())
-                .for_each(apply);
-        }
+        self.rows_apply([other], |md, row, [o]| {
+            for (x, &y) in row.iter_mut().zip(o) {
+                *x = op(md, *x, y);
+            }
+        });
         Ok(())
     }
 
@@ -213,13 +198,12 @@ impl DcrtPoly {
 
     pub fn mul_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
         check_same_basis(&self.basis, &other.basis)?;
-        let apply = |md: &Modulus, row: &mut Vec<u64>, _: &Vec<u64>, y: &Vec<u64>| {
+        self.rows_apply([other], |md, row, [y]| {
             let done = vectorized_products(md, row, None, y);
             for (a, &b) in row[done..].iter_mut().zip(&y[done..]) {
                 *a = md.mul(*a, b);
             }
-        };
-        self.rows_apply(other, other, apply);
+        });
         Ok(())
     }
 
@@ -245,39 +229,30 @@ impl DcrtPoly {
     pub fn mul_add_assign(&mut self, a: &DcrtPoly, b: &DcrtPoly) -> Result<(), RingError> {
         check_same_basis(&self.basis, &a.basis)?;
         check_same_basis(&self.basis, &b.basis)?;
-        let apply = |md: &Modulus, row: &mut Vec<u64>, x: &Vec<u64>, y: &Vec<u64>| {
+        self.rows_apply([a, b], |md, row, [x, y]| {
             let done = vectorized_products(md, row, Some(x), y);
             for ((acc, &u), &v) in row[done..].iter_mut().zip(&x[done..]).zip(&y[done..]) {
                 *acc = md.add(*acc, md.mul(u, v));
             }
-        };
-        self.rows_apply(a, b, apply);
+        });
         Ok(())
     }
 
-    /// `apply(q_i, self_i, a_i, b_i)` on every row (bases already checked equal), over the
-    /// primes in parallel when the ring is large enough.
-    fn rows_apply(
+    /// `apply(q_i, self_i, [o_i for o in others])` on every row i (bases already checked
+    /// equal), over the primes in parallel when the ring is large enough.
+    fn rows_apply<const N: usize>(
         &mut self,
-        a: &DcrtPoly,
-        b: &DcrtPoly,
-        apply: impl Fn(&Modulus, &mut Vec<u64>, &Vec<u64>, &Vec<u64>) + Sync,
+        others: [&DcrtPoly; N],
+        apply: impl Fn(&Modulus, &mut [u64], [&[u64]; N]) + Sync,
     ) {
         let tables = self.basis.tables();
+        let one = |(i, row): (usize, &mut Vec<u64>)| {
+            apply(tables[i].modulus(), row, others.map(|o| &o.rows[i][..]))
+        };
         if parallel(&self.basis) {
-            self.rows
-                .par_iter_mut()
-                .zip(&a.rows)
-                .zip(&b.rows)
-                .zip(tables)
-                .for_each(|(((row, x), y), t)| apply(t.modulus(), row, x, y));
+            self.rows.par_iter_mut().enumerate().for_each(one);
         } else {
-            self.rows
-                .iter_mut()
-                .zip(&a.rows)
-                .zip(&b.rows)
-                .zip(tables)
-                .for_each(|(((row, x), y), t)| apply(t.modulus(), row, x, y));
+            self.rows.iter_mut().enumerate().for_each(one);
         }
     }
 
