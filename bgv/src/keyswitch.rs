@@ -21,9 +21,13 @@
 //! their masks and summed mod Q_l P before the one division by P:
 //! round(sum_i M_i u^i / P) = sum_i M_i u^i / P + a single rounding error.
 //!
-//! DFT count at level l with K special primes and c' digits meeting the level, for any
-//! number of terms: l inverse + (c' (l + K) - l) forward for the digits, 2 (K inverse +
-//! l forward) for P.
+//! Special primes: level l uses the first K_l of the K special primes (`Params::special_count`,
+//! fewer below the top where the digits are smaller): P above stands for their product P_l,
+//! and d for d (P / P_l)^{-1} mod Q_l (see [`unused_special_inverses`]).
+//!
+//! DFT count at level l with K_l special primes and c' digits meeting the level, for any
+//! number of terms: l inverse + (c' (l + K_l) - l) forward for the digits, 2 (K_l inverse +
+//! l forward) for P_l.
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeySwitchKey;
@@ -33,6 +37,7 @@ use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
 use nit_ring::ifma;
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
@@ -41,8 +46,27 @@ use std::sync::Arc;
 fn extended_rows(params: &Params, level: usize) -> Vec<usize> {
     let top = params.max_level();
     (0..level)
-        .chain(top..top + params.special_basis().len())
+        .chain(top..top + params.special_count(level))
         .collect()
+}
+
+/// (P / P_l)^{-1} mod q for each prime q of the level, None when the level uses all K special
+/// primes (P_l = P). Reduced mod Q_l P_l, a key's b_j + a_j s = t e_j + P G_j s' is a key for
+/// the gadget P_l (P / P_l) G_j, so d is switched as d (P / P_l)^{-1}: its digits stay below
+/// D_j' / 2 and sum_j d_j (P / P_l) G_j = d mod Q_l.
+fn unused_special_inverses(params: &Params, level: usize) -> Option<Vec<u64>> {
+    let special = params.special_basis().moduli();
+    let unused = &special[params.special_count(level)..];
+    if unused.is_empty() {
+        return None;
+    }
+    let inverses = params.ctxt_basis(level).tables().iter().map(|table| {
+        let md = table.modulus();
+        let product = unused.iter().fold(1, |acc, &p| md.mul(acc, md.reduce(p)));
+        md.inv(product)
+            .expect("invariant: distinct primes are coprime")
+    });
+    Some(inverses.collect())
 }
 
 /// One digit at a level: its primes (positions in the ciphertext basis), the conversion to
@@ -133,12 +157,15 @@ impl RowBuffers {
         }
     }
 
-    /// Sizes every buffer for (m, phi, digits). Contents are stale: every reader of a buffer
-    /// in `Switch::row` and `Rescaling::divide_row` overwrites it first.
+    /// Sizes every buffer for (m, phi) with at least `digits` digit rows (rows past those are
+    /// kept, unread). Contents are stale: every reader of a buffer in `Switch::row` and
+    /// `Rescaling::divide_row` overwrites it first.
     fn fit(&mut self, m: usize, phi: usize, digits: usize) {
         self.converted.resize(m, 0);
         for rows in [&mut self.raised, &mut self.permuted] {
-            rows.resize_with(digits, Vec::new);
+            if rows.len() < digits {
+                rows.resize_with(digits, Vec::new);
+            }
             rows.iter_mut().for_each(|row| row.resize(phi, 0));
         }
         self.own.resize(phi, 0);
@@ -311,6 +338,15 @@ pub fn key_switch_sum(
         }
     }
     let (m, phi) = (params.ring().m(), params.phi());
+    let d: Cow<DcrtPoly> = match unused_special_inverses(params, level) {
+        Some(inverses) => {
+            let mut scaled = d.clone();
+            scaled.mul_scalars_assign(&inverses);
+            Cow::Owned(scaled)
+        }
+        None => Cow::Borrowed(d),
+    };
+    let d = d.as_ref();
     let coeffs = d.to_coeff_unreduced();
     let digits = digits(params, coeffs.rows(), level);
     drop(coeffs);
@@ -343,10 +379,12 @@ pub fn key_switch_sum(
         .map(|pos| {
             let (u0, u1) = with_row_buffers(m, phi, digit_count, |b| switch.row(pos, b));
             let table = &extended.tables()[pos];
-            let (mut c0, mut c1) = (vec![0u64; m], vec![0u64; m]);
-            table.inverse_unreduced(&u0, &mut c0);
-            table.inverse_unreduced(&u1, &mut c1);
-            (c0, c1)
+            let inverse = |u: Vec<u64>| {
+                let mut c = vec![0u64; m];
+                table.inverse_unreduced(&u, &mut c);
+                c
+            };
+            rayon::join(|| inverse(u0), || inverse(u1))
         })
         .collect();
     let (tail0, tail1): (Vec<_>, Vec<_>) = special.into_iter().unzip();
@@ -355,15 +393,17 @@ pub fn key_switch_sum(
     let (k0, k1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..level)
         .into_par_iter()
         .map(|pos| {
-            with_row_buffers(m, phi, digit_count, |buffers| {
-                let (mut u0, mut u1) = switch.row(pos, buffers);
-                let RowBuffers {
-                    converted, values, ..
-                } = buffers;
-                rescaling.divide_row(pos, &mut u0, &delta0, converted, values);
-                rescaling.divide_row(pos, &mut u1, &delta1, converted, values);
-                (u0, u1)
-            })
+            let (u0, u1) = with_row_buffers(m, phi, digit_count, |b| switch.row(pos, b));
+            let divide = |mut u: Vec<u64>, delta: &ScaledResidues| {
+                with_row_buffers(m, phi, 0, |buffers| {
+                    let RowBuffers {
+                        converted, values, ..
+                    } = buffers;
+                    rescaling.divide_row(pos, &mut u, delta, converted, values);
+                    u
+                })
+            };
+            rayon::join(|| divide(u0, &delta0), || divide(u1, &delta1))
         })
         .unzip();
     Ok((

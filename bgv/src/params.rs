@@ -8,6 +8,12 @@
 //! gadget); P is sized so that key switching adds no more noise than a modulus switch:
 //!   t * sum_j ||d_j||_can ||e_j||_can / P <= B_ms,  ||d_j||_can <= SCALE sqrt(m/12) D_j,
 //!   ||e_j||_can <= SCALE sigma sqrt(phi).
+//!
+//! The special modulus shrinks with the level: below the top, the digits meeting level l are
+//! smaller, and key switching there uses only the first K_l special primes (product P_l), the
+//! fewest for which the inequality above holds with the level's digits and P_l. The keys,
+//! made once modulo Q_L P, serve every level: reduced mod Q_l P_l, a key for the gadget P G_j
+//! is one for the gadget P_l (P / P_l) G_j (`keyswitch` multiplies d by (P / P_l)^{-1} mod Q_l).
 
 use crate::error::{hex, BgvError};
 use crate::noise::{bound_for_product, bound_for_variance, norm_factor, SCALE};
@@ -142,7 +148,8 @@ struct ParamsInner {
     t: u64,
     /// level_bases[l] = first l ciphertext primes (index 0 unused and empty).
     level_bases: Vec<RnsBasis>,
-    /// extended_bases[l] = first l ciphertext primes followed by the special primes.
+    /// extended_bases[l] = first l ciphertext primes followed by the first K_l special
+    /// primes (all K at the top).
     extended_bases: Vec<RnsBasis>,
     special: RnsBasis,
     digit_ranges: Vec<Range<usize>>,
@@ -218,8 +225,22 @@ impl Params {
         let l = ctxt.len();
         let special_basis = full.select(l..all.len());
         let level_bases: Vec<RnsBasis> = (0..=l).map(|k| full.prefix(k)).collect();
+        let digit_ranges = split_digits(l, literal.digits);
+        let secret = secret_variance(ring.phi(), literal.hamming_weight);
+        let per_digit = keyswitch_digit_factor(ring.m(), ring.phi(), 1 << literal.r);
+        let budget = modswitch_noise(ring.m(), 1 << literal.r, secret);
         let extended_bases = (0..=l)
-            .map(|k| full.select((0..k).chain(l..all.len())))
+            .map(|k| {
+                let digits = digit_log2s(&level_bases[k], &digit_ranges);
+                let used = (1..special.len())
+                    .find(|&count| {
+                        let log2_p = special_basis.prefix(count).log2_product();
+                        per_digit * digit_sum(&digits, log2_p) <= budget
+                    })
+                    .unwrap_or(special.len());
+                let used = if k == l { special.len() } else { used };
+                full.select((0..k).chain(l..l + used))
+            })
             .collect();
         let wire = ParamsWire {
             literal: literal.clone(),
@@ -230,7 +251,7 @@ impl Params {
             postcard::to_stdvec(&wire).map_err(|e| BgvError::InvalidParameters(e.to_string()))?;
         Ok(Params(Arc::new(ParamsInner {
             t: 1 << literal.r,
-            digit_ranges: split_digits(l, literal.digits),
+            digit_ranges,
             literal,
             ring,
             level_bases,
@@ -303,13 +324,20 @@ impl Params {
         &self.0.level_bases[level]
     }
 
-    /// The first `level` ciphertext primes followed by the special primes.
+    /// The first `level` ciphertext primes followed by the special primes key switching uses
+    /// at that level (the first K_l of them, all at the top).
     pub fn extended_basis(&self, level: usize) -> &RnsBasis {
         &self.0.extended_bases[level]
     }
 
+    /// All K special primes (the keys' special modulus P).
     pub fn special_basis(&self) -> &RnsBasis {
         &self.0.special
+    }
+
+    /// K_l, the number of special primes key switching uses at `level`.
+    pub fn special_count(&self, level: usize) -> usize {
+        self.0.extended_bases[level].len() - level
     }
 
     /// Digit j covers ciphertext primes `digit_ranges()[j]`.
@@ -393,24 +421,16 @@ impl Params {
         self.log2_q(level) - 1.0 - (self.norm_factor() * noise.max(1.0)).log2()
     }
 
-    /// Bound on the noise key switching at `level` adds after the division by P.
+    /// Bound on the noise key switching at `level` adds after the division by P_l:
+    /// per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
     pub fn keyswitch_noise(&self, level: usize) -> f64 {
-        let log2_p = self.log2_p();
+        let log2_p = self
+            .special_basis()
+            .prefix(self.special_count(level))
+            .log2_product();
         let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
-        // per_digit * D_j / P, summed over the digits that meet the level.
-        let sum: f64 = self
-            .digit_ranges()
-            .iter()
-            .filter(|d| d.start < level)
-            .map(|d| {
-                let primes = d.start..d.end.min(level);
-                let log2_d: f64 = primes
-                    .map(|i| (self.ctxt_basis(level).moduli()[i] as f64).log2())
-                    .sum();
-                (log2_d - log2_p).exp2()
-            })
-            .sum();
-        per_digit * sum + self.modswitch_noise()
+        let digits = digit_log2s(self.ctxt_basis(level), self.digit_ranges());
+        per_digit * digit_sum(&digits, log2_p) + self.modswitch_noise()
     }
 
     /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
@@ -476,6 +496,26 @@ fn split_digits(primes: usize, digits: usize) -> Vec<Range<usize>> {
     ranges
 }
 
+/// log2 D_j' of every digit meeting the basis (a prefix of the chain): D_j restricted to it.
+fn digit_log2s(basis: &RnsBasis, digits: &[Range<usize>]) -> Vec<f64> {
+    let moduli = basis.moduli();
+    digits
+        .iter()
+        .filter(|d| d.start < moduli.len())
+        .map(|d| {
+            moduli[d.start..d.end.min(moduli.len())]
+                .iter()
+                .map(|&q| (q as f64).log2())
+                .sum()
+        })
+        .collect()
+}
+
+/// sum_j D_j' / P from the logarithms.
+fn digit_sum(digit_log2s: &[f64], log2_p: f64) -> f64 {
+    digit_log2s.iter().map(|d| (d - log2_p).exp2()).sum()
+}
+
 /// Variance of an embedding value of s: h for Hamming weight h, 2 phi / 3 for dense ternary.
 fn secret_variance(phi: usize, hamming: Option<usize>) -> f64 {
     match hamming {
@@ -528,6 +568,9 @@ mod tests {
             (32767, 27000, 15)
         );
         assert_eq!(paper.special_basis().len(), 6);
+        // K_l = l + 1 special primes while one digit meets the level, then all 6.
+        let counts: Vec<usize> = (1..=15).map(|l| paper.special_count(l)).collect();
+        assert_eq!(counts, [2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
         let bits = paper.log2_q(15) + paper.log2_p();
         assert!((1040.0..1051.0).contains(&bits), "{bits}");
         assert!(paper.security_bits() >= 80.0, "{}", paper.security_bits());

@@ -222,6 +222,42 @@ fn automorphisms_match_naive_substitution() {
     ));
 }
 
+/// Below the top, key switching uses fewer special primes (P_l | P, the keys made mod Q_L P):
+/// a square and an automorphism at every level decrypt to the model within the estimate.
+#[test]
+fn key_switching_at_every_level_with_its_special_primes() {
+    let lit = ParamsLiteral::toy().with_ctxt_primes(12);
+    let mut s = setup(lit, &[2], 31);
+    let counts: Vec<usize> = (1..=12).map(|l| s.params.special_count(l)).collect();
+    assert_eq!(counts, [2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    let m = s.params.m();
+    let a = random_plaintext(&s.params, &mut s.rng);
+    let ca = s.sk.encrypt(&a, &mut s.rng).unwrap();
+    let square = model_product(&s.params, &a, &a);
+    let mut substituted = vec![0i128; m];
+    for (e, &c) in a.coeffs().iter().enumerate() {
+        substituted[e * 2 % m] += c as i128;
+    }
+    let frobenius = reduce_model(&s.params, &substituted);
+    for level in 1..=12 {
+        let low = s.eval.mod_switch_to(&ca, level).unwrap();
+        let what = format!("level {level}, {} special primes", counts[level - 1]);
+        check_after(
+            &s,
+            &s.eval.square(&low).unwrap(),
+            &square,
+            &format!("square at {what}"),
+            1,
+        );
+        check(
+            &s,
+            &s.eval.automorphism(&low, 2).unwrap(),
+            &frobenius,
+            &format!("automorphism at {what}"),
+        );
+    }
+}
+
 /// x_{i+1} = x_i * y_i with fresh y_i: returns the number of products that decrypted
 /// correctly (each checked against the model and its noise estimate) before the budget ran
 /// out.
