@@ -267,7 +267,10 @@ impl Switch<'_> {
                             *x = part[source as usize];
                         }
                     }
-                    buffers.permuted.iter().map(|row| &row[..]).collect()
+                    buffers.permuted[..parts.len()]
+                        .iter()
+                        .map(|row| &row[..])
+                        .collect()
                 }
                 _ => parts.clone(),
             };

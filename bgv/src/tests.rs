@@ -223,15 +223,22 @@ fn automorphisms_match_naive_substitution() {
 }
 
 /// Below the top, key switching uses fewer special primes (P_l | P, the keys made mod Q_L P):
-/// a square and an automorphism at every level decrypt to the model within the estimate.
+/// a square, an automorphism (one term: special rows by spectra) and a full rotation (masked
+/// terms: by values) at every level, top down so that buffers sized for more digits are
+/// reused, decrypt to the model within the estimate.
 #[test]
 fn key_switching_at_every_level_with_its_special_primes() {
     let lit = ParamsLiteral::toy().with_ctxt_primes(12);
-    let mut s = setup(lit, &[2], 31);
+    let params = lit.clone().build().unwrap();
+    let mut exponents = crate::rotation::rotate_exponents(&params, 1).unwrap();
+    exponents.push(2);
+    let mut s = setup(lit, &exponents, 31);
     let counts: Vec<usize> = (1..=12).map(|l| s.params.special_count(l)).collect();
     assert_eq!(counts, [2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
     let m = s.params.m();
-    let a = random_plaintext(&s.params, &mut s.rng);
+    let slots = s.params.slots().unwrap().slots();
+    let bits: Vec<bool> = (0..slots).map(|_| s.rng.gen()).collect();
+    let a = s.eval.encode_bits(&bits).unwrap();
     let ca = s.sk.encrypt(&a, &mut s.rng).unwrap();
     let square = model_product(&s.params, &a, &a);
     let mut substituted = vec![0i128; m];
@@ -239,22 +246,22 @@ fn key_switching_at_every_level_with_its_special_primes() {
         substituted[e * 2 % m] += c as i128;
     }
     let frobenius = reduce_model(&s.params, &substituted);
-    for level in 1..=12 {
+    let rotated: Vec<bool> = (0..slots).map(|i| bits[(i + slots - 1) % slots]).collect();
+    let rotated = s.eval.encode_bits(&rotated).unwrap();
+    for level in (1..=12).rev() {
         let low = s.eval.mod_switch_to(&ca, level).unwrap();
         let what = format!("level {level}, {} special primes", counts[level - 1]);
-        check_after(
-            &s,
-            &s.eval.square(&low).unwrap(),
-            &square,
-            &format!("square at {what}"),
-            1,
-        );
+        let squared = s.eval.square(&low).unwrap();
+        check_after(&s, &squared, &square, &format!("square at {what}"), 1);
+        let conjugated = s.eval.automorphism(&low, 2).unwrap();
         check(
             &s,
-            &s.eval.automorphism(&low, 2).unwrap(),
+            &conjugated,
             &frobenius,
             &format!("automorphism at {what}"),
         );
+        let turned = s.eval.rotate(&low, 1).unwrap();
+        check(&s, &turned, &rotated, &format!("rotation at {what}"));
     }
 }
 
