@@ -30,7 +30,7 @@
 //! l forward) for P_l.
 
 use crate::error::{check_key_id, BgvError};
-use crate::keys::KeySwitchKey;
+use crate::keys::{KeySource, KeySwitchKey, SpecialSpectra};
 use crate::modswitch::Rescaling;
 use crate::params::Params;
 use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
@@ -137,13 +137,16 @@ pub fn key_switch(
 }
 
 /// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
-/// digits, the permuted digits, the permuted own row and a row of values (phi each).
+/// digits, the permuted digits, the permuted own row and a row of values (phi each); for a
+/// special row by spectra, a digit's spectrum and the two sums (N each).
 struct RowBuffers {
     converted: Vec<u64>,
     raised: Vec<Vec<u64>>,
     permuted: Vec<Vec<u64>>,
     own: Vec<u64>,
     values: Vec<u64>,
+    spectrum: Vec<u64>,
+    sums: [Vec<u64>; 2],
 }
 
 impl RowBuffers {
@@ -154,13 +157,19 @@ impl RowBuffers {
             permuted: Vec::new(),
             own: Vec::new(),
             values: Vec::new(),
+            spectrum: Vec::new(),
+            sums: [Vec::new(), Vec::new()],
         }
     }
 
-    /// Sizes every buffer for (m, phi) with at least `digits` digit rows (rows past those are
-    /// kept, unread). Contents are stale: every reader of a buffer in `Switch::row` and
-    /// `Rescaling::divide_row` overwrites it first.
-    fn fit(&mut self, m: usize, phi: usize, digits: usize) {
+    /// Sizes every buffer for (m, phi, N) with at least `digits` digit rows (rows past those
+    /// are kept, unread). Contents are stale: every reader of a buffer in `Switch::row`,
+    /// `Switch::special_row` and `Rescaling::divide_row` overwrites it first.
+    fn fit(&mut self, m: usize, phi: usize, digits: usize, n: usize) {
+        let [sum0, sum1] = &mut self.sums;
+        for buffer in [&mut self.spectrum, sum0, sum1] {
+            buffer.resize(n, 0);
+        }
         self.converted.resize(m, 0);
         for rows in [&mut self.raised, &mut self.permuted] {
             if rows.len() < digits {
@@ -179,16 +188,15 @@ thread_local! {
     static ROW_BUFFERS: RefCell<RowBuffers> = const { RefCell::new(RowBuffers::empty()) };
 }
 
-/// Runs `f` with this thread's row buffers sized for (m, phi, digits) (fresh ones if they are
-/// already in use further up this thread's stack).
+/// Runs `f` with this thread's row buffers sized for (m, phi, digits, N) (fresh ones if they
+/// are already in use further up this thread's stack).
 fn with_row_buffers<R>(
-    m: usize,
-    phi: usize,
+    (m, phi, n): (usize, usize, usize),
     digits: usize,
     f: impl FnOnce(&mut RowBuffers) -> R,
 ) -> R {
     let run = |buffers: &mut RowBuffers| {
-        buffers.fit(m, phi, digits);
+        buffers.fit(m, phi, digits, n);
         f(buffers)
     };
     ROW_BUFFERS.with(|cell| match cell.try_borrow_mut() {
@@ -214,9 +222,47 @@ struct Switch<'a> {
     /// Whether the products run on `ifma::dot_products` (CPU support, primes below 2^51, at
     /// most 3 digits).
     vectorized: bool,
+    /// For one unmasked term: its key's special spectra and automorphism exponent (None for
+    /// s^2); the special rows are then computed by `special_row`.
+    spectral: Option<(&'a SpecialSpectra, Option<usize>)>,
 }
 
 impl Switch<'_> {
+    /// Special row `pos` of (u_0, u_1) for one unmasked term, as coefficients mod X^m - 1
+    /// (degree < m): sum_j sigma(d_j) (b_j, a_j) with one spectrum per raised digit
+    /// (sigma applied to its coefficients) and the key's prepared spectra; three NTTs for one
+    /// digit where the values route takes a forward and two inverse DFTs (six).
+    fn special_row(
+        &self,
+        pos: usize,
+        (spectra, exponent): (&SpecialSpectra, Option<usize>),
+        buffers: &mut RowBuffers,
+    ) -> (Vec<u64>, Vec<u64>) {
+        let table = &self.extended.tables()[pos];
+        let special = pos - self.d.basis().len();
+        let RowBuffers {
+            converted,
+            spectrum,
+            sums: [sum0, sum1],
+            ..
+        } = buffers;
+        sum0.fill(0);
+        sum1.fill(0);
+        for (j, digit) in self.digits.iter().enumerate() {
+            digit
+                .converter
+                .target_row(&digit.scaled, digit.target_index(pos), converted);
+            table.spectrum(converted, exponent, spectrum);
+            table.spectrum_mul_accumulate(sum0, spectrum, &spectra.b[j][special]);
+            table.spectrum_mul_accumulate(sum1, spectrum, &spectra.a[j][special]);
+        }
+        let m = converted.len();
+        let (mut c0, mut c1) = (vec![0u64; m], vec![0u64; m]);
+        table.cyclic_coefficients(sum0, &mut c0);
+        table.cyclic_coefficients(sum1, &mut c1);
+        (c0, c1)
+    }
+
     /// Row `pos` of the extended basis of sum_i M_i (u_0^i, u_1^i): the digits raised to this
     /// prime (d's own row for the digit holding it, else one converted row and one forward
     /// DFT), read through each term's permutation (by the DFTs' output gather when there is
@@ -374,13 +420,29 @@ pub fn key_switch_sum(
             && digit_count <= 3
             && extended.moduli().iter().all(|&q| q < ifma::MODULUS_LIMIT),
         digits,
+        spectral: match terms {
+            [term] if term.mask.is_none() => match (term.key.source, term.permutation) {
+                (KeySource::Square, None) => Some(None),
+                (KeySource::Automorphism(k), Some(_)) => Some(Some(k)),
+                _ => None,
+            }
+            .map(|exponent| (term.key.special_spectra(params), exponent)),
+            _ => None,
+        },
     };
+    let n = extended.tables()[0].spectrum_len();
+    let sizes = (m, phi, if switch.spectral.is_some() { n } else { 0 });
     let target = params.ctxt_basis(level);
     let rescaling = Rescaling::new(params, extended, target);
     let special: Vec<(Vec<u64>, Vec<u64>)> = (level..extended.len())
         .into_par_iter()
         .map(|pos| {
-            let (u0, u1) = with_row_buffers(m, phi, digit_count, |b| switch.row(pos, b));
+            if let Some(spectral) = switch.spectral {
+                return with_row_buffers(sizes, digit_count, |b| {
+                    switch.special_row(pos, spectral, b)
+                });
+            }
+            let (u0, u1) = with_row_buffers(sizes, digit_count, |b| switch.row(pos, b));
             let table = &extended.tables()[pos];
             let inverse = |u: Vec<u64>| {
                 let mut c = vec![0u64; m];
@@ -396,9 +458,9 @@ pub fn key_switch_sum(
     let (k0, k1): (Vec<Vec<u64>>, Vec<Vec<u64>>) = (0..level)
         .into_par_iter()
         .map(|pos| {
-            let (u0, u1) = with_row_buffers(m, phi, digit_count, |b| switch.row(pos, b));
+            let (u0, u1) = with_row_buffers(sizes, digit_count, |b| switch.row(pos, b));
             let divide = |mut u: Vec<u64>, delta: &ScaledResidues| {
-                with_row_buffers(m, phi, 0, |buffers| {
+                with_row_buffers(sizes, 0, |buffers| {
                     let RowBuffers {
                         converted, values, ..
                     } = buffers;

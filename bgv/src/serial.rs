@@ -192,6 +192,7 @@ impl EvaluationKeys {
                 seed: key.seed,
                 a: expand_seed(basis, key.seed, digits),
                 b,
+                spectra: std::sync::OnceLock::new(),
             });
             match key.source {
                 KeySource::Square => out.relinearization = Some(loaded),

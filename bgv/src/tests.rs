@@ -265,6 +265,26 @@ fn key_switching_at_every_level_with_its_special_primes() {
     }
 }
 
+/// A key holds its rows, and its special spectra (2 c K N words) once a key switch used them.
+#[test]
+fn key_memory_counts_the_spectra_once_built() {
+    let s = setup(ParamsLiteral::small(127, 6), &[2], 32);
+    let key = s.eval.keys().automorphism(2).unwrap();
+    let (c, k) = (
+        s.params.digit_ranges().len(),
+        s.params.special_basis().len(),
+    );
+    let rows = 2 * c * (6 + k) * s.params.phi() * 8;
+    assert_eq!(key.memory_bytes(), rows);
+    let mut rng = seeded_rng(33);
+    let ct =
+        s.sk.encrypt(&random_plaintext(&s.params, &mut rng), &mut rng)
+            .unwrap();
+    s.eval.automorphism(&ct, 2).unwrap();
+    let n = s.params.special_basis().tables()[0].spectrum_len();
+    assert_eq!(key.memory_bytes(), rows + 2 * c * k * n * 8);
+}
+
 /// x_{i+1} = x_i * y_i with fresh y_i: returns the number of products that decrypted
 /// correctly (each checked against the model and its noise estimate) before the budget ran
 /// out.

@@ -7,6 +7,13 @@
 //! product mod X^N + 1 (N >= 2m - 1) with the negative indices stored at N - i with a sign flip
 //! (X^{-i} = -X^{N-i}); the outputs 0..m-1 are then free of wrap-around.
 //!
+//! Spectra: the same length-N NTT multiplies polynomials mod X^m - 1 directly. The spectrum of
+//! a of degree < m is the NTT of its zero-padded coefficients; two spectra multiply pointwise
+//! into the spectrum of the product, of degree <= 2m - 2 < N, so negacyclic wrap-around never
+//! occurs, and folding coefficient i + m onto i gives the product mod X^m - 1: a degree < m
+//! representative of the product mod Phi_m, in three NTTs where going through the values
+//! (a forward and an inverse DFT) takes four, and with one NTT per factor instead of a DFT.
+//!
 //! Inverse: the same with zeta^{-1} and a factor m^{-1}. It returns the unique b of degree < m
 //! with b(zeta^j) = A_j at units and b(zeta^j) = 0 at non-units: b = a mod Phi_m and
 //! b = 0 mod Phi_e for e | m, e < m. `reduce` then divides b by Phi_m with two NTT products:
@@ -315,6 +322,77 @@ impl Dft {
         })
     }
 
+    /// Length N of the spectra.
+    pub fn spectrum_len(&self) -> usize {
+        self.plan.size()
+    }
+
+    /// The spectrum of a(X^k) mod X^m - 1 for a of degree < m (k = 1 when `exponent` is None):
+    /// coefficient i of a lands at i k mod m before the length-N NTT.
+    pub fn spectrum(&self, coeffs: &[u64], exponent: Option<usize>, out: &mut [u64]) {
+        let m = self.ring.m();
+        assert!(
+            coeffs.len() <= m && out.len() == self.plan.size(),
+            "invariant: spectrum sizes"
+        );
+        match exponent {
+            None => {
+                out[..coeffs.len()].copy_from_slice(coeffs);
+                out[coeffs.len()..].fill(0);
+            }
+            Some(k) => {
+                assert!(
+                    self.ring.unit_position(k % m).is_some(),
+                    "invariant: X -> X^k with k a unit mod m"
+                );
+                out.fill(0);
+                let step = k % m;
+                let mut target = 0;
+                for &c in coeffs {
+                    out[target] = c;
+                    target += step;
+                    if target >= m {
+                        target -= m;
+                    }
+                }
+            }
+        }
+        self.plan.forward(out);
+    }
+
+    /// N^{-1} times the spectrum of the degree < m representative (`inverse_unreduced`) of the
+    /// polynomial with the given values: a factor prepared once for many products, after
+    /// which `cyclic_coefficients` needs no normalization.
+    pub fn normalized_spectrum_of_values(&self, values: &[u64]) -> Vec<u64> {
+        let mut coeffs = vec![0u64; self.ring.m()];
+        self.inverse_unreduced(values, &mut coeffs);
+        let mut out = vec![0u64; self.plan.size()];
+        self.spectrum(&coeffs, None, &mut out);
+        self.plan.normalize(&mut out);
+        out
+    }
+
+    /// acc <- acc + a * b, pointwise on spectra.
+    pub fn spectrum_mul_accumulate(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
+        self.plan.mul_accumulate(acc, a, b);
+    }
+
+    /// The coefficients mod X^m - 1 (degree < m, reduced) of the polynomial of degree < N with
+    /// spectrum N^{-1} `spectrum` (a sum of products by normalized factors); `spectrum` is
+    /// used as scratch.
+    pub fn cyclic_coefficients(&self, spectrum: &mut [u64], coeffs: &mut [u64]) {
+        let m = self.ring.m();
+        assert!(
+            spectrum.len() == self.plan.size() && coeffs.len() == m,
+            "invariant: spectrum sizes"
+        );
+        self.plan.inverse(spectrum);
+        let (low, high) = spectrum.split_at(m);
+        for ((dst, &x), &y) in coeffs.iter_mut().zip(low).zip(&high[..m]) {
+            *dst = self.modulus.add(x, y);
+        }
+    }
+
     /// The coefficients (degree < phi) of the polynomial with the given values.
     pub fn inverse(&self, values: &[u64], coeffs: &mut [u64]) {
         let mut b = vec![0u64; self.ring.m()];
@@ -388,6 +466,54 @@ mod tests {
             let expect: Vec<u64> = permutation.iter().map(|&c| values[c as usize]).collect();
             assert_eq!(permuted, expect, "m = {m}");
             assert_ne!(permuted, values, "m = {m}: sigma_2 moves the values");
+        }
+    }
+
+    /// spectrum / normalized_spectrum_of_values / cyclic_coefficients give exactly the cyclic
+    /// product mod X^m - 1 of a(X^k) and b's degree < m representative (schoolbook model), whose
+    /// values are the product of the values.
+    #[test]
+    fn spectra_multiply_mod_x_m_minus_1() {
+        let mut rng = ChaCha8Rng::seed_from_u64(15);
+        for (m, k) in [
+            (105, None),
+            (105, Some(2)),
+            (127, Some(5)),
+            (1023, Some(838)),
+        ] {
+            let dft = tables(m);
+            let (md, phi, n) = (*dft.modulus(), dft.ring().phi(), dft.spectrum_len());
+            let a = random_poly(&mut rng, m, dft.q());
+            let b_values = random_poly(&mut rng, phi, dft.q());
+            let mut b = vec![0; m];
+            dft.inverse_unreduced(&b_values, &mut b);
+            let mut spectrum = vec![0; n];
+            dft.spectrum(&a, k, &mut spectrum);
+            let b_spectrum = dft.normalized_spectrum_of_values(&b_values);
+            let mut acc = vec![0; n];
+            dft.spectrum_mul_accumulate(&mut acc, &spectrum, &b_spectrum);
+            let mut product = vec![0; m];
+            dft.cyclic_coefficients(&mut acc, &mut product);
+            let mut substituted = vec![0; m];
+            for (i, &c) in a.iter().enumerate() {
+                substituted[i * k.unwrap_or(1) % m] = c;
+            }
+            let mut expect = vec![0; m];
+            for (i, &x) in substituted.iter().enumerate() {
+                for (j, &y) in b.iter().enumerate() {
+                    let at = (i + j) % m;
+                    expect[at] = md.add(expect[at], md.mul(x, y));
+                }
+            }
+            assert_eq!(product, expect, "m = {m}, k = {k:?}");
+            let mut values = vec![0; phi];
+            dft.forward(&product, &mut values);
+            let permutation = k.map(|k| dft.ring().automorphism_permutation(k).unwrap());
+            let mut a_values = vec![0; phi];
+            dft.forward_permuted(&a, &mut a_values, permutation.as_deref());
+            for ((&v, &x), &y) in values.iter().zip(&a_values).zip(&b_values) {
+                assert_eq!(v, md.mul(x, y), "m = {m}, k = {k:?}");
+            }
         }
     }
 

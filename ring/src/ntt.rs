@@ -47,6 +47,16 @@ impl NttPlan {
         self.plan.mul_assign_normalize(lhs, rhs);
     }
 
+    /// acc <- acc + lhs * rhs pointwise (no N^{-1}), on equal slices of length N.
+    #[inline]
+    pub fn mul_accumulate(&self, acc: &mut [u64], lhs: &[u64], rhs: &[u64]) {
+        assert!(
+            acc.len() == self.size() && lhs.len() == acc.len() && rhs.len() == acc.len(),
+            "invariant: operands of length N"
+        );
+        self.plan.mul_accumulate(acc, lhs, rhs);
+    }
+
     /// values <- values / N.
     #[inline]
     pub fn normalize(&self, values: &mut [u64]) {
