@@ -9,7 +9,7 @@
 //! (h = 1) needs no key and contributes M_i c_1 to part 1 directly.
 //!
 //! Noise: ||sum_i M_i (sigma_i(m + t e) + eps_i)||_can <= sum_i ||M_i||_can (nu + ks_i), with
-//! ks_i = keyswitch_noise(l) for a keyed term and 0 for the identity (||M||_can taken >= 1,
+//! ks_i = keyswitch_noise(l, sigma_i) for a keyed term and 0 for the identity (||M||_can taken >= 1,
 //! as for `mul_plain`).
 //!
 //! Masks are encoded on the extended basis of the level (one DFT per prime), kept with their
@@ -165,9 +165,9 @@ impl Evaluator {
                 Ok(part)
             };
             let switching = match &term.keyed {
-                Some((_, permutation)) => {
+                Some((key, permutation)) => {
                     out0.add_assign(&masked(ct.parts[0].permuted(permutation))?)?;
-                    params.keyswitch_noise(level)
+                    params.keyswitch_noise(level, key.source())
                 }
                 None => {
                     out0.add_assign(&masked(ct.parts[0].clone())?)?;

@@ -11,7 +11,7 @@
 use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
-use crate::keys::{EvaluationKeys, KeyId};
+use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, key_switch};
 use crate::modswitch::mod_switch;
 use crate::params::Params;
@@ -47,7 +47,7 @@ pub fn supported_and_depth(params: &Params) -> usize {
         if capacity(common, x) < 0.0 || capacity(common, y) < 0.0 || capacity(common, x * y) < 0.0 {
             return depth;
         }
-        let product = x * y + params.keyswitch_noise(common);
+        let product = x * y + params.keyswitch_noise(common, KeySource::Square);
         if capacity(common, product) < 0.0 {
             return depth;
         }
@@ -295,7 +295,7 @@ impl Evaluator {
         ct.parts.truncate(2);
         ct.parts[0].add_assign(&k0)?;
         ct.parts[1].add_assign(&k1)?;
-        ct.noise += self.params.keyswitch_noise(ct.level());
+        ct.noise += self.params.keyswitch_noise(ct.level(), KeySource::Square);
         self.checked(ct, "relinearize")
     }
 

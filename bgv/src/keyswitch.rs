@@ -1,5 +1,5 @@
 //! Hybrid key switching (Gentry-Halevi-Smart): for d mod Q_l under s', find (k_0, k_1) mod
-//! Q_l with k_0 + k_1 s = d s' + eps, eps = 0 mod t, ||eps||_can <= keyswitch_noise(l).
+//! Q_l with k_0 + k_1 s = d s' + eps, eps = 0 mod t, ||eps||_can <= keyswitch_noise(l, source).
 //!
 //! 1. Digits: d_j = the centered representative of d mod D_j' (D_j' = D_j restricted to the
 //!    level), so d = sum_j d_j G_j mod Q_l. The level's rows go through one inverse DFT each;
@@ -22,7 +22,8 @@
 //! round(sum_i M_i u^i / P) = sum_i M_i u^i / P + a single rounding error.
 //!
 //! Special primes: level l uses the first K_l of the K special primes (`Params::special_count`,
-//! fewer below the top where the digits are smaller): P above stands for their product P_l,
+//! fewer below the top where the digits are smaller, and one fewer for relinearization, see
+//! `params`): P above stands for their product P_l,
 //! and d for d (P / P_l)^{-1} mod Q_l (see [`unused_special_inverses`]).
 //!
 //! DFT count at level l with K_l special primes and c' digits meeting the level, for any
@@ -42,21 +43,23 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
-/// Indices, in the extended top-level basis, of the extended basis at `level`.
-fn extended_rows(params: &Params, level: usize) -> Vec<usize> {
+/// Indices, in the extended top-level basis, of the rows of a switching basis at `level`.
+fn extended_rows(params: &Params, level: usize, special_count: usize) -> Vec<usize> {
     let top = params.max_level();
-    (0..level)
-        .chain(top..top + params.special_count(level))
-        .collect()
+    (0..level).chain(top..top + special_count).collect()
 }
 
-/// (P / P_l)^{-1} mod q for each prime q of the level, None when the level uses all K special
+/// (P / P_l)^{-1} mod q for each prime q of the level, None when the switch uses all K special
 /// primes (P_l = P). Reduced mod Q_l P_l, a key's b_j + a_j s = t e_j + P G_j s' is a key for
 /// the gadget P_l (P / P_l) G_j, so d is switched as d (P / P_l)^{-1}: its digits stay below
 /// D_j' / 2 and sum_j d_j (P / P_l) G_j = d mod Q_l.
-fn unused_special_inverses(params: &Params, level: usize) -> Option<Vec<u64>> {
+fn unused_special_inverses(
+    params: &Params,
+    level: usize,
+    special_count: usize,
+) -> Option<Vec<u64>> {
     let special = params.special_basis().moduli();
-    let unused = &special[params.special_count(level)..];
+    let unused = &special[special_count..];
     if unused.is_empty() {
         return None;
     }
@@ -89,8 +92,7 @@ impl Digit {
 }
 
 /// The digits meeting `level`, prepared from the unreduced coefficients of d's rows.
-fn digits(params: &Params, coeffs: &[Vec<u64>], level: usize) -> Vec<Digit> {
-    let extended = params.extended_basis(level);
+fn digits(params: &Params, extended: &RnsBasis, coeffs: &[Vec<u64>], level: usize) -> Vec<Digit> {
     let ctxt = params.ctxt_basis(level);
     params
         .digit_ranges()
@@ -356,7 +358,7 @@ impl Switch<'_> {
 
 /// (k_0, k_1) = round(sum_i M_i (u_0^i, u_1^i) / P) mod Q_l, with u^i the switched extended
 /// pair of sigma_i(d) under term i's key: k_0 + k_1 s = sum_i M_i sigma_i(d) s_i' + eps, with
-/// ||eps||_can <= sum_i ||M_i||_can (keyswitch_noise(l) - B_ms) + B_ms.
+/// ||eps||_can <= sum_i ||M_i||_can (keyswitch_noise(l, source) - B_ms) + B_ms.
 ///
 /// Each prime's transform tables (about 5.5 MB per prime at m = 32767, too many primes to
 /// stay in cache together) are used in one visit: a special prime's rows of u are computed and at
@@ -374,7 +376,14 @@ pub fn key_switch_sum(
             max: params.max_level(),
         });
     }
-    let extended = params.extended_basis(level);
+    // Relinearization's smaller special modulus only when every term switches from s^2.
+    let source = terms
+        .iter()
+        .map(|term| term.key.source)
+        .find(|source| *source != KeySource::Square)
+        .unwrap_or(KeySource::Square);
+    let extended = params.switching_basis(level, source);
+    let special_count = extended.len() - level;
     for term in terms {
         params.check(&term.key.params_id)?;
         if let Some(mask) = term.mask {
@@ -387,7 +396,7 @@ pub fn key_switch_sum(
         }
     }
     let (m, phi) = (params.ring().m(), params.phi());
-    let d: Cow<DcrtPoly> = match unused_special_inverses(params, level) {
+    let d: Cow<DcrtPoly> = match unused_special_inverses(params, level, special_count) {
         Some(inverses) => {
             let mut scaled = d.clone();
             scaled.mul_scalars_assign(&inverses);
@@ -397,7 +406,7 @@ pub fn key_switch_sum(
     };
     let d = d.as_ref();
     let coeffs = d.to_coeff_unreduced();
-    let digits = digits(params, coeffs.rows(), level);
+    let digits = digits(params, extended, coeffs.rows(), level);
     drop(coeffs);
     let max_bits = extended
         .moduli()
@@ -410,7 +419,7 @@ pub fn key_switch_sum(
         d,
         terms,
         extended,
-        key_rows: extended_rows(params, level),
+        key_rows: extended_rows(params, level, special_count),
         permutation: match terms {
             [term] => term.permutation,
             _ => None,

@@ -14,8 +14,13 @@
 //! fewest for which the inequality above holds with the level's digits and P_l. The keys,
 //! made once modulo Q_L P, serve every level: reduced mod Q_l P_l, a key for the gadget P G_j
 //! is one for the gadget P_l (P / P_l) G_j (`keyswitch` multiplies d by (P / P_l)^{-1} mod Q_l).
+//!
+//! Relinearization follows a tensor product, whose noise is at least B_ms^2 (both factors
+//! carry at least a modulus switch's noise at the common level); its special primes need only
+//! keep the digit term below B_ms^2 / 16, which takes one prime fewer than the bound above.
 
 use crate::error::{hex, BgvError};
+use crate::keys::KeySource;
 use crate::noise::{bound_for_product, bound_for_variance, norm_factor, SCALE};
 use crate::security;
 use nit_ring::base_conversion::BaseConverter;
@@ -149,8 +154,10 @@ struct ParamsInner {
     /// level_bases[l] = first l ciphertext primes (index 0 unused and empty).
     level_bases: Vec<RnsBasis>,
     /// extended_bases[l] = first l ciphertext primes followed by the first K_l special
-    /// primes (all K at the top).
+    /// primes (all K at the top): automorphisms, and key generation at the top.
     extended_bases: Vec<RnsBasis>,
+    /// The same for relinearization (digit term below B_ms^2 / 16).
+    relinearization_bases: Vec<RnsBasis>,
     special: RnsBasis,
     digit_ranges: Vec<Range<usize>>,
     norm_factor: f64,
@@ -228,20 +235,26 @@ impl Params {
         let digit_ranges = split_digits(l, literal.digits);
         let secret = secret_variance(ring.phi(), literal.hamming_weight);
         let per_digit = keyswitch_digit_factor(ring.m(), ring.phi(), 1 << literal.r);
-        let budget = modswitch_noise(ring.m(), 1 << literal.r, secret);
-        let extended_bases = (0..=l)
-            .map(|k| {
-                let digits = digit_log2s(&level_bases[k], &digit_ranges);
-                let used = (1..special.len())
-                    .find(|&count| {
-                        let log2_p = special_basis.prefix(count).log2_product();
-                        per_digit * digit_sum(&digits, log2_p) <= budget
-                    })
-                    .unwrap_or(special.len());
-                let used = if k == l { special.len() } else { used };
-                full.select((0..k).chain(l..l + used))
-            })
-            .collect();
+        let modswitch = modswitch_noise(ring.m(), 1 << literal.r, secret);
+        // For each level, its primes followed by the fewest special primes keeping the digit
+        // term within `budget` (all K if none does, or at the top when `all_at_top`).
+        let bases = |budget: f64, all_at_top: bool| -> Vec<RnsBasis> {
+            (0..=l)
+                .map(|k| {
+                    let digits = digit_log2s(&level_bases[k], &digit_ranges);
+                    let used = (1..special.len())
+                        .find(|&count| {
+                            let log2_p = special_basis.prefix(count).log2_product();
+                            per_digit * digit_sum(&digits, log2_p) <= budget
+                        })
+                        .filter(|_| !(all_at_top && k == l))
+                        .unwrap_or(special.len());
+                    full.select((0..k).chain(l..l + used))
+                })
+                .collect()
+        };
+        let extended_bases = bases(modswitch, true);
+        let relinearization_bases = bases(modswitch * modswitch / 16.0, false);
         let wire = ParamsWire {
             literal: literal.clone(),
             ctxt_moduli: ctxt.to_vec(),
@@ -256,6 +269,7 @@ impl Params {
             ring,
             level_bases,
             extended_bases,
+            relinearization_bases,
             special: special_basis,
             norm_factor,
             fingerprint: fingerprint(&bytes),
@@ -335,9 +349,18 @@ impl Params {
         &self.0.special
     }
 
-    /// K_l, the number of special primes key switching uses at `level`.
-    pub fn special_count(&self, level: usize) -> usize {
-        self.0.extended_bases[level].len() - level
+    /// The extended basis of key switching from `source` at `level`: the automorphisms'
+    /// [`Self::extended_basis`], or relinearization's (fewer special primes).
+    pub fn switching_basis(&self, level: usize, source: KeySource) -> &RnsBasis {
+        match source {
+            KeySource::Square => &self.0.relinearization_bases[level],
+            KeySource::Automorphism(_) => &self.0.extended_bases[level],
+        }
+    }
+
+    /// K_l, the number of special primes key switching from `source` uses at `level`.
+    pub fn special_count(&self, level: usize, source: KeySource) -> usize {
+        self.switching_basis(level, source).len() - level
     }
 
     /// Digit j covers ciphertext primes `digit_ranges()[j]`.
@@ -421,12 +444,12 @@ impl Params {
         self.log2_q(level) - 1.0 - (self.norm_factor() * noise.max(1.0)).log2()
     }
 
-    /// Bound on the noise key switching at `level` adds after the division by P_l:
-    /// per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
-    pub fn keyswitch_noise(&self, level: usize) -> f64 {
+    /// Bound on the noise key switching from `source` at `level` adds after the division by
+    /// P_l: per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
+    pub fn keyswitch_noise(&self, level: usize, source: KeySource) -> f64 {
         let log2_p = self
             .special_basis()
-            .prefix(self.special_count(level))
+            .prefix(self.special_count(level, source))
             .log2_product();
         let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
         let digits = digit_log2s(self.ctxt_basis(level), self.digit_ranges());
@@ -568,9 +591,19 @@ mod tests {
             (32767, 27000, 15)
         );
         assert_eq!(paper.special_basis().len(), 6);
-        // K_l = l + 1 special primes while one digit meets the level, then all 6.
-        let counts: Vec<usize> = (1..=15).map(|l| paper.special_count(l)).collect();
-        assert_eq!(counts, [2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]);
+        // K_l = l + 1 special primes while one digit meets the level, then all 6; one fewer
+        // for relinearization.
+        let counts =
+            |source| -> Vec<usize> { (1..=15).map(|l| paper.special_count(l, source)).collect() };
+        let automorphism = KeySource::Automorphism(3);
+        assert_eq!(
+            counts(automorphism),
+            [2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6]
+        );
+        assert_eq!(
+            counts(KeySource::Square),
+            [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]
+        );
         let bits = paper.log2_q(15) + paper.log2_p();
         assert!((1040.0..1051.0).contains(&bits), "{bits}");
         assert!(paper.security_bits() >= 80.0, "{}", paper.security_bits());
@@ -593,9 +626,14 @@ mod tests {
             ParamsLiteral::small(127, 6),
         ] {
             let p = lit.build().unwrap();
-            // The digit term is at most the modulus-switch term at every level.
+            // The digit term is at most the modulus-switch term at every level, and at most
+            // B_ms^2 / 16 for relinearization.
+            let b = p.modswitch_noise();
             for level in 1..=p.max_level() {
-                assert!(p.keyswitch_noise(level) <= 2.0 * p.modswitch_noise() * (1.0 + 1e-9));
+                let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3));
+                assert!(automorphism <= 2.0 * b * (1.0 + 1e-9));
+                let relinearization = p.keyswitch_noise(level, KeySource::Square);
+                assert!(relinearization <= (b + b * b / 16.0) * (1.0 + 1e-9));
             }
         }
     }

@@ -4,7 +4,7 @@
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::evaluator::Evaluator;
-use crate::keys::{EvaluationKeys, SecretKey};
+use crate::keys::{EvaluationKeys, KeySource, SecretKey};
 use crate::params::{Params, ParamsLiteral};
 use nit_ring::sample::{seeded_rng, SecureRng};
 use rand::Rng;
@@ -233,8 +233,15 @@ fn key_switching_at_every_level_with_its_special_primes() {
     let mut exponents = crate::rotation::rotate_exponents(&params, 1).unwrap();
     exponents.push(2);
     let mut s = setup(lit, &exponents, 31);
-    let counts: Vec<usize> = (1..=12).map(|l| s.params.special_count(l)).collect();
+    let counts = |source| -> Vec<usize> {
+        (1..=12)
+            .map(|l| s.params.special_count(l, source))
+            .collect()
+    };
+    let relinearization = counts(KeySource::Square);
+    let counts = counts(KeySource::Automorphism(2));
     assert_eq!(counts, [2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    assert_eq!(relinearization, [1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
     let m = s.params.m();
     let slots = s.params.slots().unwrap().slots();
     let bits: Vec<bool> = (0..slots).map(|_| s.rng.gen()).collect();

@@ -2,6 +2,7 @@
 
 use clap::Args;
 use nit_bgv::evaluator::supported_and_depth;
+use nit_bgv::keys::KeySource;
 use nit_bgv::{Params, ParamsLiteral};
 use nit_ring::prime::ntt_size;
 use serde_json::json;
@@ -19,6 +20,14 @@ pub struct ParamsArgs {
 
 fn bits(q: u64) -> u32 {
     64 - q.leading_zeros()
+}
+
+/// Special primes key switching from `source` uses at levels 1..=L (any automorphism exponent
+/// stands for all of them).
+fn special_per_level(params: &Params, source: KeySource) -> Vec<usize> {
+    (1..=params.max_level())
+        .map(|level| params.special_count(level, source))
+        .collect()
 }
 
 fn describe(params: &Params) -> Result<serde_json::Value, String> {
@@ -60,6 +69,8 @@ fn describe(params: &Params) -> Result<serde_json::Value, String> {
         "special_prime_bits": special.iter().map(|&q| bits(q)).collect::<Vec<_>>(),
         "log2_p": params.log2_p(),
         "digits": params.digit_ranges().len(),
+        "special_per_level": special_per_level(params, KeySource::Automorphism(0)),
+        "relinearization_special_per_level": special_per_level(params, KeySource::Square),
         "hamming_weight": params.hamming_weight(),
         "security_bits": params.security_bits(),
         "and_depth": supported_and_depth(params),
@@ -102,6 +113,10 @@ fn print_text(v: &serde_json::Value) {
         v["log2_p"].as_f64().unwrap_or(0.0),
         v["special_prime_bits"],
         v["digits"]
+    );
+    println!(
+        "            used at levels 1..L: automorphisms {}, relinearization {}",
+        v["special_per_level"], v["relinearization_special_per_level"]
     );
     println!(
         "secret      Hamming weight {}",
