@@ -20,7 +20,7 @@ use crate::ciphertext::Ciphertext;
 use crate::error::BgvError;
 use crate::evaluator::Evaluator;
 use crate::keys::KeySwitchKey;
-use crate::keyswitch::{key_switch_sum, SwitchTerm};
+use crate::keyswitch::{in_pool, key_switch_sum, SwitchTerm};
 use nit_ring::slots::AutomorphismTerm;
 use nit_ring::{DcrtPoly, RingError};
 use std::collections::HashMap;
@@ -110,6 +110,14 @@ impl Evaluator {
 
     /// sum_i M_i sigma_{h_i}(ct) for (h_i, M_i), M_i = None meaning the full mask.
     pub(crate) fn masked_automorphisms(
+        &self,
+        ct: &Ciphertext,
+        terms: &[(usize, Option<&[bool]>)],
+    ) -> Result<Ciphertext, BgvError> {
+        in_pool(|| self.masked_automorphisms_in_pool(ct, terms))
+    }
+
+    fn masked_automorphisms_in_pool(
         &self,
         ct: &Ciphertext,
         terms: &[(usize, Option<&[bool]>)],

@@ -12,7 +12,7 @@ use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
-use crate::keyswitch::{check_key, key_switch};
+use crate::keyswitch::{check_key, in_pool, key_switch};
 use crate::modswitch::mod_switch;
 use crate::params::Params;
 use nit_ring::DcrtPoly;
@@ -133,7 +133,8 @@ impl Evaluator {
         if level == ct.level() {
             return Ok(ct.clone());
         }
-        self.checked(mod_switch(&self.params, ct, level), "modulus switch")
+        let switched = in_pool(|| mod_switch(&self.params, ct, level));
+        self.checked(switched, "modulus switch")
     }
 
     /// The level HElib's rule would bring a ciphertext to before a product.
@@ -301,7 +302,7 @@ impl Evaluator {
 
     /// a * b, relinearized.
     pub fn multiply(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
-        self.relinearize_owned(self.multiply_without_relinearization(a, b)?)
+        in_pool(|| self.relinearize_owned(self.multiply_without_relinearization(a, b)?))
     }
 
     /// a^2, relinearized.

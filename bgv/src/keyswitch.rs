@@ -369,6 +369,21 @@ pub fn key_switch_sum(
     d: &DcrtPoly,
     terms: &[SwitchTerm],
 ) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
+    in_pool(|| switch_sum(params, d, terms))
+}
+
+/// Runs `f` on a rayon worker: called from outside the pool, every parallel region would
+/// otherwise be injected into it and wait for a sleeping worker on its own (a dozen per key
+/// switch); inside a worker this is a plain call.
+pub(crate) fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
+fn switch_sum(
+    params: &Params,
+    d: &DcrtPoly,
+    terms: &[SwitchTerm],
+) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
     let level = d.basis().len();
     if level == 0 || level > params.max_level() || *d.basis() != *params.ctxt_basis(level) {
         return Err(BgvError::BadLevel {
