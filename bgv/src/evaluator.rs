@@ -240,7 +240,7 @@ impl Evaluator {
         }
         let level = self.natural_level(a).min(self.natural_level(b));
         // Operands already at the level are used in place; a square switches its one operand
-        // once and forms d_1 = 2 a_0 a_1 from one product.
+        // once.
         let square = std::ptr::eq(a, b);
         let at_level = |ct: &Ciphertext| -> Result<Option<Ciphertext>, BgvError> {
             if ct.level() == level {
@@ -257,15 +257,8 @@ impl Evaluator {
         } else {
             b_switched.as_ref().unwrap_or(b)
         };
-        let d0 = a.parts[0].mul(&b.parts[0])?;
-        let mut d1 = a.parts[0].mul(&b.parts[1])?;
-        if square {
-            let once = d1.clone();
-            d1.add_assign(&once)?;
-        } else {
-            d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
-        }
-        let d2 = a.parts[1].mul(&b.parts[1])?;
+        let [d0, d1, d2] =
+            DcrtPoly::tensor([&a.parts[0], &a.parts[1]], [&b.parts[0], &b.parts[1]])?;
         self.checked(
             Ciphertext {
                 parts: vec![d0, d1, d2],

@@ -39,9 +39,8 @@ use nit_ring::ifma;
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Indices, in the extended top-level basis, of the rows of a switching basis at `level`.
 fn extended_rows(params: &Params, level: usize, special_count: usize) -> Vec<usize> {
@@ -152,7 +151,7 @@ struct RowBuffers {
 }
 
 impl RowBuffers {
-    const fn empty() -> Self {
+    fn empty() -> Self {
         RowBuffers {
             converted: Vec::new(),
             raised: Vec::new(),
@@ -184,27 +183,23 @@ impl RowBuffers {
     }
 }
 
-thread_local! {
-    /// Per-thread row buffers kept across key switches: fresh ones cost an allocation, page
-    /// faults and zeroing of about 2 MB per rayon task at m = 32767.
-    static ROW_BUFFERS: RefCell<RowBuffers> = const { RefCell::new(RowBuffers::empty()) };
-}
+/// Row buffers kept across key switches, one per task running at once (fresh ones cost an
+/// allocation, page faults and zeroing of about 3 MB per rayon task at m = 32767). A pool
+/// rather than one per thread: a task waiting in `rayon::join` may run another one meanwhile.
+static ROW_BUFFERS: Mutex<Vec<RowBuffers>> = Mutex::new(Vec::new());
 
-/// Runs `f` with this thread's row buffers sized for (m, phi, digits, N) (fresh ones if they
-/// are already in use further up this thread's stack).
+/// Runs `f` with row buffers from the pool, sized for (m, phi, digits, N).
 fn with_row_buffers<R>(
     (m, phi, n): (usize, usize, usize),
     digits: usize,
     f: impl FnOnce(&mut RowBuffers) -> R,
 ) -> R {
-    let run = |buffers: &mut RowBuffers| {
-        buffers.fit(m, phi, digits, n);
-        f(buffers)
-    };
-    ROW_BUFFERS.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buffers) => run(&mut buffers),
-        Err(_) => run(&mut RowBuffers::empty()),
-    })
+    let pool = || ROW_BUFFERS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut buffers = pool().pop().unwrap_or_else(RowBuffers::empty);
+    buffers.fit(m, phi, digits, n);
+    let out = f(&mut buffers);
+    pool().push(buffers);
+    out
 }
 
 /// The shared state of one (hoisted) key switch at a level: d, its digits and the terms.
@@ -259,10 +254,12 @@ impl Switch<'_> {
             table.spectrum_mul_accumulate(sum1, spectrum, &spectra.a[j][special]);
         }
         let m = converted.len();
-        let (mut c0, mut c1) = (vec![0u64; m], vec![0u64; m]);
-        table.cyclic_coefficients(sum0, &mut c0);
-        table.cyclic_coefficients(sum1, &mut c1);
-        (c0, c1)
+        let coefficients = |sum: &mut [u64]| {
+            let mut c = vec![0u64; m];
+            table.cyclic_coefficients(sum, &mut c);
+            c
+        };
+        rayon::join(|| coefficients(sum0), || coefficients(sum1))
     }
 
     /// Row `pos` of the extended basis of sum_i M_i (u_0^i, u_1^i): the digits raised to this
