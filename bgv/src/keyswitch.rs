@@ -138,14 +138,13 @@ pub fn key_switch(
 }
 
 /// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
-/// digits, the permuted digits, the permuted own row and a row of values (phi each); for a
+/// digits, the permuted digits and the permuted own row (phi each); for a
 /// special row by spectra, a digit's spectrum and the two sums (N each).
 struct RowBuffers {
     converted: Vec<u64>,
     raised: Vec<Vec<u64>>,
     permuted: Vec<Vec<u64>>,
     own: Vec<u64>,
-    values: Vec<u64>,
     spectrum: Vec<u64>,
     sums: [Vec<u64>; 2],
 }
@@ -157,7 +156,6 @@ impl RowBuffers {
             raised: Vec::new(),
             permuted: Vec::new(),
             own: Vec::new(),
-            values: Vec::new(),
             spectrum: Vec::new(),
             sums: [Vec::new(), Vec::new()],
         }
@@ -179,7 +177,6 @@ impl RowBuffers {
             rows.iter_mut().for_each(|row| row.resize(phi, 0));
         }
         self.own.resize(phi, 0);
-        self.values.resize(phi, 0);
     }
 }
 
@@ -269,7 +266,7 @@ impl Switch<'_> {
     fn row(&self, pos: usize, buffers: &mut RowBuffers) -> (Vec<u64>, Vec<u64>) {
         let table = &self.extended.tables()[pos];
         let md = table.modulus();
-        let phi = buffers.values.len();
+        let phi = buffers.own.len();
         for (digit, values) in self.digits.iter().zip(buffers.raised.iter_mut()) {
             if !digit.own.contains(&pos) {
                 let j = digit.target_index(pos);
@@ -482,10 +479,7 @@ fn switch_sum(
             let (u0, u1) = with_row_buffers(sizes, digit_count, |b| switch.row(pos, b));
             let divide = |mut u: Vec<u64>, delta: &ScaledResidues| {
                 with_row_buffers(sizes, 0, |buffers| {
-                    let RowBuffers {
-                        converted, values, ..
-                    } = buffers;
-                    rescaling.divide_row(pos, &mut u, delta, converted, values);
+                    rescaling.divide_row(pos, &mut u, delta, &mut buffers.converted);
                     u
                 })
             };

@@ -49,8 +49,8 @@ pub(crate) struct Rescaling<'a> {
     dropped: RnsBasis,
     target: &'a RnsBasis,
     converter: Arc<BaseConverter>,
-    /// D^{-1} mod q_j and its Shoup companion, per kept prime.
-    inverses: Vec<(u64, u64)>,
+    /// D^{-1} mod q_j per kept prime.
+    inverses: Vec<u64>,
 }
 
 impl<'a> Rescaling<'a> {
@@ -68,11 +68,10 @@ impl<'a> Rescaling<'a> {
             .iter()
             .enumerate()
             .map(|(j, table)| {
-                let md = table.modulus();
-                let inverse = md
+                table
+                    .modulus()
                     .inv(converter.product_mod_target(j))
-                    .expect("invariant: distinct primes are coprime");
-                (inverse, md.shoup(inverse))
+                    .expect("invariant: distinct primes are coprime")
             })
             .collect();
         Rescaling {
@@ -103,24 +102,17 @@ impl<'a> Rescaling<'a> {
     }
 
     /// row <- (row - delta) D^{-1} mod q_j for kept prime j (row in evaluation form): one
-    /// conversion of delta to q_j and one forward DFT, in the caller's buffers `coeffs`
-    /// (length m) and `values` (length phi).
+    /// conversion of delta to q_j, in the caller's buffer `coeffs` (length m), and one forward
+    /// DFT fused with the difference (`Dft::scaled_difference`).
     pub(crate) fn divide_row(
         &self,
         j: usize,
         row: &mut [u64],
         delta: &ScaledResidues,
         coeffs: &mut [u64],
-        values: &mut [u64],
     ) {
-        let table = &self.target.tables()[j];
-        let md = table.modulus();
-        let (inverse, inverse_shoup) = self.inverses[j];
         self.converter.target_row(delta, j, coeffs);
-        table.forward(coeffs, values);
-        for (x, &dx) in row.iter_mut().zip(values.iter()) {
-            *x = md.mul_shoup(md.sub(*x, dx), inverse, inverse_shoup);
-        }
+        self.target.tables()[j].scaled_difference(coeffs, row, self.inverses[j]);
     }
 }
 
@@ -140,7 +132,7 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
     );
     let rescaling = Rescaling::new(params, &basis, target);
     let kept = target.len();
-    let (m, phi) = (basis.ring().m(), basis.ring().phi());
+    let m = basis.ring().m();
     let mut rows: Vec<Vec<Vec<u64>>> = polys.into_iter().map(DcrtPoly::into_rows).collect();
     let deltas: Vec<_> = rows
         .par_iter_mut()
@@ -157,10 +149,10 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
         }
     }
     by_prime.par_iter_mut().enumerate().for_each_init(
-        || (vec![0u64; m], vec![0u64; phi]),
-        |(coeffs, values), (j, prime_rows)| {
+        || vec![0u64; m],
+        |coeffs, (j, prime_rows)| {
             for (row, delta) in prime_rows.iter_mut().zip(&deltas) {
-                rescaling.divide_row(j, row, delta, coeffs, values);
+                rescaling.divide_row(j, row, delta, coeffs);
             }
         },
     );

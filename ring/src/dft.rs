@@ -21,6 +21,7 @@
 //! H = (X^m - 1)/Phi_m and s = m - phi(m), which gives the quotient of b by Phi_m.
 
 use crate::cyclotomic::Cyclotomic;
+use crate::ifma;
 use crate::ntt::NttPlan;
 use crate::prime::ntt_size;
 use crate::zq::Modulus;
@@ -270,6 +271,44 @@ impl Dft {
         })
     }
 
+    /// row <- (row - A) w with A = `forward(coeffs)` (the values of a polynomial of degree
+    /// < m) and w < q a constant: the last step of a rescaling, fused with the transform's
+    /// final gather.
+    pub fn scaled_difference(&self, coeffs: &[u64], row: &mut [u64], w: u64) {
+        let m = self.ring.m();
+        assert!(
+            coeffs.len() <= m && row.len() == self.ring.phi(),
+            "invariant: DFT sizes"
+        );
+        let md = &self.modulus;
+        let units = self.ring.units();
+        with_scratch(self.plan.size(), false, |buf, _| {
+            buf[..coeffs.len()].copy_from_slice(coeffs);
+            buf[coeffs.len()..].fill(0);
+            self.chirp_convolution(
+                buf,
+                &self.chirp_scaled,
+                &self.kernel_forward,
+                &self.chirp_scaled,
+            );
+            let done = if ifma::available() && md.value() < ifma::MODULUS_LIMIT {
+                let w = ifma::Multiplier {
+                    w,
+                    w_shoup: ifma::shoup52(w, md.value()),
+                };
+                // SAFETY: the CPU has the kernels, q is below their limit; row and buf hold
+                // reduced residues, every unit is below m <= N = buf.len(), w < q.
+                unsafe { ifma::gathered_difference(md.value(), row, buf, units, w) }
+            } else {
+                0
+            };
+            let w_shoup = md.shoup(w);
+            for (x, &j) in row[done..].iter_mut().zip(&units[done..]) {
+                *x = md.mul_shoup(md.sub(*x, buf[j as usize]), w, w_shoup);
+            }
+        })
+    }
+
     /// The degree < m polynomial b with the given values at units and 0 at non-units
     /// (b = a mod Phi_m, b = 0 mod Phi_e for proper divisors e of m).
     pub fn inverse_unreduced(&self, values: &[u64], coeffs: &mut [u64]) {
@@ -514,6 +553,30 @@ mod tests {
             for ((&v, &x), &y) in values.iter().zip(&a_values).zip(&b_values) {
                 assert_eq!(v, md.mul(x, y), "m = {m}, k = {k:?}");
             }
+        }
+    }
+
+    /// The fused rescaling step equals (row - forward) w computed apart (vector and scalar
+    /// parts: phi = 600 and 27000 are multiples of 8, 48 = phi(105) too, 126 = phi(127) not).
+    #[test]
+    fn scaled_difference_is_the_difference_of_the_transform_times_w() {
+        let mut rng = ChaCha8Rng::seed_from_u64(16);
+        for m in [105, 127, 1023, 32767] {
+            let dft = tables(m);
+            let (md, phi) = (*dft.modulus(), dft.ring().phi());
+            let coeffs = random_poly(&mut rng, m, dft.q());
+            let row = random_poly(&mut rng, phi, dft.q());
+            let w = rng.gen_range(0..dft.q());
+            let mut values = vec![0; phi];
+            dft.forward(&coeffs, &mut values);
+            let expect: Vec<u64> = row
+                .iter()
+                .zip(&values)
+                .map(|(&x, &v)| md.mul(md.sub(x, v), w))
+                .collect();
+            let mut fused = row.clone();
+            dft.scaled_difference(&coeffs, &mut fused, w);
+            assert_eq!(fused, expect, "m = {m}");
         }
     }
 

@@ -153,6 +153,42 @@ mod kernels {
         blocks
     }
 
+    /// The first 8 floor(n/8) entries of row[c] <- (row[c] - values[index[c]]) w mod q (a
+    /// gathered difference scaled by a constant: the last step of a rescaling). Returns how
+    /// many were done.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and IFMA; q < 2^51, `row` and `values` below q, every
+    /// index within `values` and below 2^31, `index` as long as `row`, w < q.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub unsafe fn gathered_difference(
+        q: u64,
+        row: &mut [u64],
+        values: &[u64],
+        index: &[u32],
+        w: Multiplier,
+    ) -> usize {
+        let blocks = row.len() / 8 * 8;
+        let qv = _mm512_set1_epi64(q as i64);
+        let (wv, w_shoup) = (
+            _mm512_set1_epi64(w.w as i64),
+            _mm512_set1_epi64(w.w_shoup as i64),
+        );
+        for c in (0..blocks).step_by(8) {
+            // SAFETY: c + 8 <= n for `row` and `index`; every index is within `values`.
+            unsafe {
+                let p = row.as_mut_ptr().add(c) as *mut __m512i;
+                let x = _mm512_loadu_si512(p as *const _);
+                let at = _mm256_loadu_si256(index.as_ptr().add(c) as *const __m256i);
+                let v = _mm512_i32gather_epi64::<8>(at, values.as_ptr() as *const _);
+                let d = _mm512_sub_epi64(x, v);
+                let d = _mm512_min_epu64(d, _mm512_add_epi64(d, qv));
+                _mm512_storeu_si512(p as *mut _, mul_shoup(d, wv, w_shoup, qv));
+            }
+        }
+        blocks
+    }
+
     /// The first 8 floor(n/8) coefficients of the key-switching products:
     /// out0[c] += M[c] sum_j x_j[c] b_j[c] and out1[c] += M[c] sum_j x_j[c] a_j[c] mod q
     /// (M = 1 without a mask). Returns how many coefficients were done.
@@ -317,7 +353,7 @@ mod kernels {
 }
 
 #[cfg(target_arch = "x86_64")]
-pub use kernels::{dot_products, products, scale, target_row};
+pub use kernels::{dot_products, gathered_difference, products, scale, target_row};
 
 /// Without the kernels nothing is done here: every caller's scalar path covers all
 /// coefficients when a kernel reports 0.
@@ -357,6 +393,18 @@ mod kernels {
 
     /// # Safety
     /// None needed; never does anything.
+    pub unsafe fn gathered_difference(
+        _: u64,
+        _: &mut [u64],
+        _: &[u64],
+        _: &[u32],
+        _: Multiplier,
+    ) -> usize {
+        0
+    }
+
+    /// # Safety
+    /// None needed; never does anything.
     #[allow(clippy::too_many_arguments)]
     pub unsafe fn dot_products(
         _: u64,
@@ -372,7 +420,7 @@ mod kernels {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub use kernels::{dot_products, products, scale, target_row};
+pub use kernels::{dot_products, gathered_difference, products, scale, target_row};
 
 #[cfg(test)]
 mod tests {
