@@ -224,6 +224,22 @@ impl Dft {
             .mul_normalized(&mut buf[..head], &chirp_out[..head]);
     }
 
+    /// Runs `f` on a scratch buffer holding A_j = a(zeta^j) at every j < m (units and not),
+    /// for a of degree < m: the forward transform before its final gather.
+    fn with_transform<R>(&self, coeffs: &[u64], f: impl FnOnce(&[u64]) -> R) -> R {
+        with_scratch(self.plan.size(), false, |buf, _| {
+            buf[..coeffs.len()].copy_from_slice(coeffs);
+            buf[coeffs.len()..].fill(0);
+            self.chirp_convolution(
+                buf,
+                &self.chirp_scaled,
+                &self.kernel_forward,
+                &self.chirp_scaled,
+            );
+            f(buf)
+        })
+    }
+
     /// Values at zeta^j, j in Z_m^* increasing, of a polynomial of degree < m (coefficients
     /// reduced mod q). `values.len()` must be phi(m).
     pub fn forward(&self, coeffs: &[u64], values: &mut [u64]) {
@@ -247,15 +263,7 @@ impl Dft {
                 && permutation.is_none_or(|p| p.len() == values.len()),
             "invariant: DFT sizes"
         );
-        with_scratch(self.plan.size(), false, |buf, _| {
-            buf[..coeffs.len()].copy_from_slice(coeffs);
-            buf[coeffs.len()..].fill(0);
-            self.chirp_convolution(
-                buf,
-                &self.chirp_scaled,
-                &self.kernel_forward,
-                &self.chirp_scaled,
-            );
+        self.with_transform(coeffs, |buf| {
             match permutation {
                 None => {
                     for (dst, &j) in values.iter_mut().zip(units) {
@@ -282,15 +290,7 @@ impl Dft {
         );
         let md = &self.modulus;
         let units = self.ring.units();
-        with_scratch(self.plan.size(), false, |buf, _| {
-            buf[..coeffs.len()].copy_from_slice(coeffs);
-            buf[coeffs.len()..].fill(0);
-            self.chirp_convolution(
-                buf,
-                &self.chirp_scaled,
-                &self.kernel_forward,
-                &self.chirp_scaled,
-            );
+        self.with_transform(coeffs, |buf| {
             let done = if ifma::available() && md.value() < ifma::MODULUS_LIMIT {
                 let w = ifma::Multiplier {
                     w,
