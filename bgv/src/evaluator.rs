@@ -16,6 +16,7 @@ use crate::keyswitch::{check_key, in_pool, key_switch};
 use crate::modswitch::mod_switch;
 use crate::params::Params;
 use nit_ring::DcrtPoly;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext of noise bound `noise` at
@@ -285,8 +286,11 @@ impl Evaluator {
             return Err(BgvError::NotRelinearized(ct.parts.len()));
         }
         let key = self.keys.relinearization()?;
-        let (k0, k1) = key_switch(&self.params, key, &ct.parts[2])?;
-        ct.parts.truncate(2);
+        let d2 = ct
+            .parts
+            .pop()
+            .expect("invariant: three parts checked above");
+        let (k0, k1) = key_switch(&self.params, key, Cow::Owned(d2))?;
         ct.parts[0].add_assign(&k0)?;
         ct.parts[1].add_assign(&k1)?;
         ct.noise += self.params.keyswitch_noise(ct.level(), KeySource::Square);

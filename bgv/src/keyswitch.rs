@@ -120,21 +120,19 @@ pub struct SwitchTerm<'a> {
     pub mask: Option<&'a DcrtPoly>,
 }
 
-/// Applies `key` to d (on the ciphertext primes of its level): returns (k_0, k_1).
+/// Applies `key` to d (on the ciphertext primes of its level): returns (k_0, k_1). An owned
+/// d is scaled in place when the level uses fewer special primes (no copy).
 pub fn key_switch(
     params: &Params,
     key: &KeySwitchKey,
-    d: &DcrtPoly,
+    d: Cow<'_, DcrtPoly>,
 ) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
-    key_switch_sum(
-        params,
-        d,
-        &[SwitchTerm {
-            key,
-            permutation: None,
-            mask: None,
-        }],
-    )
+    let term = SwitchTerm {
+        key,
+        permutation: None,
+        mask: None,
+    };
+    in_pool(|| switch_sum(params, d, &[term]))
 }
 
 /// Per-thread buffers of one extended row: a converted digit (m coefficients), the raised
@@ -363,7 +361,7 @@ pub fn key_switch_sum(
     d: &DcrtPoly,
     terms: &[SwitchTerm],
 ) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
-    in_pool(|| switch_sum(params, d, terms))
+    in_pool(|| switch_sum(params, Cow::Borrowed(d), terms))
 }
 
 /// Runs `f` on a rayon worker: called from outside the pool, every parallel region would
@@ -375,7 +373,7 @@ pub(crate) fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 
 fn switch_sum(
     params: &Params,
-    d: &DcrtPoly,
+    d: Cow<'_, DcrtPoly>,
     terms: &[SwitchTerm],
 ) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
     let level = d.basis().len();
@@ -405,13 +403,13 @@ fn switch_sum(
         }
     }
     let (m, phi) = (params.ring().m(), params.phi());
-    let d: Cow<DcrtPoly> = match unused_special_inverses(params, level, special_count) {
+    let d = match unused_special_inverses(params, level, special_count) {
         Some(inverses) => {
-            let mut scaled = d.clone();
+            let mut scaled = d.into_owned();
             scaled.mul_scalars_assign(&inverses);
             Cow::Owned(scaled)
         }
-        None => Cow::Borrowed(d),
+        None => d,
     };
     let d = d.as_ref();
     let coeffs = d.to_coeff_unreduced();

@@ -263,17 +263,15 @@ impl Dft {
                 && permutation.is_none_or(|p| p.len() == values.len()),
             "invariant: DFT sizes"
         );
-        self.with_transform(coeffs, |buf| {
-            match permutation {
-                None => {
-                    for (dst, &j) in values.iter_mut().zip(units) {
-                        *dst = buf[j as usize];
-                    }
+        self.with_transform(coeffs, |buf| match permutation {
+            None => {
+                for (dst, &j) in values.iter_mut().zip(units) {
+                    *dst = buf[j as usize];
                 }
-                Some(permutation) => {
-                    for (dst, &c) in values.iter_mut().zip(permutation) {
-                        *dst = buf[units[c as usize] as usize];
-                    }
+            }
+            Some(permutation) => {
+                for (dst, &c) in values.iter_mut().zip(permutation) {
+                    *dst = buf[units[c as usize] as usize];
                 }
             }
         })
