@@ -225,13 +225,13 @@ impl Evaluator {
         self.checked(out, "multiply by plaintext")
     }
 
-    /// The tensor product (d_0, d_1, d_2) of two relinearized ciphertexts, after bringing
-    /// both to a common level by HElib's rule.
-    pub fn multiply_without_relinearization(
+    /// Both operands of a product at their common level by HElib's rule (operands already
+    /// there are used in place; a square, b = a, switches its one operand once: None).
+    fn common_operands<'c>(
         &self,
-        a: &Ciphertext,
-        b: &Ciphertext,
-    ) -> Result<Ciphertext, BgvError> {
+        a: &'c Ciphertext,
+        b: &'c Ciphertext,
+    ) -> Result<(Cow<'c, Ciphertext>, Option<Cow<'c, Ciphertext>>), BgvError> {
         self.check(a)?;
         self.check(b)?;
         for ct in [a, b] {
@@ -240,35 +240,49 @@ impl Evaluator {
             }
         }
         let level = self.natural_level(a).min(self.natural_level(b));
-        // Operands already at the level are used in place; a square switches its one operand
-        // once.
-        let square = std::ptr::eq(a, b);
-        let at_level = |ct: &Ciphertext| -> Result<Option<Ciphertext>, BgvError> {
+        let at_level = |ct: &'c Ciphertext| -> Result<Cow<'c, Ciphertext>, BgvError> {
             if ct.level() == level {
-                Ok(None)
+                Ok(Cow::Borrowed(ct))
             } else {
-                self.mod_switch_to(ct, level).map(Some)
+                self.mod_switch_to(ct, level).map(Cow::Owned)
             }
         };
-        let a_switched = at_level(a)?;
-        let a = a_switched.as_ref().unwrap_or(a);
-        let b_switched = if square { None } else { at_level(b)? };
-        let b = if square {
-            a
-        } else {
-            b_switched.as_ref().unwrap_or(b)
-        };
+        let square = std::ptr::eq(a, b);
+        Ok((at_level(a)?, if square { None } else { Some(at_level(b)?) }))
+    }
+
+    /// The tensor product's noise bound a.noise b.noise, refused when it leaves no capacity
+    /// at the operands' level.
+    fn product_noise(&self, a: &Ciphertext, b: &Ciphertext) -> Result<f64, BgvError> {
+        let noise = a.noise * b.noise;
+        let capacity = self.params.capacity_at(a.level(), noise);
+        if capacity < 0.0 {
+            return Err(BgvError::NoiseBudgetExhausted {
+                operation: "multiply",
+                capacity,
+            });
+        }
+        Ok(noise)
+    }
+
+    /// The tensor product (d_0, d_1, d_2) of two relinearized ciphertexts, after bringing
+    /// both to a common level by HElib's rule.
+    pub fn multiply_without_relinearization(
+        &self,
+        a: &Ciphertext,
+        b: &Ciphertext,
+    ) -> Result<Ciphertext, BgvError> {
+        let (a, b) = self.common_operands(a, b)?;
+        let b = b.as_deref().unwrap_or(&a);
+        let noise = self.product_noise(&a, b)?;
         let [d0, d1, d2] =
             DcrtPoly::tensor([&a.parts[0], &a.parts[1]], [&b.parts[0], &b.parts[1]])?;
-        self.checked(
-            Ciphertext {
-                parts: vec![d0, d1, d2],
-                noise: a.noise * b.noise,
-                params_id: a.params_id,
-                key_id: a.key_id,
-            },
-            "multiply",
-        )
+        Ok(Ciphertext {
+            parts: vec![d0, d1, d2],
+            noise,
+            params_id: a.params_id,
+            key_id: a.key_id,
+        })
     }
 
     /// Brings a 3-part ciphertext back to 2 parts with the s^2 -> s key.
@@ -298,8 +312,37 @@ impl Evaluator {
     }
 
     /// a * b, relinearized.
+    /// d_2 = a_1 b_1 is formed first and switched while d_0 and d_1 are formed beside it (on
+    /// two threads the tensor's products fill the slot an odd number of primes leaves idle).
     pub fn multiply(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
-        in_pool(|| self.relinearize_owned(self.multiply_without_relinearization(a, b)?))
+        in_pool(|| {
+            let (a, b) = self.common_operands(a, b)?;
+            let b = b.as_deref().unwrap_or(&a);
+            let noise = self.product_noise(&a, b)?;
+            let key = self.keys.relinearization()?;
+            let d2 = a.parts[1].mul(&b.parts[1])?;
+            let (low, switched) = rayon::join(
+                || -> Result<(DcrtPoly, DcrtPoly), BgvError> {
+                    let mut d1 = a.parts[0].mul(&b.parts[1])?;
+                    d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
+                    Ok((a.parts[0].mul(&b.parts[0])?, d1))
+                },
+                || key_switch(&self.params, key, Cow::Owned(d2)),
+            );
+            let ((mut d0, mut d1), (k0, k1)) = (low?, switched?);
+            d0.add_assign(&k0)?;
+            d1.add_assign(&k1)?;
+            let level = a.level();
+            self.checked(
+                Ciphertext {
+                    parts: vec![d0, d1],
+                    noise: noise + self.params.keyswitch_noise(level, KeySource::Square),
+                    params_id: a.params_id,
+                    key_id: a.key_id,
+                },
+                "relinearize",
+            )
+        })
     }
 
     /// a^2, relinearized.
