@@ -114,6 +114,9 @@ impl Evaluator {
         ct: &Ciphertext,
         terms: &[(usize, Option<&[bool]>)],
     ) -> Result<Ciphertext, BgvError> {
+        // The slot tables are built (with rayon, inside a OnceLock) on this thread first: built
+        // on a pool worker, it could take another caller's job that waits on the same cell.
+        self.params().slots()?;
         in_pool(|| self.masked_automorphisms_in_pool(ct, terms))
     }
 

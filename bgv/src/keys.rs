@@ -75,10 +75,21 @@ pub struct KeySwitchKey {
 /// prime s: key switching multiplies the raised digits by them mod X^m - 1 without going
 /// through the values (see `keyswitch`). Derived data, about 2.4 times the special rows
 /// (19 MB per key at m = 32767).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct SpecialSpectra {
     pub(crate) b: Vec<Vec<Vec<u64>>>,
     pub(crate) a: Vec<Vec<Vec<u64>>>,
+}
+
+impl std::fmt::Debug for SpecialSpectra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let primes = self.b.first().map_or(0, Vec::len);
+        write!(
+            f,
+            "SpecialSpectra({} digits x {primes} primes)",
+            self.b.len()
+        )
+    }
 }
 
 /// The a-parts of a key from its seed: a_j uniform on `basis`, drawn in digit order.

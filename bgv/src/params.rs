@@ -15,9 +15,12 @@
 //! made once modulo Q_L P, serve every level: reduced mod Q_l P_l, a key for the gadget P G_j
 //! is one for the gadget P_l (P / P_l) G_j (`keyswitch` multiplies d by (P / P_l)^{-1} mod Q_l).
 //!
-//! Relinearization follows a tensor product, whose noise is at least B_ms^2 (both factors
-//! carry at least a modulus switch's noise at the common level); its special primes need only
+//! Relinearization follows a tensor product, whose noise is of order B_ms^2 (factors at their
+//! natural level carry about a modulus switch's noise or more; fresh ones somewhat less, so a
+//! fresh-by-fresh product pays under a bit of capacity for this); its special primes need only
 //! keep the digit term below B_ms^2 / 16, which takes one prime fewer than the bound above.
+//! The noise estimate always adds the full key-switching bound, so this sizing is a cost
+//! trade, never a correctness assumption.
 
 use crate::error::{hex, BgvError};
 use crate::keys::KeySource;
