@@ -56,6 +56,14 @@ pub fn supported_and_depth(params: &Params) -> usize {
     }
 }
 
+/// The parts of (a_0 + a_1 Y)(b_0 + b_1 Y) below Y^2 (Y standing for the secret key):
+/// d_0 = a_0 b_0 and d_1 = a_0 b_1 + a_1 b_0.
+fn linear_parts(a: &Ciphertext, b: &Ciphertext) -> Result<(DcrtPoly, DcrtPoly), BgvError> {
+    let mut d1 = a.parts[0].mul(&b.parts[1])?;
+    d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
+    Ok((a.parts[0].mul(&b.parts[0])?, d1))
+}
+
 /// Evaluates operations with the evaluation keys of one secret key. Send + Sync: share it
 /// across threads and run independent operations in parallel.
 #[derive(Clone, Debug)]
@@ -275,8 +283,8 @@ impl Evaluator {
         let (a, b) = self.common_operands(a, b)?;
         let b = b.as_deref().unwrap_or(&a);
         let noise = self.product_noise(&a, b)?;
-        let [d0, d1, d2] =
-            DcrtPoly::tensor([&a.parts[0], &a.parts[1]], [&b.parts[0], &b.parts[1]])?;
+        let d2 = a.parts[1].mul(&b.parts[1])?;
+        let (d0, d1) = linear_parts(&a, b)?;
         Ok(Ciphertext {
             parts: vec![d0, d1, d2],
             noise,
@@ -304,7 +312,17 @@ impl Evaluator {
             .parts
             .pop()
             .expect("invariant: three parts checked above");
-        let (k0, k1) = key_switch(&self.params, key, Cow::Owned(d2))?;
+        let switched = key_switch(&self.params, key, Cow::Owned(d2))?;
+        self.add_switched(ct, switched)
+    }
+
+    /// (d_0 + k_0, d_1 + k_1) for the parts d_0, d_1 of a tensor product and the switched d_2,
+    /// with relinearization's key-switching noise added to the product's.
+    fn add_switched(
+        &self,
+        mut ct: Ciphertext,
+        (k0, k1): (DcrtPoly, DcrtPoly),
+    ) -> Result<Ciphertext, BgvError> {
         ct.parts[0].add_assign(&k0)?;
         ct.parts[1].add_assign(&k1)?;
         ct.noise += self.params.keyswitch_noise(ct.level(), KeySource::Square);
@@ -322,26 +340,17 @@ impl Evaluator {
             let key = self.keys.relinearization()?;
             let d2 = a.parts[1].mul(&b.parts[1])?;
             let (low, switched) = rayon::join(
-                || -> Result<(DcrtPoly, DcrtPoly), BgvError> {
-                    let mut d1 = a.parts[0].mul(&b.parts[1])?;
-                    d1.mul_add_assign(&a.parts[1], &b.parts[0])?;
-                    Ok((a.parts[0].mul(&b.parts[0])?, d1))
-                },
+                || linear_parts(&a, b),
                 || key_switch(&self.params, key, Cow::Owned(d2)),
             );
-            let ((mut d0, mut d1), (k0, k1)) = (low?, switched?);
-            d0.add_assign(&k0)?;
-            d1.add_assign(&k1)?;
-            let level = a.level();
-            self.checked(
-                Ciphertext {
-                    parts: vec![d0, d1],
-                    noise: noise + self.params.keyswitch_noise(level, KeySource::Square),
-                    params_id: a.params_id,
-                    key_id: a.key_id,
-                },
-                "relinearize",
-            )
+            let (d0, d1) = low?;
+            let product = Ciphertext {
+                parts: vec![d0, d1],
+                noise,
+                params_id: a.params_id,
+                key_id: a.key_id,
+            };
+            self.add_switched(product, switched?)
         })
     }
 

@@ -28,7 +28,8 @@
 //!
 //! DFT count at level l with K_l special primes and c' digits meeting the level, for any
 //! number of terms: l inverse + (c' (l + K_l) - l) forward for the digits, 2 (K_l inverse +
-//! l forward) for P_l.
+//! l forward) for P_l; for one unmasked term the special primes' part is K_l (c' + 2) NTTs
+//! (half a DFT each) instead (`Switch::special_row`).
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::{KeySource, KeySwitchKey, SpecialSpectra};
@@ -434,9 +435,7 @@ fn switch_sum(
             _ => None,
         },
         reduce_each: sum_bits > 123,
-        vectorized: ifma::available()
-            && digit_count <= 3
-            && extended.moduli().iter().all(|&q| q < ifma::MODULUS_LIMIT),
+        vectorized: digit_count <= 3 && ifma::serves(extended.moduli()),
         digits,
         spectral: match terms {
             [term] if term.mask.is_none() => match (term.key.source, term.permutation) {

@@ -126,8 +126,7 @@ impl BaseConverter {
             .collect();
         let product_mod_target: Vec<u64> =
             to.moduli().iter().map(|&q| mod_u64(&product, q)).collect();
-        let small = |b: &RnsBasis| b.moduli().iter().all(|&q| q < ifma::MODULUS_LIMIT);
-        let vectorized = (ifma::available() && small(from) && small(to)).then(|| {
+        let vectorized = ifma::serves(from.moduli().into_iter().chain(to.moduli())).then(|| {
             let multiplier = |w: u64, q: u64| ifma::Multiplier {
                 w,
                 w_shoup: ifma::shoup52(w, q),

@@ -289,7 +289,7 @@ impl Dft {
         let md = &self.modulus;
         let units = self.ring.units();
         self.with_transform(coeffs, |buf| {
-            let done = if ifma::available() && md.value() < ifma::MODULUS_LIMIT {
+            let done = if ifma::serves([md.value()]) {
                 let w = ifma::Multiplier {
                     w,
                     w_shoup: ifma::shoup52(w, md.value()),

@@ -17,6 +17,12 @@ pub fn shoup52(w: u64, q: u64) -> u64 {
 /// Largest modulus (exclusive) the kernels accept.
 pub const MODULUS_LIMIT: u64 = 1 << 51;
 
+/// Whether the kernels run here for every modulus in `moduli`: the CPU has them and each
+/// modulus is below [`MODULUS_LIMIT`].
+pub fn serves(moduli: impl IntoIterator<Item = u64>) -> bool {
+    available() && moduli.into_iter().all(|q| q < MODULUS_LIMIT)
+}
+
 /// Whether this CPU runs the kernels (AVX-512 F, DQ and IFMA), detected once.
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]

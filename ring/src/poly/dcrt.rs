@@ -17,7 +17,7 @@ use rayon::prelude::*;
 /// The leading products `ifma::products` does for this row (0 without the kernels or for
 /// primes above their limit); the caller finishes the rest.
 fn vectorized_products(md: &Modulus, acc: &mut [u64], x: Option<&[u64]>, y: &[u64]) -> usize {
-    if !ifma::available() || md.value() >= ifma::MODULUS_LIMIT {
+    if !ifma::serves([md.value()]) {
         return 0;
     }
     // SAFETY: the CPU has the kernels, q is below their limit, rows are reduced residues of
@@ -242,44 +242,6 @@ impl DcrtPoly {
         check_same_basis(&self.basis, &b.basis)?;
         self.rows_apply([a, b], |md, row, [x, y]| mul_add_row(md, row, x, y));
         Ok(())
-    }
-
-    /// The coefficients of (a_0 + a_1 Y)(b_0 + b_1 Y) = d_0 + d_1 Y + d_2 Y^2 (a ciphertext's
-    /// tensor product, Y standing for the secret key), in one pass over each prime:
-    /// d_0 = a_0 b_0, d_1 = a_0 b_1 + a_1 b_0, d_2 = a_1 b_1 pointwise.
-    pub fn tensor(a: [&DcrtPoly; 2], b: [&DcrtPoly; 2]) -> Result<[DcrtPoly; 3], RingError> {
-        let basis = &a[0].basis;
-        for other in [a[1], b[0], b[1]] {
-            check_same_basis(basis, &other.basis)?;
-        }
-        let tables = basis.tables();
-        let row = |i: usize| -> [Vec<u64>; 3] {
-            let md = tables[i].modulus();
-            let [a0, a1, b0, b1] = [a[0], a[1], b[0], b[1]].map(|p| &p.rows[i][..]);
-            let product = |x: &[u64], y: &[u64]| {
-                let mut out = x.to_vec();
-                mul_row(md, &mut out, y);
-                out
-            };
-            let mut d1 = product(a0, b1);
-            mul_add_row(md, &mut d1, a1, b0);
-            [product(a0, b0), d1, product(a1, b1)]
-        };
-        let rows: Vec<[Vec<u64>; 3]> = if parallel(basis) {
-            (0..basis.len()).into_par_iter().map(row).collect()
-        } else {
-            (0..basis.len()).map(row).collect()
-        };
-        let mut parts: [Vec<Vec<u64>>; 3] = Default::default();
-        for prime_rows in rows {
-            for (part, row) in parts.iter_mut().zip(prime_rows) {
-                part.push(row);
-            }
-        }
-        Ok(parts.map(|rows| DcrtPoly {
-            basis: basis.clone(),
-            rows,
-        }))
     }
 
     /// `apply(q_i, self_i, [o_i for o in others])` on every row i (bases already checked

@@ -155,23 +155,6 @@ fn sums_negation_and_scalars_are_pointwise_consistent() {
     assert_eq!(acc, da.mul(&db).unwrap());
 }
 
-/// The one-pass tensor equals its three products computed one by one.
-#[test]
-fn tensor_is_the_product_of_two_linear_forms() {
-    for (m, primes) in [(255, 3), (1023, 4)] {
-        let basis = basis(m, primes);
-        let mut rng = ChaCha8Rng::seed_from_u64(410 + m as u64);
-        let [a0, a1, b0, b1] =
-            [(); 4].map(|_| DcrtPoly::from_coeff(&random_coeffs(&mut rng, &basis)));
-        let [d0, d1, d2] = DcrtPoly::tensor([&a0, &a1], [&b0, &b1]).unwrap();
-        assert_eq!(d0, a0.mul(&b0).unwrap());
-        assert_eq!(d1, a0.mul(&b1).unwrap().add(&a1.mul(&b0).unwrap()).unwrap());
-        assert_eq!(d2, a1.mul(&b1).unwrap());
-        let other = DcrtPoly::zero(&basis.prefix(2));
-        assert!(DcrtPoly::tensor([&a0, &a1], [&b0, &other]).is_err());
-    }
-}
-
 #[test]
 fn mismatched_bases_are_rejected() {
     let basis = basis(255, 3);
