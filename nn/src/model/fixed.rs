@@ -54,11 +54,80 @@ impl<B: BitSimd> Clone for FixedWeights<B> {
     }
 }
 
+impl<B: BitSimd> FixedWeights<B> {
+    /// The weights `weights[l][i]` (16-bit integers, F = 12) as public constants of the
+    /// circuit: gates with them fold at construction time (a public multiplier).
+    pub fn constants(weights: &[Vec<i64>]) -> Result<Self, ModelError> {
+        let layers = weights
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .map(|&v| BitInt::constant(v, WIDE).map_err(circuit))
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { layers })
+    }
+
+    /// The weights replicated over `slots` slots, each bit encoded (or encrypted) as one vector
+    /// by `encode_bits`: `16 sum_l |weights[l]|` vectors.
+    pub fn encode<E: std::error::Error + Send + Sync + 'static>(
+        weights: &[Vec<i64>],
+        slots: usize,
+        mut encode_bits: impl FnMut(&[bool]) -> Result<B::Bits, E>,
+    ) -> Result<Self, ModelError> {
+        let layers = weights
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .map(|&v| {
+                        BitInt::encode(&vec![v; slots], WIDE, slots, &mut encode_bits)
+                            .map_err(circuit)
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { layers })
+    }
+
+    /// Decodes (or decrypts) replicated weights: every slot must hold the same value, else
+    /// the weights were not replicated (an error, never one slot picked silently).
+    pub fn decode<E: std::error::Error + Send + Sync + 'static>(
+        &self,
+        slots: usize,
+        mut decode_bits: impl FnMut(&B::Bits) -> Result<Vec<bool>, E>,
+    ) -> Result<Vec<Vec<i64>>, ModelError> {
+        self.layers
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .map(|v| {
+                        let values = v.decode(slots, &mut decode_bits).map_err(circuit)?;
+                        match values.split_first() {
+                            Some((&first, rest)) if rest.iter().all(|&x| x == first) => Ok(first),
+                            _ => Err(ModelError::Inconsistent(format!(
+                                "a weight is not the same in all {slots} slots"
+                            ))),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 /// The forward pass of a batch: `activations[0]` is the input, `activations[l]` and
 /// `slopes[l - 1]` the 8-bit outputs and sigmoid slopes of layer l.
 pub struct ForwardPass<B: BitSimd> {
     pub activations: Vec<Vec<BitInt<B>>>,
     pub slopes: Vec<Vec<BitInt<B>>>,
+}
+
+/// What a step computed besides the new weights: its forward pass and `deltas[l]`, the 8-bit
+/// deltas (F = 10) of layer l's outputs (empty for frozen layers).
+pub struct StepTrace<B: BitSimd> {
+    pub pass: ForwardPass<B>,
+    pub deltas: Vec<Vec<BitInt<B>>>,
 }
 
 /// The step's fixed parameters: layer sizes, learning-rate shift, adders.
@@ -69,6 +138,7 @@ pub struct FixedCircuit {
     adder: AdderKind,
     sum_method: TotalSumMethod,
     table: PublicTable,
+    frozen: usize,
 }
 
 impl FixedCircuit {
@@ -95,7 +165,28 @@ impl FixedCircuit {
             adder,
             sum_method,
             table: sigmoid_table(),
+            frozen: 0,
         })
+    }
+
+    /// Freezes the first `layers` layers: the step leaves their weights unchanged and stops
+    /// back-propagation above them (fine-tuning the last layers on a pretrained network; with
+    /// public frozen weights their forward pass multiplies by constants). At least the last
+    /// layer stays trainable.
+    pub fn with_frozen_layers(mut self, layers: usize) -> Result<Self, ModelError> {
+        if layers + 1 >= self.sizes.len() {
+            return Err(ModelError::Inconsistent(format!(
+                "cannot freeze {layers} of {} layers",
+                self.sizes.len() - 1
+            )));
+        }
+        self.frozen = layers;
+        Ok(self)
+    }
+
+    /// Number of leading layers the step leaves unchanged.
+    pub fn frozen_layers(&self) -> usize {
+        self.frozen
     }
 
     pub fn sizes(&self) -> &[usize] {
@@ -191,6 +282,22 @@ impl FixedCircuit {
     where
         B::Error: 'static,
     {
+        self.step_traced(backend, weights, x, labels)
+            .map(|trace| trace.pass)
+    }
+
+    /// [`Self::step`], also returning the deltas of every trainable layer (so an encrypted
+    /// step can be compared with a plaintext one layer by layer).
+    pub fn step_traced<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        x: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
         let outputs = self.sizes[self.sizes.len() - 1];
         if labels.len() != outputs {
             return Err(ModelError::Inconsistent(format!(
@@ -218,14 +325,17 @@ impl FixedCircuit {
             })
             .collect::<Result<_, ModelError>>()?;
         let mut steps = vec![Vec::new(); layers];
-        for l in (0..layers).rev() {
+        let mut deltas = vec![Vec::new(); layers];
+        for l in (self.frozen..layers).rev() {
             steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l)?;
-            if l > 0 {
+            deltas[l] = delta.clone();
+            if l > self.frozen {
                 delta =
                     self.hidden_delta(backend, &weights.layers[l], &delta, &pass.slopes[l - 1])?;
             }
         }
-        for (w, step) in weights.layers.iter_mut().zip(&steps) {
+        let trainable = weights.layers.iter_mut().zip(&steps).skip(self.frozen);
+        for (w, step) in trainable {
             *w = w
                 .par_iter()
                 .zip(step)
@@ -241,7 +351,7 @@ impl FixedCircuit {
                 })
                 .collect::<Result<_, ModelError>>()?;
         }
-        Ok(pass)
+        Ok(StepTrace { pass, deltas })
     }
 
     /// e = a - 128 y: a is in [0, 127], so this is a with its (zero) sign bit replaced by y.

@@ -4,15 +4,14 @@
 //! constants, as a data owner's model would; an encrypted run encrypts them instead and gets
 //! the same bits).
 
+use super::batch::{label_columns, quantized_columns};
 use super::error::ModelError;
 use super::fixed::{FixedCircuit, FixedWeights, ForwardPass};
-use super::fixed_format::{
-    dequantize, quantize, ACTIVATION_FRAC, INPUT_FRAC, NARROW, WEIGHT_FRAC, WIDE,
-};
+use super::fixed_format::{dequantize, quantize, ACTIVATION_FRAC, NARROW, WEIGHT_FRAC, WIDE};
 use super::float::{argmax, FloatNetwork};
 use super::sgd::{rng_for, Learner, INIT_STREAM};
 use crate::bitsliced::{AdderKind, Bit, BitInt, BitSimd, PlainBackend, PlainError, TotalSumMethod};
-use crate::data::{Dataset, DIGITS};
+use crate::data::Dataset;
 use rayon::prelude::*;
 
 /// Slots per backend when evaluating the test set (independent chunks run in parallel).
@@ -36,13 +35,10 @@ pub fn encode_inputs(
     data: &Dataset,
     samples: &[usize],
 ) -> Result<Vec<BitInt<PlainBackend>>, ModelError> {
-    (0..data.dim)
-        .map(|j| {
-            let values: Vec<i64> = samples
-                .iter()
-                .map(|&i| quantize(data.sample(i)[j], INPUT_FRAC, NARROW))
-                .collect();
-            BitInt::encode(&values, NARROW, backend.slots(), |b| backend.encode(b))
+    quantized_columns(data, samples)
+        .iter()
+        .map(|values| {
+            BitInt::encode(values, NARROW, backend.slots(), |b| backend.encode(b))
                 .map_err(|e| ModelError::Backend(Box::new(e)))
         })
         .collect()
@@ -54,14 +50,9 @@ pub fn encode_labels(
     data: &Dataset,
     samples: &[usize],
 ) -> Result<Vec<Bit<<PlainBackend as BitSimd>::Bits>>, ModelError> {
-    (0..DIGITS)
-        .map(|k| {
-            let column: Vec<bool> = samples
-                .iter()
-                .map(|&i| usize::from(data.labels[i]) == k)
-                .collect();
-            backend.encode(&column).map(Bit::Var).map_err(plain)
-        })
+    label_columns(data, samples)
+        .iter()
+        .map(|column| backend.encode(column).map(Bit::Var).map_err(plain))
         .collect()
 }
 
@@ -123,22 +114,6 @@ impl FixedTrainer {
         Ok(Self { circuit, weights })
     }
 
-    /// The weights as public constants of the circuit.
-    fn constant_weights(&self) -> Result<FixedWeights<PlainBackend>, ModelError> {
-        let layers = self
-            .weights
-            .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|&v| {
-                        BitInt::constant(v, WIDE).map_err(|e| ModelError::Backend(Box::new(e)))
-                    })
-                    .collect()
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(FixedWeights { layers })
-    }
-
     /// The dequantized float network (real weights w / 2^12).
     pub fn dequantized(&self) -> FloatNetwork {
         let weights = self
@@ -172,7 +147,7 @@ impl Learner for FixedTrainer {
         let backend = PlainBackend::new(batch.len()).map_err(plain)?;
         let x = encode_inputs(&backend, data, batch)?;
         let labels = encode_labels(&backend, data, batch)?;
-        let mut weights = self.constant_weights()?;
+        let mut weights = FixedWeights::constants(&self.weights)?;
         let pass = self.circuit.step(&backend, &mut weights, &x, &labels)?;
         let outputs = Self::outputs(&backend, &pass)?;
         let loss: f64 = outputs
@@ -207,7 +182,7 @@ impl Learner for FixedTrainer {
 
     /// Arg-max of the 8-bit outputs of the fixed-point forward pass (ties: lowest digit).
     fn accuracy(&self, data: &Dataset) -> Result<f64, ModelError> {
-        let weights = self.constant_weights()?;
+        let weights = FixedWeights::constants(&self.weights)?;
         let indices: Vec<usize> = (0..data.len()).collect();
         let correct = indices
             .par_chunks(EVAL_SLOTS)

@@ -5,10 +5,14 @@
 //! - [`fixed_format`]: the fixed-point formats and the sigmoid table.
 //! - [`fixed`]: the fixed-point step as one circuit generic over the bit-sliced backend.
 //! - [`fixed_trainer`]: that circuit on the plaintext backend.
+//! - [`batch`]: a batch as bit-sliced inputs and one-hot labels, for any backend.
+//! - [`encrypted_trainer`]: that circuit on BGV ciphertexts (the service provider's side).
 //! - [`sgd`]: the epoch/batch loop shared by all trainers.
 //! - [`file`]: `model.json`, the saved network.
 
 pub mod architecture;
+pub mod batch;
+pub mod encrypted_trainer;
 pub mod error;
 pub mod file;
 pub mod fixed;
@@ -18,11 +22,15 @@ mod fixed_reference;
 pub mod fixed_trainer;
 pub mod float;
 pub mod sgd;
+pub mod step_cost;
 
 pub use architecture::{Arithmetic, ModelKind};
+pub use batch::BitslicedBatch;
+pub use encrypted_trainer::EncryptedTrainer;
 pub use error::ModelError;
 pub use file::{InputSpec, LayerSpec, ModelFile};
-pub use fixed::{FixedCircuit, FixedWeights, ForwardPass};
+pub use fixed::{FixedCircuit, FixedWeights, ForwardPass, StepTrace};
 pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
+pub use step_cost::{step_cost, StepCost};

@@ -1,0 +1,118 @@
+//! The exact cost of one SGD step, from the counting backend: the same generic step as the
+//! plaintext and encrypted trainers, run on vectors that only carry their AND-depth.
+//!
+//! Inputs and labels are fresh (depth 0); trainable weights are vectors (encrypted), frozen
+//! weights public constants, as [`super::EncryptedTrainer`] lays them out. The AND-depth of
+//! the step is the largest depth of an updated weight; a leveled chain must carry it.
+
+use super::error::ModelError;
+use super::fixed::{FixedCircuit, FixedWeights};
+use super::fixed_format::{NARROW, WIDE};
+use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts};
+use crate::data::DIGITS;
+
+/// Gate counts and AND-depths of one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepCost {
+    /// The forward pass alone.
+    pub forward: GateCounts,
+    /// The whole step (its forward pass included).
+    pub step: GateCounts,
+    /// Largest AND-depth of an output activation.
+    pub forward_depth: usize,
+    /// Largest AND-depth of an updated (trainable) weight.
+    pub step_depth: usize,
+}
+
+fn counted<E: std::error::Error + Send + Sync + 'static>(
+    e: crate::bitsliced::BitslicedError<E>,
+) -> ModelError {
+    ModelError::Backend(Box::new(e))
+}
+
+/// Counts one step of `circuit` over `slots` slots. Frozen weights are the constant 1 (a
+/// public multiplier with one non-zero digit: real frozen weights cost more ANDs, never
+/// more depth than a vector would).
+pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, ModelError> {
+    let sizes = circuit.sizes();
+    let outputs = sizes[sizes.len() - 1];
+    if outputs != DIGITS {
+        return Err(ModelError::Inconsistent(format!(
+            "{outputs} outputs for {DIGITS} label bits"
+        )));
+    }
+    let backend = CountingBackend::new(slots);
+    let fresh = |width: usize| {
+        BitInt::from_bits((0..width).map(|_| Bit::Var(backend.input())).collect()).map_err(counted)
+    };
+    let x = (0..sizes[0])
+        .map(|_| fresh(NARROW))
+        .collect::<Result<Vec<_>, _>>()?;
+    let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
+    let layers = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(l, s)| {
+            (0..s[1] * (s[0] + 1))
+                .map(|_| {
+                    if l < circuit.frozen_layers() {
+                        BitInt::constant(1, WIDE).map_err(counted)
+                    } else {
+                        fresh(WIDE)
+                    }
+                })
+                .collect()
+        })
+        .collect::<Result<_, _>>()?;
+    let mut weights = FixedWeights { layers };
+    let pass = circuit.forward(&backend, &weights, &x)?;
+    let forward = backend.counts();
+    let forward_depth = max_depth(&backend, pass.activations.last().into_iter().flatten());
+    backend.reset();
+    circuit.step(&backend, &mut weights, &x, &labels)?;
+    let step = backend.counts();
+    let trainable = weights.layers.iter().skip(circuit.frozen_layers());
+    let step_depth = max_depth(&backend, trainable.flatten());
+    Ok(StepCost {
+        forward,
+        step,
+        forward_depth,
+        step_depth,
+    })
+}
+
+fn max_depth<'a>(
+    backend: &CountingBackend,
+    values: impl Iterator<Item = &'a BitInt<CountingBackend>>,
+) -> usize {
+    values.map(|v| v.depth(backend)).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    use crate::bitsliced::{AdderKind, TotalSumMethod};
+    #[test]
+    fn probe_costs() {
+        for (sizes, frozen, slots) in [
+            (vec![4, 3, 10], 0, 18),
+            (vec![4, 3, 10], 0, 60),
+            (vec![4, 10], 0, 18),
+            (vec![2, 2, 10], 0, 18),
+            (vec![64, 32, 16, 10], 2, 60),
+            (vec![64, 32, 16, 10], 0, 60),
+        ] {
+            let c = FixedCircuit::new(
+                &sizes,
+                4,
+                AdderKind::Sklansky,
+                TotalSumMethod::CarrySave(AdderKind::Sklansky),
+            )
+            .unwrap()
+            .with_frozen_layers(frozen)
+            .unwrap();
+            let cost = step_cost(&c, slots).unwrap();
+            println!("{sizes:?} frozen {frozen} slots {slots}: {cost:?}");
+        }
+    }
+}

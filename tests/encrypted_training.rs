@@ -1,0 +1,174 @@
+//! The encrypted SGD step (the generic fixed-point circuit on BGV ciphertexts) against the
+//! fixed-point plaintext trainer: from the same initial weights and batch, the decrypted
+//! weights after one encrypted step equal the plaintext trainer's bit for bit, and the
+//! decrypted activations, slopes and deltas equal the plaintext backend's layer by layer.
+
+// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
+use fhe_nit as _;
+use nit_bgv::evaluator::Evaluator;
+use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
+use nit_bgv::rotation::all_rotation_exponents;
+use nit_bgv::ParamsLiteral;
+use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, PlainBackend, TotalSumMethod};
+use nit_nn::data::Dataset;
+use nit_nn::encrypted::EncryptedBackend;
+use nit_nn::model::{
+    step_cost, BitslicedBatch, EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, Learner,
+};
+use nit_ring::sample::seeded_rng;
+use rand::Rng;
+
+const LR_SHIFT: usize = 4;
+const ADDER: AdderKind = AdderKind::Sklansky;
+const SUM: TotalSumMethod = TotalSumMethod::CarrySave(AdderKind::Sklansky);
+
+/// `samples` synthetic samples of `dim` features in [0, 1) with labels 0..10.
+fn synthetic(dim: usize, samples: usize, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    Dataset {
+        dim,
+        features: (0..dim * samples)
+            .map(|_| rng.gen_range(0.0..1.0))
+            .collect(),
+        labels: (0..samples).map(|_| rng.gen_range(0..10u8)).collect(),
+    }
+}
+
+/// Keys and an encrypted backend on `literal` (relinearization and every rotation key).
+fn setup(literal: ParamsLiteral, seed: u64) -> (SecretKey, PublicKey, EncryptedBackend) {
+    let params = literal.build().unwrap();
+    let mut rng = seeded_rng(seed);
+    let sk = SecretKey::generate(&params, &mut rng).unwrap();
+    let pk = sk.public_key(&mut rng).unwrap();
+    let exponents = all_rotation_exponents(&params).unwrap();
+    let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).unwrap();
+    let backend = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).unwrap()).unwrap();
+    (sk, pk, backend)
+}
+
+/// Decodes a list of plaintext integers, one value per slot each.
+fn plain_values(plain: &PlainBackend, xs: &[BitInt<PlainBackend>]) -> Vec<Vec<i64>> {
+    xs.iter()
+        .map(|x| {
+            x.decode(plain.slots(), |b| {
+                Ok::<_, nit_nn::bitsliced::PlainError>(plain.decode(b))
+            })
+            .unwrap()
+        })
+        .collect()
+}
+
+/// Runs one step encrypted and on the plaintext trainer; asserts bit equality of weights and
+/// of every layer's activations, slopes and deltas.
+fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64) {
+    let (sk, pk, backend) = setup(literal, seed);
+    let slots = backend.slots();
+    let data = synthetic(sizes[0], slots, seed + 1);
+    let batch: Vec<usize> = (0..slots).collect();
+    let circuit = FixedCircuit::new(sizes, LR_SHIFT, ADDER, SUM)
+        .unwrap()
+        .with_frozen_layers(frozen)
+        .unwrap();
+    let cost = step_cost(&circuit, slots).unwrap();
+    let initial = FixedTrainer::new(sizes, seed, LR_SHIFT, ADDER, SUM)
+        .unwrap()
+        .weights;
+
+    // The plaintext trainer (public weights), as `train-plain --arith fixed` runs it.
+    let mut expected = FixedTrainer::new(sizes, seed, LR_SHIFT, ADDER, SUM).unwrap();
+    expected.circuit = circuit.clone();
+    expected.step(&data, &batch).unwrap();
+
+    // The same circuit on plaintext vectors, for the layer-by-layer comparison.
+    let plain = PlainBackend::new(slots).unwrap();
+    let mut plain_weights =
+        FixedWeights::<PlainBackend>::encode(&initial, slots, |b| plain.encode(b)).unwrap();
+    let plain_batch =
+        BitslicedBatch::<PlainBackend>::encode(&data, &batch, slots, |b| plain.encode(b)).unwrap();
+    let plain_trace = circuit
+        .step_traced(
+            &plain,
+            &mut plain_weights,
+            &plain_batch.inputs,
+            &plain_batch.labels,
+        )
+        .unwrap();
+
+    let trainer = EncryptedTrainer::new(circuit, backend);
+    let mut rng = seeded_rng(seed + 2);
+    let mut weights = trainer.encrypt_weights(&pk, &initial, &mut rng).unwrap();
+    let encrypted_batch = trainer.encrypt_batch(&pk, &data, &batch, &mut rng).unwrap();
+    let started = std::time::Instant::now();
+    let trace = trainer.step(&mut weights, &encrypted_batch).unwrap();
+    println!(
+        "encrypted step {sizes:?} (frozen {frozen}) on {slots} slots: {:.1} s, {} ANDs, {} rotations, depth {}",
+        started.elapsed().as_secs_f64(),
+        cost.step.and,
+        cost.step.rotate,
+        cost.step_depth
+    );
+
+    let decrypt_all = |xs: &[BitInt<EncryptedBackend>]| -> Vec<Vec<i64>> {
+        xs.iter()
+            .map(|x| {
+                x.decode(slots, |b| trainer.backend().decrypt(&sk, b))
+                    .unwrap()
+            })
+            .collect()
+    };
+    for (l, (found, expect)) in trace
+        .pass
+        .activations
+        .iter()
+        .zip(&plain_trace.pass.activations)
+        .enumerate()
+    {
+        assert_eq!(
+            decrypt_all(found),
+            plain_values(&plain, expect),
+            "activations of layer {l}"
+        );
+    }
+    for (l, (found, expect)) in trace
+        .pass
+        .slopes
+        .iter()
+        .zip(&plain_trace.pass.slopes)
+        .enumerate()
+    {
+        assert_eq!(
+            decrypt_all(found),
+            plain_values(&plain, expect),
+            "slopes of layer {}",
+            l + 1
+        );
+    }
+    for (l, (found, expect)) in trace.deltas.iter().zip(&plain_trace.deltas).enumerate() {
+        assert_eq!(
+            decrypt_all(found),
+            plain_values(&plain, expect),
+            "deltas of layer {}",
+            l + 1
+        );
+    }
+    let decrypted = trainer.decrypt_weights(&sk, &weights).unwrap();
+    assert_eq!(decrypted, expected.weights, "weights after one step");
+    assert_ne!(
+        decrypted, initial,
+        "the step changed no weight: the test proves nothing"
+    );
+}
+
+/// m = 127 (18 slots, NOT SECURE) with 54 primes of 30 bits: the one-layer step's AND-depth
+/// 65 costs about 22 bits of modulus per level here (operands carry up to a prime's worth of
+/// noise above B_ms between modulus switches), so 1620 bits carry it.
+fn reduced_ring() -> ParamsLiteral {
+    let mut literal = ParamsLiteral::small(127, 54);
+    literal.prime_bits = 30;
+    literal
+}
+
+#[test]
+fn encrypted_step_equals_fixed_point_trainer_on_a_reduced_network() {
+    check_step(reduced_ring(), &[2, 10], 0, 11);
+}
