@@ -67,7 +67,7 @@ pub fn and<B: BitSimd>(
 }
 
 /// AND of two bits when one is known, without a backend call.
-fn fold_and<T: Clone>(x: &Bit<T>, y: &Bit<T>) -> Option<Bit<T>> {
+pub(crate) fn fold_and<T: Clone>(x: &Bit<T>, y: &Bit<T>) -> Option<Bit<T>> {
     match (x, y) {
         (Bit::Const(false), _) | (_, Bit::Const(false)) => Some(Bit::Const(false)),
         (Bit::Const(true), v) | (v, Bit::Const(true)) => Some(v.clone()),
@@ -81,10 +81,19 @@ pub fn and_many<B: BitSimd>(
     backend: &B,
     pairs: &[AndPair<B::Bits>],
 ) -> Result<Vec<Bit<B::Bits>>, B::Error> {
+    let refs: Vec<(&Bit<B::Bits>, &Bit<B::Bits>)> = pairs.iter().map(|(x, y)| (x, y)).collect();
+    and_many_ref(backend, &refs)
+}
+
+/// [`and_many`] on borrowed operands: no operand is copied (a ciphertext is megabytes).
+pub fn and_many_ref<B: BitSimd>(
+    backend: &B,
+    pairs: &[(&Bit<B::Bits>, &Bit<B::Bits>)],
+) -> Result<Vec<Bit<B::Bits>>, B::Error> {
     let mut out: Vec<Option<Bit<B::Bits>>> = Vec::with_capacity(pairs.len());
     let mut pending = Vec::new();
     let mut pending_at = Vec::new();
-    for (i, (x, y)) in pairs.iter().enumerate() {
+    for (i, &(x, y)) in pairs.iter().enumerate() {
         match (fold_and(x, y), x, y) {
             (Some(bit), _, _) => out.push(Some(bit)),
             (None, Bit::Var(a), Bit::Var(b)) => {

@@ -11,6 +11,15 @@
 //! Known bits are summed into a native constant first (no gate), then placed back as at most
 //! one constant bit per column: a half adder with a constant input is free.
 //!
+//! Evaluation order (memory): the stages' adder counts depend only on the column heights, so
+//! the whole schedule is fixed before any gate runs; the gates are then evaluated column by
+//! column, least significant first, each column through all its stages (a carry of column k
+//! at stage s joins column k + 1 at stage s + 1, and column k is complete before k + 1
+//! starts). Partial products are formed only when their column is reached, from borrowed
+//! operands, so a neuron's 8192 partial products never exist at once: at most one column's
+//! bits and the carries waiting for the next column are alive. The circuit (every AND, its
+//! operands and its depth) is exactly the stage-by-stage Dadda tree's.
+//!
 //! Signed rows enter without sign extension: for a w-bit row x shifted by s,
 //! `x = sum_{k<w-1} x_k 2^k + (not x_{w-1}) 2^(w-1) - 2^(w-1)`, so the row adds w bits and
 //! the constant `-2^(w-1+s)` (the Baugh-Wooley trick).
@@ -26,13 +35,25 @@ type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>
 /// Maximal width of a carry-save accumulation (the constant is kept in a u128).
 pub const MAX_COLUMNS: usize = 128;
 
-/// A weighted bit matrix modulo 2^W, reduced by carry-save adders.
-pub struct Columns<B: BitSimd> {
-    columns: Vec<Vec<Bit<B::Bits>>>,
+/// One bit of a column: a known vector, or a partial product `a_i b_j` (negated when exactly
+/// one of i, j is a sign position) formed when its column is evaluated.
+enum Entry<'a, T> {
+    Bit(Bit<T>),
+    Product {
+        a: &'a Bit<T>,
+        b: &'a Bit<T>,
+        negated: bool,
+    },
+}
+
+/// A weighted bit matrix modulo 2^W, reduced by carry-save adders; partial products borrow
+/// their operands for `'a`.
+pub struct Columns<'a, B: BitSimd> {
+    columns: Vec<Vec<Entry<'a, B::Bits>>>,
     constant: u128,
 }
 
-impl<B: BitSimd> Columns<B> {
+impl<'a, B: BitSimd> Columns<'a, B> {
     /// The empty sum modulo 2^width, `1 <= width <= 128`.
     pub fn new(width: usize) -> Result<Self, B> {
         if width == 0 || width > MAX_COLUMNS {
@@ -42,7 +63,7 @@ impl<B: BitSimd> Columns<B> {
             });
         }
         Ok(Self {
-            columns: vec![Vec::new(); width],
+            columns: (0..width).map(|_| Vec::new()).collect(),
             constant: 0,
         })
     }
@@ -68,7 +89,7 @@ impl<B: BitSimd> Columns<B> {
         match bit {
             Bit::Const(false) => {}
             Bit::Const(true) => self.push_constant_power(weight, false),
-            var => self.columns[weight].push(var),
+            var => self.columns[weight].push(Entry::Bit(var)),
         }
     }
 
@@ -112,24 +133,33 @@ impl<B: BitSimd> Columns<B> {
         }
     }
 
-    /// Adds the signed products `a * b` of every pair, all partial products computed in one
-    /// AND layer (Baugh-Wooley): bit products `a_i b_j` of weight `2^(i+j) < 2^W`, negated
-    /// when exactly one of i, j is a sign position, plus the constant
-    /// `2^(n-1) + 2^(m-1) - 2^(n+m-1)` for an n-bit a and an m-bit b.
+    /// Adds the signed products `a * b` of every pair (Baugh-Wooley): bit products `a_i b_j`
+    /// of weight `2^(i+j) < 2^W`, negated when exactly one of i, j is a sign position, plus the
+    /// constant `2^(n-1) + 2^(m-1) - 2^(n+m-1)` for an n-bit a and an m-bit b. A product
+    /// with a known bit folds now (no gate); the others are formed (one AND layer, depth
+    /// `max(depth a, depth b) + 1`) when their column is reduced.
     pub fn push_products(
         &mut self,
         backend: &B,
-        products: &[(&BitInt<B>, &BitInt<B>)],
+        products: &[(&'a BitInt<B>, &'a BitInt<B>)],
     ) -> Result<(), B> {
-        let mut pairs = Vec::new();
-        let mut places = Vec::new();
         for (a, b) in products {
             let (n, m) = (a.width(), b.width());
             for (i, ai) in a.bits().iter().enumerate() {
                 for (j, bj) in b.bits().iter().enumerate() {
-                    if i + j < self.width() {
-                        pairs.push((ai.clone(), bj.clone()));
-                        places.push((i + j, (i == n - 1) != (j == m - 1)));
+                    let weight = i + j;
+                    if weight >= self.width() {
+                        continue;
+                    }
+                    let negated = (i == n - 1) != (j == m - 1);
+                    match bit::fold_and(ai, bj) {
+                        Some(known) if negated => self.push_bit(weight, bit::not(backend, &known)?),
+                        Some(known) => self.push_bit(weight, known),
+                        None => self.columns[weight].push(Entry::Product {
+                            a: ai,
+                            b: bj,
+                            negated,
+                        }),
                     }
                 }
             }
@@ -137,33 +167,40 @@ impl<B: BitSimd> Columns<B> {
             self.push_constant_power(m - 1, false);
             self.push_constant_power(n + m - 1, true);
         }
-        let bits = bit::and_many(backend, &pairs)?;
-        for ((weight, negated), b) in places.into_iter().zip(bits) {
-            let b = if negated { bit::not(backend, &b)? } else { b };
-            self.push_bit(weight, b);
-        }
         Ok(())
     }
 
-    /// Dadda reduction to at most two bits per column; returns the two rows.
+    /// Dadda reduction to at most two bits per column, evaluated column by column; returns
+    /// the two rows.
     pub fn reduce_to_two(mut self, backend: &B) -> Result<(BitInt<B>, BitInt<B>), B> {
         for (k, column) in self.columns.iter_mut().enumerate() {
             if (self.constant >> k) & 1 == 1 {
-                column.push(Bit::Const(true));
+                column.push(Entry::Bit(Bit::Const(true)));
             }
         }
-        loop {
-            let max = self.columns.iter().map(Vec::len).max().unwrap_or(0);
-            if max <= 2 {
-                break;
+        let heights: Vec<usize> = self.columns.iter().map(Vec::len).collect();
+        let schedule = dadda_schedule(&heights);
+        let mut rows = Vec::with_capacity(heights.len());
+        let mut incoming: Vec<Vec<Bit<B::Bits>>> = vec![Vec::new(); schedule.len()];
+        for (k, entries) in self.columns.into_iter().enumerate() {
+            let mut bits = materialize(backend, entries)?;
+            let mut outgoing = vec![Vec::new(); schedule.len()];
+            for (s, (stage, carries_in)) in schedule.iter().zip(&mut incoming).enumerate() {
+                let (sums, carries) = reduce_column(backend, &mut bits, stage[k])?;
+                bits.append(carries_in);
+                bits.extend(sums);
+                outgoing[s] = carries;
             }
-            let target = dadda_target(max);
-            self.columns = stage(backend, self.columns, target)?;
+            assert!(
+                bits.len() <= 2,
+                "the Dadda schedule leaves at most two bits in every column"
+            );
+            rows.push(bits);
+            incoming = outgoing;
         }
         let row = |i: usize| {
             BitInt::from_nonempty(
-                self.columns
-                    .iter()
+                rows.iter()
                     .map(|c| c.get(i).cloned().unwrap_or(Bit::Const(false)))
                     .collect(),
             )
@@ -187,68 +224,131 @@ fn dadda_target(max: usize) -> usize {
     d
 }
 
-/// A full or half adder of one Dadda stage: its inputs and its column.
-enum Adder<T> {
-    Full(Bit<T>, Bit<T>, Bit<T>),
-    Half(Bit<T>, Bit<T>),
+/// Full and half adders of one column in one stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ColumnAdders {
+    full: usize,
+    half: usize,
 }
 
-/// Bits of every column, column k of weight 2^k.
-type ColumnBits<T> = Vec<Vec<Bit<T>>>;
+/// The adder counts of every stage and column, from the initial heights alone: a stage with
+/// target d reduces column k (holding `len` bits and receiving `carries_in` carries from
+/// column k - 1 in this stage) by `full = min(excess / 2, len / 3)` full adders and
+/// `half = min(excess - 2 full, (len - 3 full) / 2)` half adders, `excess = len + carries_in
+/// - d`; the column then holds `len - 2 full - half + carries_in` bits.
+fn dadda_schedule(heights: &[usize]) -> Vec<Vec<ColumnAdders>> {
+    let width = heights.len();
+    let mut heights = heights.to_vec();
+    let mut schedule = Vec::new();
+    loop {
+        let max = heights.iter().copied().max().unwrap_or(0);
+        if max <= 2 {
+            return schedule;
+        }
+        let target = dadda_target(max);
+        let mut stage = vec![ColumnAdders::default(); width];
+        let mut carries_in = 0;
+        for (k, len) in heights.iter_mut().enumerate() {
+            let excess = (*len + carries_in).saturating_sub(target);
+            let full = (excess / 2).min(*len / 3);
+            let half = (excess - 2 * full).min((*len - 3 * full) / 2);
+            stage[k] = ColumnAdders { full, half };
+            *len = *len - 2 * full - half + carries_in;
+            carries_in = if k + 1 < width { full + half } else { 0 };
+        }
+        schedule.push(stage);
+    }
+}
 
-/// One Dadda stage: reduce every column (with the carries it receives in this stage) to at
-/// most `target` bits, feeding the shallowest bits to the adders.
-fn stage<B: BitSimd>(
+/// The column's bits in order, its partial products formed now in one AND layer.
+fn materialize<B: BitSimd>(
     backend: &B,
-    columns: Vec<Vec<Bit<B::Bits>>>,
-    target: usize,
-) -> std::result::Result<ColumnBits<B::Bits>, B::Error> {
-    let width = columns.len();
-    let mut next: Vec<Vec<Bit<B::Bits>>> = vec![Vec::new(); width];
-    let mut adders = Vec::new();
-    let mut carries_in = 0;
-    for (k, mut column) in columns.into_iter().enumerate() {
-        column.sort_by_key(|b| bit::depth(backend, b));
-        let height = column.len() + carries_in;
-        let excess = height.saturating_sub(target);
-        let full = (excess / 2).min(column.len() / 3);
-        let half = (excess - 2 * full).min((column.len() - 3 * full) / 2);
-        let mut rest = column.into_iter();
-        let mut take = || {
-            rest.next()
-                .expect("Dadda stage takes only bits the column holds")
-        };
-        for _ in 0..full {
-            adders.push((k, Adder::Full(take(), take(), take())));
-        }
-        for _ in 0..half {
-            adders.push((k, Adder::Half(take(), take())));
-        }
-        next[k].extend(rest);
-        carries_in = if k + 1 < width { full + half } else { 0 };
-    }
-    let mut pairs = Vec::with_capacity(adders.len());
-    for (_, adder) in &adders {
-        pairs.push(match adder {
-            Adder::Full(a, b, c) => (bit::xor(backend, a, c)?, bit::xor(backend, b, c)?),
-            Adder::Half(a, b) => (a.clone(), b.clone()),
+    entries: Vec<Entry<'_, B::Bits>>,
+) -> std::result::Result<Vec<Bit<B::Bits>>, B::Error> {
+    let pairs: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Product { a, b, .. } => Some((*a, *b)),
+            Entry::Bit(_) => None,
+        })
+        .collect();
+    let mut products = bit::and_many_ref(backend, &pairs)?.into_iter();
+    entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::Bit(b) => Ok(b),
+            Entry::Product { negated, .. } => {
+                let p = products
+                    .next()
+                    .expect("one product per partial-product entry");
+                if negated {
+                    bit::not(backend, &p)
+                } else {
+                    Ok(p)
+                }
+            }
+        })
+        .collect()
+}
+
+/// One column through one stage: the shallowest bits feed `adders.full` full and
+/// `adders.half` half adders (one `and_many` layer); `bits` keeps the rest. Returns the sums
+/// (staying in the column) and the carries (for the next column, next stage).
+type SumsAndCarries<T> = (Vec<Bit<T>>, Vec<Bit<T>>);
+
+fn reduce_column<B: BitSimd>(
+    backend: &B,
+    bits: &mut Vec<Bit<B::Bits>>,
+    adders: ColumnAdders,
+) -> std::result::Result<SumsAndCarries<B::Bits>, B::Error> {
+    bits.sort_by_key(|b| bit::depth(backend, b));
+    let taken = 3 * adders.full + 2 * adders.half;
+    assert!(
+        taken <= bits.len(),
+        "the Dadda schedule takes only bits the column holds"
+    );
+    let mut inputs = bits.drain(..taken);
+    let mut full = Vec::with_capacity(adders.full);
+    let mut pairs = Vec::with_capacity(adders.full + adders.half);
+    for _ in 0..adders.full {
+        let triple: [Bit<B::Bits>; 3] = std::array::from_fn(|_| {
+            inputs
+                .next()
+                .expect("the schedule's adders take bits the column holds")
         });
+        let [a, b, c] = &triple;
+        pairs.push((bit::xor(backend, a, c)?, bit::xor(backend, b, c)?));
+        full.push(triple);
     }
-    let products = bit::and_many(backend, &pairs)?;
-    for ((k, adder), product) in adders.into_iter().zip(products) {
-        let (sum, carry) = match adder {
-            Adder::Full(a, b, c) => (
-                bit::xor(backend, &bit::xor(backend, &a, &b)?, &c)?,
-                bit::xor(backend, &product, &c)?,
-            ),
-            Adder::Half(a, b) => (bit::xor(backend, &a, &b)?, product),
-        };
-        next[k].push(sum);
-        if k + 1 < width {
-            next[k + 1].push(carry);
-        }
+    let half: Vec<(Bit<B::Bits>, Bit<B::Bits>)> = (0..adders.half)
+        .map(|_| {
+            let mut next = || {
+                inputs
+                    .next()
+                    .expect("the schedule's adders take bits the column holds")
+            };
+            (next(), next())
+        })
+        .collect();
+    drop(inputs);
+    let operands: Vec<(&Bit<B::Bits>, &Bit<B::Bits>)> =
+        pairs.iter().chain(&half).map(|(x, y)| (x, y)).collect();
+    let products = bit::and_many_ref(backend, &operands)?;
+    drop(operands);
+    drop(pairs);
+    let mut sums = Vec::with_capacity(products.len());
+    let mut carries = Vec::with_capacity(products.len());
+    let mut products = products.into_iter();
+    for [a, b, c] in full {
+        let product = products.next().expect("one product per adder");
+        sums.push(bit::xor(backend, &bit::xor(backend, &a, &b)?, &c)?);
+        carries.push(bit::xor(backend, &product, &c)?);
     }
-    Ok(next)
+    for ((a, b), product) in half.into_iter().zip(products) {
+        sums.push(bit::xor(backend, &a, &b)?);
+        carries.push(product);
+    }
+    Ok((sums, carries))
 }
 
 /// `sum_i x_i mod 2^width` of signed integers: one carry-save tree, then one adder.

@@ -70,6 +70,36 @@ mod tests {
         }
     }
 
+    /// NN2's first-layer neuron keeps its 1552 inputs and weights alive; the column-by-column
+    /// evaluation adds one column's partial products (the middle columns hold 8 x 64 = 512),
+    /// its adders' operands and the carries waiting for the next column: 1489 vectors at
+    /// most, where the stage-by-stage tree held all 8192 products and 16384 operand copies.
+    #[test]
+    fn neuron_evaluation_keeps_one_column_of_partial_products_alive() {
+        use super::super::bit::Bit;
+        use super::super::testing::LiveBackend;
+        let backend = LiveBackend::default();
+        let fresh = |width: usize| {
+            BitInt::<LiveBackend>::from_bits(
+                (0..width).map(|_| Bit::Var(backend.input())).collect(),
+            )
+            .unwrap()
+        };
+        let xs: Vec<_> = (0..64).map(|_| fresh(8)).collect();
+        let ws: Vec<_> = (0..64).map(|_| fresh(16)).collect();
+        let bias = fresh(16);
+        let operands = backend.now();
+        assert_eq!(operands, 64 * 8 + 64 * 16 + 16);
+        let out = dot(&backend, &xs, &ws, Some(&bias), 31, AdderKind::Sklansky).unwrap();
+        let working = backend.peak() - operands;
+        assert!(
+            (512..1600).contains(&working),
+            "{working} vectors alive beside the operands"
+        );
+        drop(out);
+        assert_eq!(backend.now(), operands, "the evaluation leaks vectors");
+    }
+
     #[test]
     fn mismatched_lengths_are_an_error() {
         let backend = PlainBackend::new(2).unwrap();

@@ -89,30 +89,42 @@ fn max_depth<'a>(
 }
 
 #[cfg(test)]
-mod probe {
+mod tests {
     use super::*;
     use crate::bitsliced::{AdderKind, TotalSumMethod};
+
+    fn circuit(sizes: &[usize], frozen: usize) -> FixedCircuit {
+        FixedCircuit::new(
+            sizes,
+            4,
+            AdderKind::Sklansky,
+            TotalSumMethod::CarrySave(AdderKind::Sklansky),
+        )
+        .and_then(|c| c.with_frozen_layers(frozen))
+        .unwrap()
+    }
+
+    /// The encrypted run's figures of docs/RESULTS.md (NN2, 60 slots).
     #[test]
-    fn probe_costs() {
-        for (sizes, frozen, slots) in [
-            (vec![4, 3, 10], 0, 18),
-            (vec![4, 3, 10], 0, 60),
-            (vec![4, 10], 0, 18),
-            (vec![2, 2, 10], 0, 18),
-            (vec![64, 32, 16, 10], 2, 60),
-            (vec![64, 32, 16, 10], 0, 60),
-        ] {
-            let c = FixedCircuit::new(
-                &sizes,
-                4,
-                AdderKind::Sklansky,
-                TotalSumMethod::CarrySave(AdderKind::Sklansky),
-            )
-            .unwrap()
-            .with_frozen_layers(frozen)
-            .unwrap();
-            let cost = step_cost(&c, slots).unwrap();
-            println!("{sizes:?} frozen {frozen} slots {slots}: {cost:?}");
-        }
+    fn nn2_step_cost_matches_the_documented_counts() {
+        let cost = step_cost(&circuit(&[64, 32, 16, 10], 0), 60).unwrap();
+        assert_eq!(cost.forward.and, 699_988);
+        assert_eq!(cost.step.and, 2_516_938);
+        assert_eq!(cost.step.rotate, 677_820);
+        assert_eq!((cost.forward_depth, cost.step_depth), (81, 198));
+    }
+
+    /// Freezing layers removes their weight steps and the deltas below them (the rotations
+    /// are the total sums of the trainable gradients: 170 of NN2's 2778), and public frozen
+    /// weights make their forward pass cheaper.
+    #[test]
+    fn frozen_layers_remove_their_gradients() {
+        let full = step_cost(&circuit(&[64, 32, 16, 10], 0), 60).unwrap();
+        let last = step_cost(&circuit(&[64, 32, 16, 10], 2), 60).unwrap();
+        assert!(last.step.and < full.step.and / 10);
+        assert!(last.step.rotate * 2778 <= full.step.rotate * 170 * 2);
+        assert!(last.step.rotate * 2778 >= full.step.rotate * 170 / 2);
+        assert!(last.forward.and < full.forward.and / 10);
+        assert!(last.step_depth < full.step_depth);
     }
 }
