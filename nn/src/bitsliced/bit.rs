@@ -29,6 +29,9 @@ impl<T> Bit<T> {
 /// The two inputs of one AND gate.
 pub type AndPair<T> = (Bit<T>, Bit<T>);
 
+/// The two borrowed inputs of one AND gate.
+pub type AndPairRef<'a, T> = (&'a Bit<T>, &'a Bit<T>);
+
 /// `x xor y`, folded when either side is known.
 pub fn xor<B: BitSimd>(
     backend: &B,
@@ -81,14 +84,14 @@ pub fn and_many<B: BitSimd>(
     backend: &B,
     pairs: &[AndPair<B::Bits>],
 ) -> Result<Vec<Bit<B::Bits>>, B::Error> {
-    let refs: Vec<(&Bit<B::Bits>, &Bit<B::Bits>)> = pairs.iter().map(|(x, y)| (x, y)).collect();
+    let refs: Vec<AndPairRef<B::Bits>> = pairs.iter().map(|(x, y)| (x, y)).collect();
     and_many_ref(backend, &refs)
 }
 
 /// [`and_many`] on borrowed operands: no operand is copied (a ciphertext is megabytes).
 pub fn and_many_ref<B: BitSimd>(
     backend: &B,
-    pairs: &[(&Bit<B::Bits>, &Bit<B::Bits>)],
+    pairs: &[AndPairRef<B::Bits>],
 ) -> Result<Vec<Bit<B::Bits>>, B::Error> {
     let mut out: Vec<Option<Bit<B::Bits>>> = Vec::with_capacity(pairs.len());
     let mut pending = Vec::new();

@@ -320,7 +320,7 @@ fn reduce_column<B: BitSimd>(
         pairs.push((bit::xor(backend, a, c)?, bit::xor(backend, b, c)?));
         full.push(triple);
     }
-    let half: Vec<(Bit<B::Bits>, Bit<B::Bits>)> = (0..adders.half)
+    let half: Vec<bit::AndPair<B::Bits>> = (0..adders.half)
         .map(|_| {
             let mut next = || {
                 inputs
@@ -331,7 +331,7 @@ fn reduce_column<B: BitSimd>(
         })
         .collect();
     drop(inputs);
-    let operands: Vec<(&Bit<B::Bits>, &Bit<B::Bits>)> =
+    let operands: Vec<bit::AndPairRef<B::Bits>> =
         pairs.iter().chain(&half).map(|(x, y)| (x, y)).collect();
     let products = bit::and_many_ref(backend, &operands)?;
     drop(operands);
