@@ -1,0 +1,187 @@
+//! Table 2 of Nandakumar et al. (2019): one NN2 first-layer neuron on encrypted data: 64
+//! encrypted 8-bit inputs times 64 encrypted 16-bit weights plus a 16-bit bias, one sample per
+//! slot, weights replicated, 30-bit exact result. A plain harness: each measurement runs in a
+//! child process (`RAYON_NUM_THREADS` = 1 or 2) so its peak resident memory is its own.
+//!
+//!     cargo bench --bench table2            # both sets, 1 and 2 threads
+//!     cargo bench --bench table2 -- toy     # one set
+//!
+//! Every measurement decrypts the neuron and compares it with the plaintext backend, and
+//! prints one machine-readable line:
+//! `table2 set=toy threads=1 seconds=.. ands=16531 depth=17 primes=.. peak_mb=..`.
+//! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
+//! primes that carry the neuron (`primes`), so every AND runs at the lowest modulus it can.
+
+// The facade links the process allocator (jemalloc with huge pages) the engine is tuned for.
+use fhe_nit as _;
+use nit_bgv::evaluator::Evaluator;
+use nit_bgv::keys::{EvaluationKeys, SecretKey};
+use nit_bgv::ParamsLiteral;
+use nit_nn::bitsliced::{
+    dot, AdderKind, Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError,
+};
+use nit_nn::encrypted::EncryptedBackend;
+use nit_ring::sample::seeded_rng;
+use rand::Rng;
+use std::process::Command;
+use std::time::Instant;
+
+const TERMS: usize = 64;
+const WIDTH: usize = 30;
+
+/// A parameter set of the table: its literal and the primes the neuron's operands keep.
+struct Set {
+    name: &'static str,
+    literal: ParamsLiteral,
+    operand_primes: usize,
+    paper: &'static str,
+}
+
+fn sets() -> Vec<Set> {
+    vec![
+        Set {
+            name: "toy",
+            literal: ParamsLiteral::toy().with_ctxt_primes(16),
+            operand_primes: 16,
+            paper: "213 / 60 / 33 / 20 / 14 s on 1 / 4 / 8 / 16 / 30 threads",
+        },
+        Set {
+            name: "paper",
+            literal: ParamsLiteral::paper(),
+            operand_primes: 12,
+            paper: "919 s on 30 threads",
+        },
+    ]
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// AND count and depth of the neuron, from the counting backend.
+fn neuron_cost(slots: usize) -> (u64, usize) {
+    let backend = CountingBackend::new(slots);
+    let fresh = |w: usize| {
+        BitInt::from_bits((0..w).map(|_| Bit::Var(backend.input())).collect())
+            .expect("positive width")
+    };
+    let xs: Vec<_> = (0..TERMS).map(|_| fresh(8)).collect();
+    let ws: Vec<_> = (0..TERMS).map(|_| fresh(16)).collect();
+    let out = dot(&backend, &xs, &ws, Some(&fresh(16)), WIDTH, AdderKind::Sklansky)
+        .expect("the counting backend cannot fail");
+    (backend.counts().and, out.depth(&backend))
+}
+
+/// One measurement in this process: the neuron on `set`, checked against the plaintext
+/// backend.
+fn measure(set: &Set) {
+    let threads = rayon::current_num_threads();
+    let params = set.literal.build().expect("a valid set");
+    let mut rng = seeded_rng(2019);
+    let sk = SecretKey::generate(&params, &mut rng).expect("key generation");
+    let keys = EvaluationKeys::generate(&sk, true, &[], &mut rng).expect("relinearization key");
+    let eval = Evaluator::new(&params, sk.id(), keys).expect("evaluator");
+    let backend = EncryptedBackend::new(eval).expect("slots");
+    let slots = backend.slots();
+    let level = set.operand_primes.min(params.max_level());
+    let draw = |rng: &mut nit_ring::sample::SecureRng, width: usize| -> Vec<i64> {
+        let half = 1i64 << (width - 1);
+        (0..slots).map(|_| rng.gen_range(-half..half)).collect()
+    };
+    let xs: Vec<Vec<i64>> = (0..TERMS).map(|_| draw(&mut rng, 8)).collect();
+    let ws: Vec<Vec<i64>> = (0..TERMS).map(|_| draw(&mut rng, 16)).collect();
+    let bias = draw(&mut rng, 16);
+    let mut encrypt = |v: &[i64], width: usize| {
+        BitInt::encode(v, width, slots, |bits| {
+            let mut e = backend.encrypt_secret(&sk, bits, &mut rng)?;
+            e.ct = backend.evaluator().mod_switch_to(&e.ct, level)?;
+            Ok::<_, nit_bgv::BgvError>(e)
+        })
+        .expect("encryption")
+    };
+    let exs: Vec<_> = xs.iter().map(|v| encrypt(v, 8)).collect();
+    let ews: Vec<_> = ws.iter().map(|v| encrypt(v, 16)).collect();
+    let eb = encrypt(&bias, 16);
+    let started = Instant::now();
+    let out = dot(&backend, &exs, &ews, Some(&eb), WIDTH, AdderKind::Sklansky);
+    let seconds = started.elapsed().as_secs_f64();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            println!(
+                "table2 set={} threads={threads} primes={level} error=\"{e}\"",
+                set.name
+            );
+            std::process::exit(1);
+        }
+    };
+    let plain = PlainBackend::new(slots).expect("slots");
+    let encode = |v: &[i64], w: usize| {
+        BitInt::encode(v, w, slots, |b| plain.encode(b)).expect("plain encoding")
+    };
+    let pxs: Vec<_> = xs.iter().map(|v| encode(v, 8)).collect();
+    let pws: Vec<_> = ws.iter().map(|v| encode(v, 16)).collect();
+    let expected = dot(&plain, &pxs, &pws, Some(&encode(&bias, 16)), WIDTH, AdderKind::Sklansky)
+        .and_then(|o| o.decode(slots, |b| Ok::<_, PlainError>(plain.decode(b))))
+        .expect("plaintext neuron");
+    let found = out
+        .decode(slots, |b| backend.decrypt(&sk, b))
+        .expect("decryption");
+    assert_eq!(found, expected, "the encrypted neuron differs from the plaintext one");
+    let (ands, depth) = neuron_cost(slots);
+    let lowest = out
+        .bits()
+        .iter()
+        .filter_map(|b| match b {
+            Bit::Var(e) => Some(e.ct.level()),
+            Bit::Const(_) => None,
+        })
+        .min()
+        .unwrap_or(level);
+    println!(
+        "table2 set={} threads={threads} seconds={seconds:.2} ands={ands} depth={depth} primes={level} final_primes={lowest} ms_per_and={:.3} slots={slots} peak_mb={}",
+        set.name,
+        1000.0 * seconds / ands as f64,
+        peak_mb()
+    );
+}
+
+fn main() {
+    if let Ok(name) = std::env::var("TABLE2_SET") {
+        let set = sets()
+            .into_iter()
+            .find(|s| s.name == name)
+            .expect("TABLE2_SET names a set of the table");
+        measure(&set);
+        return;
+    }
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let exe = std::env::current_exe().expect("the harness's own path");
+    for set in sets() {
+        if !filter.is_empty() && !filter.iter().any(|f| set.name.contains(f.as_str())) {
+            continue;
+        }
+        println!("# {}: paper's Table 2 row: {}", set.name, set.paper);
+        for threads in [1, 2] {
+            let status = Command::new(&exe)
+                .env("TABLE2_SET", set.name)
+                .env("RAYON_NUM_THREADS", threads.to_string())
+                .status()
+                .expect("the harness can run itself");
+            if !status.success() {
+                println!("table2 set={} threads={threads} failed", set.name);
+            }
+        }
+    }
+}
