@@ -466,3 +466,52 @@ fn bad_input_is_a_typed_error() {
         })
     );
 }
+
+/// Slot model: X_i = X^{m/m_i} is seen by the slots through their coordinate along dimension
+/// i only (the generators of the other dimensions are 1 mod m_i), and X_i takes D_i distinct
+/// values along it, so the linear maps' matrices W_i (BOOTSTRAP_NOTES 3.2) are Vandermonde
+/// matrices of distinct roots of unity.
+fn check_factor_variables_follow_their_dimension(m: usize) {
+    let slots = crate::slots::SlotRing::new(m, 8).unwrap();
+    let ring = Cyclotomic::new(m).unwrap();
+    let basis = PowerfulBasis::from_hypercube(&ring, slots.hypercube()).unwrap();
+    let cube = slots.hypercube();
+    for (i, dim) in cube.dims().iter().enumerate() {
+        for j in [1, 2, basis.shape()[i] - 1] {
+            let mut monomial = vec![0; basis.shape().len()];
+            monomial[i] = j;
+            let mut unit = vec![0u64; basis.len()];
+            unit[basis.index(&monomial).unwrap()] = 1;
+            let values = slots.decode_full(&basis.lift(&unit).unwrap()).unwrap();
+            let mut along: Vec<Option<&Vec<u64>>> = vec![None; dim.order];
+            for (slot, value) in values.iter().enumerate() {
+                let c = cube.coordinate(slot, i);
+                match along[c] {
+                    Some(seen) => assert_eq!(seen, value, "m = {m}: X_{i}^{j} at slot {slot}"),
+                    None => along[c] = Some(value),
+                }
+            }
+            if j == 1 {
+                let mut distinct: Vec<&Vec<u64>> = along.iter().map(|v| v.unwrap()).collect();
+                distinct.sort();
+                distinct.dedup();
+                assert_eq!(
+                    distinct.len(),
+                    dim.order,
+                    "m = {m}: X_{i} along dimension {i}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn factor_variables_follow_their_hypercube_dimension_at_m_1023() {
+    check_factor_variables_follow_their_dimension(1023);
+}
+
+#[test]
+#[ignore = "builds the m = 32767 slot tables; cargo test -p nit-ring --release -- --ignored factor_variables"]
+fn factor_variables_follow_their_hypercube_dimension_at_m_32767() {
+    check_factor_variables_follow_their_dimension(32767);
+}
