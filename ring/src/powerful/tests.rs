@@ -312,8 +312,14 @@ fn product_is_coordinate_wise_along_the_tensor_structure() {
 /// per powerful coefficient, s' ternary of weight h in the coefficient basis: the spread the
 /// notes measured (table in section 1) when they sized the digits to remove. A few tau
 /// coefficients reach every output (X_i^{m_i - 1} expands to a whole fiber), so one key's
-/// estimate is noisy: pool many keys.
-fn rounding_error_sigma(m: usize, factors: &[usize], weight: usize, keys: usize, seed: u64) -> f64 {
+/// estimate is noisy: pool many keys. Returns (sigma, max |eps|).
+fn rounding_error_spread(
+    m: usize,
+    factors: &[usize],
+    weight: usize,
+    keys: usize,
+    seed: u64,
+) -> (f64, f64) {
     const SCALE: f64 = (1u64 << 20) as f64;
     let q = big_prime();
     let (ring, basis) = basis(m, factors);
@@ -324,7 +330,7 @@ fn rounding_error_sigma(m: usize, factors: &[usize], weight: usize, keys: usize,
             .map(|_| q.from_i64(rng.gen_range(-(1i64 << 19)..=1 << 19)))
             .collect()
     };
-    let (mut sum, mut squares, mut count) = (0f64, 0f64, 0usize);
+    let (mut sum, mut squares, mut count, mut largest) = (0f64, 0f64, 0usize, 0f64);
     for _ in 0..keys {
         let mut key = vec![0u64; phi];
         let mut placed = 0;
@@ -344,34 +350,45 @@ fn rounding_error_sigma(m: usize, factors: &[usize], weight: usize, keys: usize,
             sum += eps;
             squares += eps * eps;
             count += 1;
+            largest = f64::max(largest, eps.abs());
         }
     }
     let mean = sum / count as f64;
-    (squares / count as f64 - mean * mean).sqrt()
+    ((squares / count as f64 - mean * mean).sqrt(), largest)
+}
+
+/// The notes' table: (weight, measured sigma, e). The bit survives while |eps| < 2^(e-2), and
+/// e was sized for 10 sigma: no sample may come near it.
+fn check_rounding_error_spread(
+    m: usize,
+    factors: &[usize],
+    keys: usize,
+    table: [(usize, f64, u32); 2],
+) {
+    for (weight, expected, e) in table {
+        let (sigma, largest) = rounding_error_spread(m, factors, weight, keys, weight as u64);
+        println!("m = {m}, weight {weight}: sigma {sigma:.2}, max |eps| {largest:.1}");
+        assert!(
+            (sigma / expected - 1.0).abs() < 0.1,
+            "m = {m}, weight {weight}: sigma {sigma}"
+        );
+        assert!(
+            largest < (1u64 << (e - 2)) as f64,
+            "m = {m}, weight {weight}: |eps| {largest}"
+        );
+    }
 }
 
 #[test]
 fn rounding_error_spread_matches_the_notes_at_m_1023() {
-    // BOOTSTRAP_NOTES section 1: measured sigma 7.43 (weight 120) and 5.43 (weight 64).
-    for (weight, expected) in [(120, 7.43), (64, 5.43)] {
-        let sigma = rounding_error_sigma(1023, &[11, 93], weight, 200, weight as u64);
-        assert!(
-            (sigma / expected - 1.0).abs() < 0.1,
-            "weight {weight}: sigma {sigma}"
-        );
-    }
+    // BOOTSTRAP_NOTES section 1: sigma 7.43 (weight 120, e = 9), 5.43 (weight 64, e = 8).
+    check_rounding_error_spread(1023, &[11, 93], 200, [(120, 7.43, 9), (64, 5.43, 8)]);
 }
 
 #[test]
 fn rounding_error_spread_matches_the_notes_at_m_32767() {
-    // Measured 8.28 (weight 120) and 5.51-5.73 (weight 64).
-    for (weight, expected) in [(120, 8.28), (64, 5.62)] {
-        let sigma = rounding_error_sigma(32767, &[31, 7, 151], weight, 40, weight as u64);
-        assert!(
-            (sigma / expected - 1.0).abs() < 0.1,
-            "weight {weight}: sigma {sigma}"
-        );
-    }
+    // Sigma 8.28 (weight 120, e = 9) and 5.51-5.73 (weight 64, e = 8).
+    check_rounding_error_spread(32767, &[31, 7, 151], 40, [(120, 8.28, 9), (64, 5.62, 8)]);
 }
 
 #[test]
