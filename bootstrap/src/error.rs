@@ -14,4 +14,6 @@ pub enum BootstrapError {
     DigitCount { e: u32, v: u32 },
     #[error("precision 2^{0} needed: the GIKV retain circuits stop at 2^16")]
     RetainPrecision(u32),
+    #[error(transparent)]
+    Ring(#[from] nit_ring::RingError),
 }

@@ -7,14 +7,18 @@
 //! Built so far:
 //! - [`two_power_arithmetic`]: arithmetic in Z_(2^t) with t per value, its native model and a
 //!   product/depth counter.
+//! - [`modulus_switch`]: the switch of (c_0, c_1) mod Q_in to 2^e, rounded in the powerful
+//!   basis (in the clear).
 //! - [`digit_extraction`]: removal of the low digits of z mod 2^e (GIKV retain circuits).
 
 pub mod digit_extraction;
 pub mod error;
+pub mod modulus_switch;
 pub mod two_power_arithmetic;
 
 pub use digit_extraction::{CircuitCost, DigitExtraction, Extraction, RetainCircuit};
 pub use error::BootstrapError;
+pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
 pub use two_power_arithmetic::{
     Counted, IntegersModTwoPower, Residue, Tracked, TwoPowerArithmetic,
 };
