@@ -44,4 +44,8 @@ pub enum RingError {
     DimensionOutOfRange { dim: usize, dims: usize },
     #[error("plaintext has {found} coefficients: need between phi(m) = {phi} and m = {m}")]
     PlaintextLength { found: usize, phi: usize, m: usize },
+    #[error(
+        "powerful basis of m = {m}: factors {factors:?} must be > 1, pairwise coprime and multiply to m"
+    )]
+    PowerfulFactors { m: usize, factors: Vec<usize> },
 }

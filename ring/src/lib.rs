@@ -6,6 +6,7 @@
 //! - [`dft`]: the length-m DFT mod q by Bluestein's chirp convolution over the NTT.
 //! - [`rns`]: RNS bases (lists of primes with their transform tables) and CRT.
 //! - [`poly`]: polynomials in coefficient form and in evaluation (DoubleCRT) form.
+//! - [`powerful`]: the powerful basis, tensor of Z[X_i]/Phi_{m_i}(X_i) over coprime m = prod m_i.
 //! - [`sample`]: secure generators; ternary, fixed-Hamming-weight and Gaussian samplers.
 //! - [`serial`]: checked serialized envelopes, wire forms, fingerprints.
 //! - [`slots`]: Phi_m mod 2^r, the hypercube of Z_m^*/<2>, slot encoding.
@@ -17,6 +18,7 @@ pub mod error;
 pub mod ifma;
 pub mod ntt;
 pub mod poly;
+pub mod powerful;
 pub mod prime;
 pub mod rns;
 pub mod sample;
@@ -27,5 +29,6 @@ pub mod zq;
 pub use cyclotomic::Cyclotomic;
 pub use error::RingError;
 pub use poly::{CoeffPoly, DcrtPoly};
+pub use powerful::{PowerfulBasis, PowerfulPoly};
 pub use rns::RnsBasis;
 pub use zq::Modulus;
