@@ -75,8 +75,15 @@ fn neuron_cost(slots: usize) -> (u64, usize) {
     };
     let xs: Vec<_> = (0..TERMS).map(|_| fresh(8)).collect();
     let ws: Vec<_> = (0..TERMS).map(|_| fresh(16)).collect();
-    let out = dot(&backend, &xs, &ws, Some(&fresh(16)), WIDTH, AdderKind::Sklansky)
-        .expect("the counting backend cannot fail");
+    let out = dot(
+        &backend,
+        &xs,
+        &ws,
+        Some(&fresh(16)),
+        WIDTH,
+        AdderKind::Sklansky,
+    )
+    .expect("the counting backend cannot fail");
     (backend.counts().and, out.depth(&backend))
 }
 
@@ -129,13 +136,23 @@ fn measure(set: &Set) {
     };
     let pxs: Vec<_> = xs.iter().map(|v| encode(v, 8)).collect();
     let pws: Vec<_> = ws.iter().map(|v| encode(v, 16)).collect();
-    let expected = dot(&plain, &pxs, &pws, Some(&encode(&bias, 16)), WIDTH, AdderKind::Sklansky)
-        .and_then(|o| o.decode(slots, |b| Ok::<_, PlainError>(plain.decode(b))))
-        .expect("plaintext neuron");
+    let expected = dot(
+        &plain,
+        &pxs,
+        &pws,
+        Some(&encode(&bias, 16)),
+        WIDTH,
+        AdderKind::Sklansky,
+    )
+    .and_then(|o| o.decode(slots, |b| Ok::<_, PlainError>(plain.decode(b))))
+    .expect("plaintext neuron");
     let found = out
         .decode(slots, |b| backend.decrypt(&sk, b))
         .expect("decryption");
-    assert_eq!(found, expected, "the encrypted neuron differs from the plaintext one");
+    assert_eq!(
+        found, expected,
+        "the encrypted neuron differs from the plaintext one"
+    );
     let (ands, depth) = neuron_cost(slots);
     let lowest = out
         .bits()

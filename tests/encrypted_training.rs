@@ -172,3 +172,42 @@ fn reduced_ring() -> ParamsLiteral {
 fn encrypted_step_equals_fixed_point_trainer_on_a_reduced_network() {
     check_step(reduced_ring(), &[2, 10], 0, 11);
 }
+
+/// The weights' refresh route on ciphertexts: 40 replicated bits packed into 3 vectors (18
+/// slots), "refreshed" (here: passed through), replicated back: every bit decrypts to itself
+/// in every slot, and the masks and rotations leave most of the capacity.
+#[test]
+fn packed_weight_bits_replicate_back_on_ciphertexts() {
+    use nit_nn::bitsliced::{refresh_packed, Bit};
+    let (sk, pk, backend) = setup(ParamsLiteral::small(127, 6), 5);
+    let slots = backend.slots();
+    let mut rng = seeded_rng(6);
+    let values: Vec<bool> = (0..40).map(|_| rng.gen()).collect();
+    let bits: Vec<_> = values
+        .iter()
+        .map(|&v| Bit::Var(backend.encrypt(&pk, &vec![v; slots], &mut rng).unwrap()))
+        .collect();
+    let params = backend.evaluator().params().clone();
+    let before = match &bits[0] {
+        Bit::Var(e) => e.ct.capacity(&params),
+        Bit::Const(_) => unreachable!(),
+    };
+    let mut refreshes = 0;
+    let out = refresh_packed(&backend, &bits, |p| {
+        refreshes += 1;
+        Ok(p.clone())
+    })
+    .unwrap();
+    assert_eq!(refreshes, 40usize.div_ceil(slots));
+    for (b, &v) in out.iter().zip(&values) {
+        let Bit::Var(e) = b else {
+            panic!("a ciphertext bit came back as a constant")
+        };
+        assert_eq!(backend.decrypt(&sk, e).unwrap(), vec![v; slots]);
+        let after = e.ct.capacity(&params);
+        assert!(
+            after > before / 2.0,
+            "capacity {before:.0} -> {after:.0} bits"
+        );
+    }
+}

@@ -19,6 +19,7 @@ mod error;
 mod integer;
 mod lut;
 mod multiply;
+mod packing;
 mod plain;
 mod rounding;
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use error::BitslicedError;
 pub use integer::{select, BitInt};
 pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_INDEX_BITS};
 pub use multiply::{multiply, multiply_constant, non_adjacent_form};
+pub use packing::{one_hot_masks, pack, refresh_packed, replicate};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
 pub use rounding::{round_shift_right, saturate};
 pub use total_sum::{total_sum, TotalSumMethod};

@@ -1,0 +1,170 @@
+//! Packing replicated bits and replicating them back: the refresh of a model's weights at
+//! the cost of `ceil(n / l)` recryptions instead of n.
+//!
+//! After an SGD step every weight bit is one vector holding the same bit beta_i in all l
+//! slots. Packing puts l of them into one vector by public one-hot masks e_s (no AND-depth):
+//!   P_g = XOR_{s < l} (b_{g l + s} AND e_s),   slot s of P_g = beta_{g l + s}.
+//! Replication reads slot s back into every slot: the XOR over all slots of `P AND e_s`,
+//! by HElib's `totalSums` rotate-and-add for any l (with `e` slots summed, a doubling
+//! `acc <- acc xor rotate(acc, e)`, and for a set bit of l below its top bit
+//! `acc <- acc xor rotate(x, e)`): `floor(log2 l) + popcount(l) - 1` rotations, one mask.
+//! Between the two the packed vectors are refreshed (recrypted), so the weights come back with
+//! the capacity of a fresh refresh.
+//!
+//! Invariant: the input bits are replicated; a bit that differs between slots is read from
+//! slot `i mod l` only (packing is a selection, not a check).
+
+use super::backend::BitSimd;
+use super::bit::{self, Bit};
+use super::error::BitslicedError;
+
+type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>>;
+
+/// The one-hot public masks e_0, ..., e_{l-1}.
+pub fn one_hot_masks<B: BitSimd>(backend: &B) -> Result<Vec<B::Public>, B> {
+    let l = backend.slots();
+    (0..l)
+        .map(|s| {
+            let mask: Vec<bool> = (0..l).map(|j| j == s).collect();
+            backend.public(&mask).map_err(BitslicedError::Backend)
+        })
+        .collect()
+}
+
+/// Packs replicated bits, l per vector: `out[g]` holds `bits[g l + s]` in slot s (zero in
+/// the slots past the last bit). Constants need no vector until packed.
+pub fn pack<B: BitSimd>(
+    backend: &B,
+    bits: &[Bit<B::Bits>],
+    masks: &[B::Public],
+) -> Result<Vec<B::Bits>, B> {
+    let l = backend.slots();
+    if masks.len() != l {
+        return Err(BitslicedError::LengthMismatch {
+            left: masks.len(),
+            right: l,
+        });
+    }
+    bits.chunks(l)
+        .map(|group| {
+            let mut packed = backend.constant(false)?;
+            for (b, mask) in group.iter().zip(masks) {
+                let selected = bit::and_public(backend, b, mask)?;
+                if let Bit::Var(v) = selected {
+                    packed = backend.xor(&packed, &v)?;
+                }
+            }
+            Ok(packed)
+        })
+        .collect()
+}
+
+/// Slot `s` of `packed`, replicated into every slot.
+pub fn replicate<B: BitSimd>(
+    backend: &B,
+    packed: &B::Bits,
+    s: usize,
+    masks: &[B::Public],
+) -> Result<B::Bits, B> {
+    let l = backend.slots();
+    let mask = masks.get(s).ok_or(BitslicedError::LengthMismatch {
+        left: s,
+        right: masks.len(),
+    })?;
+    let x = backend.and_public(packed, mask)?;
+    let top = usize::BITS - 1 - l.leading_zeros();
+    let mut acc = x.clone();
+    let mut e = 1usize;
+    for i in (0..top).rev() {
+        acc = backend.xor(&acc, &backend.rotate(&acc, e as i64)?)?;
+        e *= 2;
+        if (l >> i) & 1 == 1 {
+            acc = backend.xor(&acc, &backend.rotate(&x, e as i64)?)?;
+            e += 1;
+        }
+    }
+    Ok(acc)
+}
+
+/// Packs `bits` (replicated), refreshes every packed vector with `refresh`, and replicates
+/// the bits back: `ceil(n / l)` refreshes for n bits. Returns the refreshed bits in order.
+pub fn refresh_packed<B: BitSimd>(
+    backend: &B,
+    bits: &[Bit<B::Bits>],
+    mut refresh: impl FnMut(&B::Bits) -> std::result::Result<B::Bits, B::Error>,
+) -> Result<Vec<Bit<B::Bits>>, B> {
+    let masks = one_hot_masks(backend)?;
+    let packed = pack(backend, bits, &masks)?;
+    let mut out = Vec::with_capacity(bits.len());
+    for (group, p) in bits.chunks(backend.slots()).zip(&packed) {
+        let fresh = refresh(p)?;
+        for (s, b) in group.iter().enumerate() {
+            out.push(match b {
+                Bit::Const(c) => Bit::Const(*c),
+                Bit::Var(_) => Bit::Var(replicate(backend, &fresh, s, &masks)?),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::counting::CountingBackend;
+    use super::super::plain::PlainBackend;
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn packed_refresh_returns_every_replicated_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(16);
+        for slots in [1usize, 2, 5, 60, 64, 100] {
+            let backend = PlainBackend::new(slots).unwrap();
+            let n = 2 * slots + 3;
+            let values: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
+            let bits: Vec<_> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    if i % 7 == 3 {
+                        Bit::Const(v)
+                    } else {
+                        Bit::Var(backend.encode(&vec![v; slots]).unwrap())
+                    }
+                })
+                .collect();
+            let mut refreshes = 0;
+            let out = refresh_packed(&backend, &bits, |p| {
+                refreshes += 1;
+                Ok(p.clone())
+            })
+            .unwrap();
+            assert_eq!(refreshes, n.div_ceil(slots));
+            for (i, (b, &v)) in out.iter().zip(&values).enumerate() {
+                let slot_bits = match b {
+                    Bit::Const(c) => vec![*c; slots],
+                    Bit::Var(x) => backend.decode(x),
+                };
+                assert_eq!(slot_bits, vec![v; slots], "bit {i} of {n} at {slots} slots");
+            }
+        }
+    }
+
+    /// One replication costs `floor(log2 l) + popcount(l) - 1` rotations and one mask:
+    /// 5 + 3 = 8 at l = 60, 10 + 3 = 13 at l = 1800; no AND.
+    #[test]
+    fn replication_costs_the_total_sum_rotations() {
+        for (slots, rotations) in [(60usize, 8u64), (1800, 13), (64, 6)] {
+            let backend = CountingBackend::new(slots);
+            let masks = one_hot_masks(&backend).unwrap();
+            let packed = backend.input();
+            replicate(&backend, &packed, slots - 1, &masks).unwrap();
+            let counts = backend.counts();
+            assert_eq!(
+                (counts.rotate, counts.and_public, counts.and),
+                (rotations, 1, 0)
+            );
+        }
+    }
+}
