@@ -2,7 +2,9 @@
 
 use thiserror::Error;
 
+/// Non-exhaustive: later versions may add variants, so a match needs a wildcard arm.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RingError {
     #[error("unsupported cyclotomic index m = {0}: need odd m in [3, 2^17]")]
     UnsupportedM(usize),
