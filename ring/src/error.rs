@@ -16,6 +16,8 @@ pub enum RingError {
     BadPrime { m: usize, q: u64 },
     #[error("RNS bases differ: {left:?} vs {right:?}")]
     BasisMismatch { left: Vec<u64>, right: Vec<u64> },
+    #[error("prime {0} appears twice in the basis")]
+    DuplicatePrime(u64),
     #[error("prime {0} is not in the basis")]
     PrimeNotInBasis(u64),
     #[error("polynomial belongs to ring m = {found}, expected m = {expected}")]

@@ -8,37 +8,20 @@
 use super::{check_same_basis, parallel, CoeffPoly};
 use crate::dft::Dft;
 use crate::error::RingError;
-use crate::ifma;
+use crate::ifma::{self, Path};
 use crate::rns::RnsBasis;
 use crate::zq::Modulus;
 use rand::Rng;
 use rayon::prelude::*;
 
-/// The leading products `ifma::products` does for this row (0 without the kernels or for
-/// primes above their limit); the caller finishes the rest.
-fn vectorized_products(md: &Modulus, acc: &mut [u64], x: Option<&[u64]>, y: &[u64]) -> usize {
-    if !ifma::serves([md.value()]) {
-        return 0;
-    }
-    // SAFETY: the CPU has the kernels, q is below their limit, rows are reduced residues of
-    // one length (same basis).
-    unsafe { ifma::products(md.value(), acc, x, y) }
-}
-
 /// row <- row * y pointwise mod q.
 fn mul_row(md: &Modulus, row: &mut [u64], y: &[u64]) {
-    let done = vectorized_products(md, row, None, y);
-    for (a, &b) in row[done..].iter_mut().zip(&y[done..]) {
-        *a = md.mul(*a, b);
-    }
+    ifma::products(Path::Vectorized, md, row, None, y);
 }
 
 /// row <- row + x * y pointwise mod q.
 fn mul_add_row(md: &Modulus, row: &mut [u64], x: &[u64], y: &[u64]) {
-    let done = vectorized_products(md, row, Some(x), y);
-    for ((acc, &u), &v) in row[done..].iter_mut().zip(&x[done..]).zip(&y[done..]) {
-        *acc = md.add(*acc, md.mul(u, v));
-    }
+    ifma::products(Path::Vectorized, md, row, Some(x), y);
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,10 +162,6 @@ impl DcrtPoly {
 
     pub fn rows(&self) -> &[Vec<u64>] {
         &self.rows
-    }
-
-    pub fn rows_mut(&mut self) -> &mut [Vec<u64>] {
-        &mut self.rows
     }
 
     /// The rows, giving up the polynomial (to transform them in place).
