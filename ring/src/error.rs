@@ -30,6 +30,10 @@ pub enum RingError {
     NotAUnit(usize),
     #[error("corrupt serialized data: {0}")]
     Corrupt(String),
+    #[error("envelope format version {found} unsupported: this build reads version {supported}")]
+    UnsupportedVersion { found: u16, supported: u16 },
+    #[error("{0} bytes follow the value inside the envelope")]
+    TrailingBytes(usize),
     #[error("plaintext modulus 2^{0} unsupported: need 1 <= r <= 32")]
     PlaintextModulusBits(u32),
     #[error("ord_m(2) = {d} for m = {m}: the slot algebra supports d <= 64")]
