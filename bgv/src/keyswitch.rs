@@ -394,7 +394,7 @@ fn switch_sum(
     let d = match unused_special_inverses(params, level, special_count) {
         Some(inverses) => {
             let mut scaled = d.into_owned();
-            scaled.mul_scalars_assign(&inverses);
+            scaled.mul_scalars_assign(&inverses)?;
             Cow::Owned(scaled)
         }
         None => d,

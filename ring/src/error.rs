@@ -26,6 +26,8 @@ pub enum RingError {
     Length { expected: usize, found: usize },
     #[error("residue {value} is not reduced modulo {q}")]
     Unreduced { value: u64, q: u64 },
+    #[error("permutation entry {index} is outside 0..phi = {phi}")]
+    PermutationIndex { index: u32, phi: usize },
     #[error("{0} is not a unit modulo m")]
     NotAUnit(usize),
     #[error("corrupt serialized data: {0}")]

@@ -261,16 +261,18 @@ impl DcrtPoly {
             .iter()
             .map(|t| t.modulus().from_i64(c))
             .collect();
-        self.mul_scalars_assign(&scalars);
+        self.mul_scalars_assign(&scalars)
+            .expect("invariant: one scalar per prime of the basis");
     }
 
-    /// Multiplies row i by scalars[i] (a constant given by its residues).
-    pub fn mul_scalars_assign(&mut self, scalars: &[u64]) {
-        assert_eq!(
-            scalars.len(),
-            self.basis.len(),
-            "invariant: one scalar per prime"
-        );
+    /// Multiplies row i by scalars[i] (a constant given by its residues, one per prime).
+    pub fn mul_scalars_assign(&mut self, scalars: &[u64]) -> Result<(), RingError> {
+        if scalars.len() != self.basis.len() {
+            return Err(RingError::Length {
+                expected: self.basis.len(),
+                found: scalars.len(),
+            });
+        }
         let apply = |((row, &c), t): ((&mut Vec<u64>, &u64), &std::sync::Arc<crate::dft::Dft>)| {
             let md = t.modulus();
             let c = md.reduce(c);
@@ -291,6 +293,7 @@ impl DcrtPoly {
                 .zip(self.basis.tables())
                 .for_each(apply);
         }
+        Ok(())
     }
 
     /// sigma_k: X -> X^k for k a unit mod m.
@@ -300,21 +303,32 @@ impl DcrtPoly {
             .ring()
             .automorphism_permutation(k)
             .ok_or(RingError::NotAUnit(k))?;
-        Ok(self.permuted(&perm))
+        self.permuted(&perm)
     }
 
     /// The values read through `perm` (`Cyclotomic::automorphism_permutation(k)`, a
-    /// permutation of 0..phi): row[c] -> row[perm[c]], i.e. sigma_k.
-    pub fn permuted(&self, perm: &[u32]) -> DcrtPoly {
+    /// permutation of 0..phi): row[c] -> row[perm[c]], i.e. sigma_k. `perm` must have phi
+    /// entries, each below phi (typed errors otherwise: the result keeps rows of length phi).
+    pub fn permuted(&self, perm: &[u32]) -> Result<DcrtPoly, RingError> {
+        let phi = self.basis.ring().phi();
+        if perm.len() != phi {
+            return Err(RingError::Length {
+                expected: phi,
+                found: perm.len(),
+            });
+        }
+        if let Some(&index) = perm.iter().find(|&&p| p as usize >= phi) {
+            return Err(RingError::PermutationIndex { index, phi });
+        }
         let rows = self
             .rows
             .iter()
             .map(|row| perm.iter().map(|&p| row[p as usize]).collect())
             .collect();
-        DcrtPoly {
+        Ok(DcrtPoly {
             basis: self.basis.clone(),
             rows,
-        }
+        })
     }
 
     /// Keeps the first `count` primes (the same polynomial modulo a divisor of Q).
