@@ -177,7 +177,7 @@ impl Evaluator {
             };
             let switching = match &term.keyed {
                 Some((key, permutation)) => {
-                    out0.add_assign(&masked(ct.parts[0].permuted(permutation))?)?;
+                    out0.add_assign(&masked(ct.parts[0].permuted(permutation)?)?)?;
                     params.keyswitch_noise(level, key.source())
                 }
                 None => {

@@ -196,7 +196,7 @@ impl SecretKey {
                 })
                 .collect();
             let mut term = from.clone();
-            term.mul_scalars_assign(&gadget);
+            term.mul_scalars_assign(&gadget)?;
             b_j.add_assign(&term)?;
             b.push(b_j);
         }

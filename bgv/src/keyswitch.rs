@@ -208,9 +208,6 @@ struct Switch<'a> {
     extended: &'a RnsBasis,
     /// Index in the keys' (top-level extended) rows of each extended row of the level.
     key_rows: Vec<usize>,
-    /// Whether 128-bit accumulators must be reduced after every product (primes near 62
-    /// bits): sums of c' products below 2^(2 bits(q)) otherwise fit `reduce_u128`'s 2^124.
-    reduce_each: bool,
     /// The permutation of the only term, when there is one: the raised digits are then
     /// produced already permuted by the forward DFTs (`Dft::forward_permuted`).
     permutation: Option<&'a [u32]>,
@@ -317,35 +314,23 @@ impl Switch<'_> {
                 }
                 _ => parts.clone(),
             };
-            let done = if self.vectorized {
-                // SAFETY: `vectorized` means the CPU has the kernels and every extended prime is
-                // below 2^51 with at most 3 digits; inputs, key rows and masks are reduced
-                // residues of length phi, like the outputs.
-                unsafe {
-                    ifma::dot_products(md.value(), &inputs, &b, &a, mask, &mut out0, &mut out1)
-                }
+            let path = if self.vectorized {
+                ifma::Path::Vectorized
             } else {
-                0
+                ifma::Path::Scalar
             };
-            for c in done..phi {
-                let (mut acc0, mut acc1) = (0u128, 0u128);
-                for ((input, b), a) in inputs.iter().zip(&b).zip(&a) {
-                    if self.reduce_each {
-                        acc0 = md.reduce_u128(acc0) as u128;
-                        acc1 = md.reduce_u128(acc1) as u128;
-                    }
-                    let x = input[c] as u128;
-                    acc0 += x * b[c] as u128;
-                    acc1 += x * a[c] as u128;
-                }
-                let (mut x0, mut x1) = (md.reduce_u128(acc0), md.reduce_u128(acc1));
-                if let Some(mask) = mask {
-                    x0 = md.mul(x0, mask[c]);
-                    x1 = md.mul(x1, mask[c]);
-                }
-                out0[c] = md.add(out0[c], x0);
-                out1[c] = md.add(out1[c], x1);
-            }
+            // The level's digits pair with the first of the key's (b_j, a_j).
+            let digits = inputs.len();
+            ifma::dot_products(
+                path,
+                md,
+                &inputs,
+                &b[..digits],
+                &a[..digits],
+                mask,
+                [&mut out0, &mut out1],
+            )
+            .expect("invariant: inputs, key rows and masks are rows of length phi");
         }
         (out0, out1)
     }
@@ -409,7 +394,7 @@ fn switch_sum(
     let d = match unused_special_inverses(params, level, special_count) {
         Some(inverses) => {
             let mut scaled = d.into_owned();
-            scaled.mul_scalars_assign(&inverses);
+            scaled.mul_scalars_assign(&inverses)?;
             Cow::Owned(scaled)
         }
         None => d,
@@ -418,12 +403,6 @@ fn switch_sum(
     let coeffs = d.to_coeff_unreduced();
     let digits = digits(params, extended, coeffs.rows(), level);
     drop(coeffs);
-    let max_bits = extended
-        .moduli()
-        .iter()
-        .map(|q| 64 - q.leading_zeros())
-        .max();
-    let sum_bits = 2 * max_bits.unwrap_or(0) + (usize::BITS - digits.len().leading_zeros());
     let digit_count = digits.len();
     let switch = Switch {
         d,
@@ -434,7 +413,6 @@ fn switch_sum(
             [term] => term.permutation,
             _ => None,
         },
-        reduce_each: sum_bits > 123,
         vectorized: digit_count <= 3 && ifma::serves(extended.moduli()),
         digits,
         spectral: match terms {

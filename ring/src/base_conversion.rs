@@ -239,10 +239,8 @@ impl BaseConverter {
     fn scale_chunk(&self, sources: &[&[u64]], ys: &mut [&mut [u64]], corrections: &mut [i64]) {
         let len = corrections.len();
         let done = match &self.vectorized {
-            // SAFETY: `vectorized` exists only when the CPU has the kernels' features and every
-            // prime is below 2^51 (so are the residues); one source and one output row per
-            // source prime, each as long as `corrections`.
-            Some(v) => unsafe { ifma::scale(&v.factors, sources, ys, corrections) },
+            // Every prime is below 2^51, so are the residues.
+            Some(v) => ifma::scale(&v.factors, sources, ys, corrections),
             None => 0,
         };
         let tables = self.from.tables();
@@ -277,18 +275,16 @@ impl BaseConverter {
         let md = self.to.tables()[j].modulus();
         let n = scaled.n;
         let done = match &self.vectorized {
-            // SAFETY: as in `scale_chunk`; y_i < p_i < 2^51, the multipliers are reduced mod q_j
-            // and every |u| <= correction_bound < q_j.
-            Some(v) if scaled.correction_bound < md.value() => unsafe {
-                ifma::target_row(
-                    md.value(),
-                    &v.cofactors[j],
-                    v.products[j],
-                    &scaled.ys,
-                    &scaled.correction,
-                    out,
-                )
-            },
+            // Exact: y_i < p_i < 2^51, the multipliers are reduced mod q_j and every
+            // |u| <= correction_bound < q_j.
+            Some(v) if scaled.correction_bound < md.value() => ifma::target_row(
+                md.value(),
+                &v.cofactors[j],
+                v.products[j],
+                &scaled.ys,
+                &scaled.correction,
+                out,
+            ),
             _ => 0,
         };
         let cofactors = &self.cofactors[j];

@@ -21,7 +21,7 @@
 //! H = (X^m - 1)/Phi_m and s = m - phi(m), which gives the quotient of b by Phi_m.
 
 use crate::cyclotomic::Cyclotomic;
-use crate::ifma;
+use crate::ifma::{self, Path};
 use crate::ntt::NttPlan;
 use crate::prime::ntt_size;
 use crate::zq::Modulus;
@@ -289,21 +289,7 @@ impl Dft {
         let md = &self.modulus;
         let units = self.ring.units();
         self.with_transform(coeffs, |buf| {
-            let done = if ifma::serves([md.value()]) {
-                let w = ifma::Multiplier {
-                    w,
-                    w_shoup: ifma::shoup52(w, md.value()),
-                };
-                // SAFETY: the CPU has the kernels, q is below their limit; row and buf hold
-                // reduced residues, every unit is below m <= N = buf.len(), w < q.
-                unsafe { ifma::gathered_difference(md.value(), row, buf, units, w) }
-            } else {
-                0
-            };
-            let w_shoup = md.shoup(w);
-            for (x, &j) in row[done..].iter_mut().zip(&units[done..]) {
-                *x = md.mul_shoup(md.sub(*x, buf[j as usize]), w, w_shoup);
-            }
+            ifma::gathered_difference(Path::Vectorized, md, row, buf, units, w);
         })
     }
 

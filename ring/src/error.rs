@@ -2,7 +2,9 @@
 
 use thiserror::Error;
 
+/// Non-exhaustive: later versions may add variants, so a match needs a wildcard arm.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RingError {
     #[error("unsupported cyclotomic index m = {0}: need odd m in [3, 2^17]")]
     UnsupportedM(usize),
@@ -14,6 +16,8 @@ pub enum RingError {
     BadPrime { m: usize, q: u64 },
     #[error("RNS bases differ: {left:?} vs {right:?}")]
     BasisMismatch { left: Vec<u64>, right: Vec<u64> },
+    #[error("prime {0} appears twice in the basis")]
+    DuplicatePrime(u64),
     #[error("prime {0} is not in the basis")]
     PrimeNotInBasis(u64),
     #[error("polynomial belongs to ring m = {found}, expected m = {expected}")]
@@ -22,10 +26,16 @@ pub enum RingError {
     Length { expected: usize, found: usize },
     #[error("residue {value} is not reduced modulo {q}")]
     Unreduced { value: u64, q: u64 },
+    #[error("permutation entry {index} is outside 0..phi = {phi}")]
+    PermutationIndex { index: u32, phi: usize },
     #[error("{0} is not a unit modulo m")]
     NotAUnit(usize),
     #[error("corrupt serialized data: {0}")]
     Corrupt(String),
+    #[error("envelope format version {found} unsupported: this build reads version {supported}")]
+    UnsupportedVersion { found: u16, supported: u16 },
+    #[error("{0} bytes follow the value inside the envelope")]
+    TrailingBytes(usize),
     #[error("plaintext modulus 2^{0} unsupported: need 1 <= r <= 32")]
     PlaintextModulusBits(u32),
     #[error("ord_m(2) = {d} for m = {m}: the slot algebra supports d <= 64")]

@@ -56,7 +56,10 @@ impl RnsBasis {
     /// = 1 mod 2Nm below 2^62.
     pub fn new(ring: Arc<Cyclotomic>, moduli: &[u64]) -> Result<Self, RingError> {
         for (i, &q) in moduli.iter().enumerate() {
-            if moduli[..i].contains(&q) || !crate::prime::is_prime(q) {
+            if moduli[..i].contains(&q) {
+                return Err(RingError::DuplicatePrime(q));
+            }
+            if !crate::prime::is_prime(q) {
                 return Err(RingError::BadPrime { m: ring.m(), q });
             }
         }
@@ -71,11 +74,19 @@ impl RnsBasis {
         Ok(Self::from_tables(ring, primes))
     }
 
-    /// A basis from already built tables (all of the same ring, distinct primes).
-    pub fn from_tables(ring: Arc<Cyclotomic>, primes: Vec<Arc<Dft>>) -> Self {
+    /// A basis from already built tables (all of the same ring, distinct primes: the callers
+    /// take them from checked bases).
+    fn from_tables(ring: Arc<Cyclotomic>, primes: Vec<Arc<Dft>>) -> Self {
         assert!(
             primes.iter().all(|p| p.ring().m() == ring.m()),
             "invariant: every prime of a basis belongs to its ring"
+        );
+        assert!(
+            primes
+                .iter()
+                .enumerate()
+                .all(|(i, p)| primes[..i].iter().all(|o| o.q() != p.q())),
+            "invariant: the primes of a basis are distinct"
         );
         RnsBasis(Arc::new(BasisInner {
             ring,
@@ -110,6 +121,9 @@ impl RnsBasis {
     }
 
     /// The basis of the primes at `indices`, in that order.
+    ///
+    /// # Panics
+    /// If an index is out of range or repeated (a basis holds each prime once).
     pub fn select(&self, indices: impl IntoIterator<Item = usize>) -> RnsBasis {
         let primes = indices
             .into_iter()
@@ -136,10 +150,7 @@ impl RnsBasis {
             .into_iter()
             .find(|&q| self.position(q).is_some())
         {
-            return Err(RingError::BadPrime {
-                m: self.ring().m(),
-                q,
-            });
+            return Err(RingError::DuplicatePrime(q));
         }
         let primes = self
             .0
@@ -255,8 +266,17 @@ mod tests {
         let b = RnsBasis::new(ring.clone(), &primes).unwrap();
         assert_eq!(a, b);
         assert_ne!(a, a.prefix(2));
-        assert!(a.concat(&a.prefix(1)).is_err());
-        assert!(RnsBasis::new(ring.clone(), &[primes[0], primes[0]]).is_err());
+        assert_eq!(
+            a.concat(&a.prefix(1)),
+            Err(RingError::DuplicatePrime(primes[0]))
+        );
+        assert_eq!(
+            RnsBasis::new(ring.clone(), &[primes[1], primes[0], primes[1]]),
+            Err(RingError::DuplicatePrime(primes[1]))
+        );
+        let selected =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.select([0, 2, 0])));
+        assert!(selected.is_err(), "a repeated index is refused");
         assert!(RnsBasis::new(ring, &[primes[0] + 2]).is_err());
     }
 }

@@ -1,28 +1,79 @@
 //! Samplers for RLWE: secrets with an exact Hamming weight, discrete Gaussian errors, and the
-//! generators they draw from.
+//! generator they draw from.
 //!
-//! Secrets and errors must come from [`SecureRng`] seeded by the operating system
-//! ([`secure_rng`]); [`seeded_rng`] exists for tests and reproducible benchmarks only.
+//! Secrets and errors must come from [`SecureRng`], a type of its own that only the operating
+//! system seeds ([`secure_rng`], [`SecureRng::from_os`]): it implements neither
+//! `SeedableRng` nor `Clone`, so key generation cannot be handed a fixed or repeated seed.
+//! `seeded_rng` (a `SecureRng` from a fixed seed, for tests and reproducible benchmarks)
+//! exists only in this crate's tests and under the `insecure-fixed-seed` feature, which the
+//! workspace enables from dev-dependencies alone. Non-secret randomness (data shuffling, weight
+//! initialisation) uses a plain seeded ChaCha generator instead.
 //! Samples are coefficient vectors of length phi(m) (the basis of degree < phi), turned into
 //! DoubleCRT form once by the caller.
 
 use crate::error::RingError;
 use rand::seq::index::sample;
-use rand::{Rng, SeedableRng};
+use rand::{CryptoRng, Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-/// The cryptographically secure generator for secrets, errors and uniform key parts.
-pub type SecureRng = ChaCha20Rng;
+/// The cryptographically secure generator for secrets, errors and uniform key parts: ChaCha20
+/// seeded from the operating system's entropy source.
+///
+/// A seed cannot be supplied:
+/// ```compile_fail
+/// use rand::SeedableRng;
+/// let _ = nit_ring::sample::SecureRng::seed_from_u64(1);
+/// ```
+pub struct SecureRng(ChaCha20Rng);
 
-/// A ChaCha20 generator seeded from the operating system's entropy source.
-pub fn secure_rng() -> SecureRng {
-    ChaCha20Rng::from_entropy()
+impl SecureRng {
+    /// A generator seeded from the operating system's entropy source.
+    ///
+    /// # Panics
+    /// If the operating system provides no entropy (nothing secure can be done then).
+    pub fn from_os() -> Self {
+        SecureRng(ChaCha20Rng::from_entropy())
+    }
 }
 
-/// A ChaCha20 generator from a fixed seed: FOR TESTS AND REPRODUCIBLE BENCHMARKS ONLY. Keys
-/// made from it are predictable.
+impl RngCore for SecureRng {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest)
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.0.try_fill_bytes(dest)
+    }
+}
+
+impl CryptoRng for SecureRng {}
+
+/// Shows no state: the generator's key is as secret as the keys drawn from it.
+impl std::fmt::Debug for SecureRng {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecureRng(..)")
+    }
+}
+
+/// A generator seeded from the operating system's entropy source ([`SecureRng::from_os`]).
+pub fn secure_rng() -> SecureRng {
+    SecureRng::from_os()
+}
+
+/// A [`SecureRng`] from a fixed seed: FOR TESTS AND REPRODUCIBLE BENCHMARKS ONLY, NEVER FOR
+/// PRODUCTION: keys made from it are predictable. Present only in this crate's tests and with
+/// the `insecure-fixed-seed` feature (which no release build enables).
+#[cfg(any(test, feature = "insecure-fixed-seed"))]
 pub fn seeded_rng(seed: u64) -> SecureRng {
-    ChaCha20Rng::seed_from_u64(seed)
+    SecureRng(ChaCha20Rng::seed_from_u64(seed))
 }
 
 /// Standard deviation of the RLWE error, per coefficient.
@@ -115,7 +166,16 @@ mod tests {
 
     #[test]
     fn os_seeded_generators_differ() {
-        let (mut a, mut b) = (secure_rng(), secure_rng());
+        let (mut a, mut b) = (secure_rng(), SecureRng::from_os());
         assert_ne!(a.gen::<[u64; 4]>(), b.gen::<[u64; 4]>());
+    }
+
+    /// The fixed-seed generator is ChaCha20 from that seed (reproducible tests), and a
+    /// generator's Debug form shows none of its state.
+    #[test]
+    fn seeded_generator_is_reproducible_and_debug_hides_state() {
+        let mut reference = ChaCha20Rng::seed_from_u64(9);
+        assert_eq!(seeded_rng(9).gen::<[u64; 4]>(), reference.gen::<[u64; 4]>());
+        assert_eq!(format!("{:?}", seeded_rng(9)), "SecureRng(..)");
     }
 }

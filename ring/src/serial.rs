@@ -1,10 +1,15 @@
 //! Serialized artifacts: a checked envelope around serde (postcard) payloads, and the wire
 //! forms of ring descriptions and DoubleCRT polynomials.
 //!
-//! Envelope layout: b"NIT1" | tag length (u8) | tag (ASCII, names the artifact kind) |
-//! payload length (u64 LE) | payload | first 16 bytes of SHA-256(everything before).
-//! `open` rejects a wrong magic, tag, length or digest with a typed error before decoding, so
-//! truncated or altered bytes never reach the decoder; the decoded value is then validated
+//! Envelope layout (format version 1): b"NITE" | version (u16 LE) | tag length (u8) | tag
+//! (ASCII, names the artifact kind) | payload length (u64 LE) | payload | first 16 bytes of
+//! SHA-256(everything before).
+//! `open` rejects a wrong magic, an unknown version, a wrong tag, length or digest with a
+//! typed error before decoding, so truncated or altered bytes never reach the decoder. The
+//! payload must decode to exactly one value (trailing bytes are an error), and decoding
+//! allocates in proportion to the payload: postcard pre-sizes a sequence only when its length
+//! prefix fits in the bytes that remain (every element takes at least one byte), so a prefix
+//! claiming 2^40 elements allocates nothing up front. The decoded value is then validated
 //! against the ring it claims (wrong m, a prime not in the basis, wrong lengths, residues not
 //! below their prime).
 
@@ -17,7 +22,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-const MAGIC: &[u8; 4] = b"NIT1";
+const MAGIC: &[u8; 4] = b"NITE";
+/// The envelope format this build writes and the only one it reads.
+pub const FORMAT_VERSION: u16 = 1;
 const DIGEST_BYTES: usize = 16;
 
 /// First 16 bytes of SHA-256 of `bytes`: the identity of parameters, keys and artifacts.
@@ -31,9 +38,12 @@ pub fn fingerprint(bytes: &[u8]) -> [u8; DIGEST_BYTES] {
 /// Serializes `value` into a sealed envelope tagged `tag`.
 pub fn seal<T: Serialize>(tag: &str, value: &T) -> Result<Vec<u8>, RingError> {
     let payload = postcard::to_stdvec(value).map_err(|e| RingError::Corrupt(e.to_string()))?;
-    let mut out = Vec::with_capacity(payload.len() + tag.len() + 32);
+    let tag_length =
+        u8::try_from(tag.len()).map_err(|_| RingError::Corrupt("tag too long".into()))?;
+    let mut out = Vec::with_capacity(payload.len() + tag.len() + 40);
     out.extend_from_slice(MAGIC);
-    out.push(u8::try_from(tag.len()).map_err(|_| RingError::Corrupt("tag too long".into()))?);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.push(tag_length);
     out.extend_from_slice(tag.as_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&payload);
@@ -42,20 +52,33 @@ pub fn seal<T: Serialize>(tag: &str, value: &T) -> Result<Vec<u8>, RingError> {
     Ok(out)
 }
 
-/// Checks the envelope (magic, tag, length, digest) and decodes its payload.
+/// Checks the envelope (magic, version, tag, length, digest) and decodes its payload, which
+/// must hold exactly one value.
 pub fn open<T: DeserializeOwned>(tag: &str, bytes: &[u8]) -> Result<T, RingError> {
     let corrupt = |what: &str| RingError::Corrupt(what.to_string());
-    let header = 4 + 1 + tag.len() + 8;
-    if bytes.len() < header + DIGEST_BYTES {
+    if bytes.len() < 6 {
         return Err(corrupt("truncated envelope"));
     }
     if &bytes[..4] != MAGIC {
         return Err(corrupt("bad magic"));
     }
-    if bytes[4] as usize != tag.len() || &bytes[5..5 + tag.len()] != tag.as_bytes() {
+    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    if version != FORMAT_VERSION {
+        return Err(RingError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let tag_start = 7;
+    let header = tag_start + tag.len() + 8;
+    if bytes.len() < header + DIGEST_BYTES {
+        return Err(corrupt("truncated envelope"));
+    }
+    if bytes[6] as usize != tag.len() || &bytes[tag_start..tag_start + tag.len()] != tag.as_bytes()
+    {
         return Err(RingError::Corrupt(format!("not a {tag} artifact")));
     }
-    let length_bytes: [u8; 8] = bytes[5 + tag.len()..header]
+    let length_bytes: [u8; 8] = bytes[tag_start + tag.len()..header]
         .try_into()
         .map_err(|_| corrupt("truncated length"))?;
     let length = u64::from_le_bytes(length_bytes);
@@ -66,7 +89,17 @@ pub fn open<T: DeserializeOwned>(tag: &str, bytes: &[u8]) -> Result<T, RingError
     if fingerprint(body) != digest {
         return Err(corrupt("checksum mismatch (altered bytes)"));
     }
-    postcard::from_bytes(&body[header..]).map_err(|e| RingError::Corrupt(e.to_string()))
+    decode_exact(&body[header..])
+}
+
+/// Decodes one value that must use every byte of `payload`.
+fn decode_exact<T: DeserializeOwned>(payload: &[u8]) -> Result<T, RingError> {
+    let (value, rest) =
+        postcard::take_from_bytes(payload).map_err(|e| RingError::Corrupt(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(RingError::TrailingBytes(rest.len()));
+    }
+    Ok(value)
 }
 
 /// What a ring and basis are on the wire: m and the primes, in order.
@@ -200,6 +233,48 @@ mod tests {
         }
         assert!(matches!(
             RnsBasis::from_bytes(&bytes),
+            Err(RingError::Corrupt(_))
+        ));
+    }
+
+    /// A valid payload followed by extra bytes, resealed so the digest holds: the envelope
+    /// holds more than one value and is refused.
+    #[test]
+    fn trailing_bytes_inside_an_envelope_are_refused() {
+        let wire = BasisWire::of(&basis(255));
+        let mut payload = postcard::to_stdvec(&wire).unwrap();
+        assert_eq!(decode_exact::<BasisWire>(&payload), Ok(wire.clone()));
+        payload.extend_from_slice(&[0, 7]);
+        assert_eq!(
+            decode_exact::<BasisWire>(&payload),
+            Err(RingError::TrailingBytes(2))
+        );
+        // Through the envelope: a BasisWire sealed as (BasisWire, u16) under the basis tag.
+        let sealed = seal(BASIS_TAG, &(wire, 0x0707u16)).unwrap();
+        assert_eq!(
+            RnsBasis::from_bytes(&sealed),
+            Err(RingError::TrailingBytes(2))
+        );
+    }
+
+    /// The version field: the current one opens, any other is refused before decoding.
+    #[test]
+    fn unknown_format_version_is_a_typed_error() {
+        let b = basis(255);
+        let mut bytes = b.to_bytes().unwrap();
+        assert_eq!(&bytes[..6], b"NITE\x01\x00");
+        bytes[4] = 2;
+        assert_eq!(
+            RnsBasis::from_bytes(&bytes),
+            Err(RingError::UnsupportedVersion {
+                found: 2,
+                supported: FORMAT_VERSION
+            })
+        );
+        let mut old = b"NIT1".to_vec();
+        old.extend_from_slice(&bytes[4..]);
+        assert!(matches!(
+            RnsBasis::from_bytes(&old),
             Err(RingError::Corrupt(_))
         ));
     }

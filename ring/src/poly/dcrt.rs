@@ -8,37 +8,20 @@
 use super::{check_same_basis, parallel, CoeffPoly};
 use crate::dft::Dft;
 use crate::error::RingError;
-use crate::ifma;
+use crate::ifma::{self, Path};
 use crate::rns::RnsBasis;
 use crate::zq::Modulus;
 use rand::Rng;
 use rayon::prelude::*;
 
-/// The leading products `ifma::products` does for this row (0 without the kernels or for
-/// primes above their limit); the caller finishes the rest.
-fn vectorized_products(md: &Modulus, acc: &mut [u64], x: Option<&[u64]>, y: &[u64]) -> usize {
-    if !ifma::serves([md.value()]) {
-        return 0;
-    }
-    // SAFETY: the CPU has the kernels, q is below their limit, rows are reduced residues of
-    // one length (same basis).
-    unsafe { ifma::products(md.value(), acc, x, y) }
-}
-
 /// row <- row * y pointwise mod q.
 fn mul_row(md: &Modulus, row: &mut [u64], y: &[u64]) {
-    let done = vectorized_products(md, row, None, y);
-    for (a, &b) in row[done..].iter_mut().zip(&y[done..]) {
-        *a = md.mul(*a, b);
-    }
+    ifma::products(Path::Vectorized, md, row, None, y);
 }
 
 /// row <- row + x * y pointwise mod q.
 fn mul_add_row(md: &Modulus, row: &mut [u64], x: &[u64], y: &[u64]) {
-    let done = vectorized_products(md, row, Some(x), y);
-    for ((acc, &u), &v) in row[done..].iter_mut().zip(&x[done..]).zip(&y[done..]) {
-        *acc = md.add(*acc, md.mul(u, v));
-    }
+    ifma::products(Path::Vectorized, md, row, Some(x), y);
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,10 +164,6 @@ impl DcrtPoly {
         &self.rows
     }
 
-    pub fn rows_mut(&mut self) -> &mut [Vec<u64>] {
-        &mut self.rows
-    }
-
     /// The rows, giving up the polynomial (to transform them in place).
     pub fn into_rows(self) -> Vec<Vec<u64>> {
         self.rows
@@ -282,16 +261,18 @@ impl DcrtPoly {
             .iter()
             .map(|t| t.modulus().from_i64(c))
             .collect();
-        self.mul_scalars_assign(&scalars);
+        self.mul_scalars_assign(&scalars)
+            .expect("invariant: one scalar per prime of the basis");
     }
 
-    /// Multiplies row i by scalars[i] (a constant given by its residues).
-    pub fn mul_scalars_assign(&mut self, scalars: &[u64]) {
-        assert_eq!(
-            scalars.len(),
-            self.basis.len(),
-            "invariant: one scalar per prime"
-        );
+    /// Multiplies row i by scalars[i] (a constant given by its residues, one per prime).
+    pub fn mul_scalars_assign(&mut self, scalars: &[u64]) -> Result<(), RingError> {
+        if scalars.len() != self.basis.len() {
+            return Err(RingError::Length {
+                expected: self.basis.len(),
+                found: scalars.len(),
+            });
+        }
         let apply = |((row, &c), t): ((&mut Vec<u64>, &u64), &std::sync::Arc<crate::dft::Dft>)| {
             let md = t.modulus();
             let c = md.reduce(c);
@@ -312,6 +293,7 @@ impl DcrtPoly {
                 .zip(self.basis.tables())
                 .for_each(apply);
         }
+        Ok(())
     }
 
     /// sigma_k: X -> X^k for k a unit mod m.
@@ -321,21 +303,32 @@ impl DcrtPoly {
             .ring()
             .automorphism_permutation(k)
             .ok_or(RingError::NotAUnit(k))?;
-        Ok(self.permuted(&perm))
+        self.permuted(&perm)
     }
 
     /// The values read through `perm` (`Cyclotomic::automorphism_permutation(k)`, a
-    /// permutation of 0..phi): row[c] -> row[perm[c]], i.e. sigma_k.
-    pub fn permuted(&self, perm: &[u32]) -> DcrtPoly {
+    /// permutation of 0..phi): row[c] -> row[perm[c]], i.e. sigma_k. `perm` must have phi
+    /// entries, each below phi (typed errors otherwise: the result keeps rows of length phi).
+    pub fn permuted(&self, perm: &[u32]) -> Result<DcrtPoly, RingError> {
+        let phi = self.basis.ring().phi();
+        if perm.len() != phi {
+            return Err(RingError::Length {
+                expected: phi,
+                found: perm.len(),
+            });
+        }
+        if let Some(&index) = perm.iter().find(|&&p| p as usize >= phi) {
+            return Err(RingError::PermutationIndex { index, phi });
+        }
         let rows = self
             .rows
             .iter()
             .map(|row| perm.iter().map(|&p| row[p as usize]).collect())
             .collect();
-        DcrtPoly {
+        Ok(DcrtPoly {
             basis: self.basis.clone(),
             rows,
-        }
+        })
     }
 
     /// Keeps the first `count` primes (the same polynomial modulo a divisor of Q).

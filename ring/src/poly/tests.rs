@@ -2,6 +2,7 @@
 
 use super::{CoeffPoly, DcrtPoly};
 use crate::cyclotomic::Cyclotomic;
+use crate::error::RingError;
 use crate::prime::generate_primes;
 use crate::rns::RnsBasis;
 use crate::zq::Modulus;
@@ -164,6 +165,45 @@ fn mismatched_bases_are_rejected() {
     assert!(a.mul(&b).is_err());
     assert!(a.truncate(4).is_err());
     assert!(b.extend(&basis.select([1, 0, 2])).is_err());
+}
+
+/// The public operations that take raw lengths or indices refuse bad ones with typed errors,
+/// so no polynomial ever holds a row shorter than phi (which the vectorized products would
+/// read past): a short or out-of-range permutation, a wrong number of scalars.
+#[test]
+fn bad_permutations_and_scalar_counts_are_typed_errors() {
+    let basis = basis(255, 3);
+    let phi = basis.ring().phi();
+    let a = DcrtPoly::uniform(&basis, &mut ChaCha8Rng::seed_from_u64(8));
+    let identity: Vec<u32> = (0..phi as u32).collect();
+    assert_eq!(a.permuted(&identity).unwrap(), a);
+    assert_eq!(
+        a.permuted(&identity[..8]),
+        Err(RingError::Length {
+            expected: phi,
+            found: 8
+        })
+    );
+    let mut outside = identity.clone();
+    outside[5] = phi as u32;
+    assert_eq!(
+        a.permuted(&outside),
+        Err(RingError::PermutationIndex {
+            index: phi as u32,
+            phi
+        })
+    );
+    let mut b = a.clone();
+    assert_eq!(
+        b.mul_scalars_assign(&[1, 1]),
+        Err(RingError::Length {
+            expected: 3,
+            found: 2
+        })
+    );
+    assert_eq!(b, a, "a refused operation leaves the polynomial as it was");
+    b.mul_scalars_assign(&[1, 1, 1]).unwrap();
+    assert_eq!(b, a);
 }
 
 #[test]

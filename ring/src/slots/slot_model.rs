@@ -89,14 +89,17 @@ impl Hypercube {
     /// rotate1D(dim, k): the content at coordinate c moves to (c + k) mod ord.
     pub fn rotate1d(&self, dim: usize, k: i64) -> Result<SlotMove, RingError> {
         let order = self.check_dim(dim)? as i64;
-        Ok(self.move_along(dim, |c| Some((c + k).rem_euclid(order))))
+        // k reduced first: c + k would overflow for k near i64::MAX.
+        let k = k.rem_euclid(order);
+        Ok(self.move_along(dim, |c| Some((c + k) % order)))
     }
 
     /// shift1D(dim, k): the content at coordinate c moves to c + k if 0 <= c + k < ord;
     /// vacated slots become zero.
     pub fn shift1d(&self, dim: usize, k: i64) -> Result<SlotMove, RingError> {
         let order = self.check_dim(dim)? as i64;
-        Ok(self.move_along(dim, |c| Some(c + k).filter(|t| (0..order).contains(t))))
+        // An overflowing c + k is far outside [0, ord): the content is dropped.
+        Ok(self.move_along(dim, |c| c.checked_add(k).filter(|t| (0..order).contains(t))))
     }
 
     /// Moves every slot along dim by `target` (coordinate -> new coordinate or dropped).
@@ -115,9 +118,11 @@ impl Hypercube {
     /// HElib's EncryptedArray::rotate: slot index i moves to (i + k) mod l.
     pub fn rotate(&self, k: i64) -> SlotMove {
         let l = self.slots() as i64;
+        // k reduced first: i + k would overflow for k near i64::MAX.
+        let k = k.rem_euclid(l);
         let mut sources = vec![None; self.slots()];
         for i in 0..l {
-            sources[(i + k).rem_euclid(l) as usize] = Some(i as usize);
+            sources[((i + k) % l) as usize] = Some(i as usize);
         }
         SlotMove { sources }
     }
@@ -127,7 +132,8 @@ impl Hypercube {
         let l = self.slots() as i64;
         let sources = (0..l)
             .map(|u| {
-                Some(u - k)
+                // An overflowing u - k is far outside [0, l): slot u stays empty.
+                u.checked_sub(k)
                     .filter(|i| (0..l).contains(i))
                     .map(|i| i as usize)
             })
@@ -274,6 +280,44 @@ mod tests {
         );
         assert!(cube.rotate1d(5, 1).is_err());
         assert!(cube.rotate1d_exponents(2, 1).is_err());
+    }
+
+    /// Moves by amounts at the ends of i64 (where c + k overflowed) against a model in i128
+    /// arithmetic: rotations by k mod l (or mod ord), shifts that empty everything.
+    #[test]
+    fn extreme_amounts_match_wide_integer_model() {
+        let cube = ring(1023, 1).hypercube().clone();
+        let contents: Vec<usize> = (0..cube.slots()).collect();
+        let l = cube.slots() as i128;
+        let amounts = [i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1];
+        for k in amounts {
+            let rotated = cube.rotate(k).apply(&contents, &usize::MAX).unwrap();
+            let expect: Vec<usize> = (0..l)
+                .map(|i| (i - k as i128).rem_euclid(l) as usize)
+                .collect();
+            assert_eq!(rotated, expect, "rotate({k})");
+            let shifted = cube.shift(k).apply(&contents, &usize::MAX).unwrap();
+            assert!(shifted.iter().all(|&x| x == usize::MAX), "shift({k})");
+            for (dim, d) in cube.dims().iter().enumerate() {
+                let order = d.order as i128;
+                let along = cube.rotate1d(dim, k).unwrap();
+                let along = along.apply(&contents, &usize::MAX).unwrap();
+                let expect: Vec<usize> = (0..cube.slots())
+                    .map(|slot| {
+                        let mut c = cube.coordinates(slot);
+                        c[dim] = (c[dim] as i128 - k as i128).rem_euclid(order) as usize;
+                        cube.index(&c)
+                    })
+                    .collect();
+                assert_eq!(along, expect, "rotate1d({dim}, {k})");
+                let shifted = cube.shift1d(dim, k).unwrap();
+                let shifted = shifted.apply(&contents, &usize::MAX).unwrap();
+                assert!(
+                    shifted.iter().all(|&x| x == usize::MAX),
+                    "shift1d({dim}, {k})"
+                );
+            }
+        }
     }
 
     #[test]
