@@ -1,5 +1,6 @@
 //! Typed errors for reading MNIST: the IDX container and the MNIST shapes on top of it.
 
+use crate::files::FileError;
 use std::io;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -22,6 +23,11 @@ pub enum IdxError {
     /// The product of the declared dimensions does not fit in memory addresses.
     #[error("IDX dimensions {dims:?} overflow")]
     TooLarge { dims: Vec<usize> },
+    /// The decompressed stream is longer than any MNIST file ([`MAX_IDX_BYTES`]).
+    ///
+    /// [`MAX_IDX_BYTES`]: super::idx::MAX_IDX_BYTES
+    #[error("decompressed IDX data exceeds {limit} bytes")]
+    Oversized { limit: u64 },
     /// The stream starts with the gzip magic but does not decompress.
     #[error("gzip decompression failed: {0}")]
     Gzip(#[source] io::Error),
@@ -30,12 +36,9 @@ pub enum IdxError {
 /// Loading the MNIST files from a directory.
 #[derive(Debug, Error)]
 pub enum DataError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    /// A file could not be read, or is larger than any MNIST file.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Neither `name` nor `name.gz` exists in the data directory.
     #[error("missing MNIST file {path} (also tried with .gz)")]
     Missing { path: PathBuf },

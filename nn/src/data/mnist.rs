@@ -2,7 +2,8 @@
 //! unsigned bytes (0 = background, 255 = ink), with digit labels 0..=9.
 
 use super::error::DataError;
-use super::idx::{decode_idx, IdxArray};
+use super::idx::{decode_idx, IdxArray, MAX_IDX_BYTES};
+use crate::files::read_limited;
 use std::path::{Path, PathBuf};
 
 /// Number of classes.
@@ -136,10 +137,7 @@ fn read_file(dir: &Path, name: &str) -> Result<(PathBuf, IdxArray), DataError> {
     } else {
         return Err(DataError::Missing { path: raw });
     };
-    let bytes = std::fs::read(&path).map_err(|source| DataError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let bytes = read_limited(&path, MAX_IDX_BYTES)?;
     match decode_idx(&bytes) {
         Ok(array) => Ok((path, array)),
         Err(source) => Err(DataError::Idx { path, source }),

@@ -1,6 +1,7 @@
 //! Typed errors of training, saving and loading models.
 
 use crate::data::DataError;
+use crate::files::FileError;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -8,12 +9,9 @@ use thiserror::Error;
 pub enum ModelError {
     #[error(transparent)]
     Data(#[from] DataError),
-    #[error("cannot access {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A model file could not be read or written, or is larger than any model.
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{path}: not a model file: {source}")]
     Json {
         path: PathBuf,
@@ -23,6 +21,9 @@ pub enum ModelError {
     /// The layers of a model file do not chain or do not match their declared sizes.
     #[error("inconsistent model: {0}")]
     Inconsistent(String),
+    /// A weight or a normalization constant that is infinite or NaN (e.g. a diverged run).
+    #[error("non-finite value in the model: {0}")]
+    NonFinite(String),
     /// A batch size of zero or larger than the training set.
     #[error("batch size {batch} is not in 1..={samples}")]
     BadBatch { batch: usize, samples: usize },

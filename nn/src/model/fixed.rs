@@ -35,6 +35,12 @@ fn sum_width(terms: usize) -> usize {
     NARROW + WIDE + (usize::BITS - terms.leading_zeros()) as usize
 }
 
+/// The smallest learning rate is 2^-32: there every update rounds to zero at any batch below
+/// 2^16 slots. A batch sum of 8 x 8-bit products is below 2^31 in magnitude and is shifted
+/// right by `lr_shift + 3` or more (35); a bias's sum of 8-bit deltas is below 2^23 and is
+/// shifted by `lr_shift - 2` (30).
+pub const MAX_LR_SHIFT: usize = 32;
+
 /// Converts a circuit error into the model error (boxing the backend's error type).
 fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -> ModelError {
     ModelError::Backend(Box::new(e))
@@ -73,13 +79,20 @@ pub struct FixedCircuit {
 
 impl FixedCircuit {
     /// `sizes` = `[n_0, ..., n_L]`, learning rate 2^-`lr_shift` on the batch-sum gradient.
-    /// Errors when a shift of the update would be negative (lr too large for the formats).
+    /// Errors when a shift of the update would be negative (lr too large for the formats) or
+    /// when `lr_shift` exceeds [`MAX_LR_SHIFT`].
     pub fn new(
         sizes: &[usize],
         lr_shift: usize,
         adder: AdderKind,
         sum_method: TotalSumMethod,
     ) -> Result<Self, ModelError> {
+        if lr_shift > MAX_LR_SHIFT {
+            return Err(ModelError::BadLearningRate(
+                (-(lr_shift as f64)).exp2(),
+                "every update would round to zero: use lr >= 2^-32",
+            ));
+        }
         if DELTA_FRAC + lr_shift < WEIGHT_FRAC {
             return Err(ModelError::BadLearningRate(
                 (-(lr_shift as f64)).exp2(),

@@ -179,6 +179,25 @@ pub struct FloatTrainer {
     pub lr: f64,
 }
 
+/// The largest learning rate accepted, 2^8: 4096 times the default 2^-4. Above about 2^4 the
+/// first steps already saturate every sigmoid (the training stalls, it does not learn), and a
+/// rate like 1e308 overflows the weights to infinities whose products are NaN. Runs that
+/// still diverge below this bound are caught when the model is saved
+/// ([`ModelFile::validate`](super::ModelFile::validate) refuses non-finite weights).
+pub const MAX_LEARNING_RATE: f64 = 256.0;
+
+/// Accepts a learning rate in (0, [`MAX_LEARNING_RATE`]].
+pub fn check_learning_rate(lr: f64) -> Result<(), ModelError> {
+    if lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE {
+        Ok(())
+    } else {
+        Err(ModelError::BadLearningRate(
+            lr,
+            "the float trainer needs 0 < lr <= 2^8",
+        ))
+    }
+}
+
 impl FloatTrainer {
     /// A network with `sizes` drawn from the init stream of `seed`.
     pub fn new(sizes: &[usize], seed: u64, lr: f64) -> Result<Self, ModelError> {
@@ -190,12 +209,7 @@ impl FloatTrainer {
 
     /// Resumes from a saved network.
     pub fn from_network(network: FloatNetwork, lr: f64) -> Result<Self, ModelError> {
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(ModelError::BadLearningRate(
-                lr,
-                "must be positive and finite",
-            ));
-        }
+        check_learning_rate(lr)?;
         Ok(Self { network, lr })
     }
 }
@@ -230,6 +244,29 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn learning_rates_outside_the_arithmetic_are_refused() {
+        for lr in [2.0f64.powi(-30), 0.0625, 1.0, MAX_LEARNING_RATE] {
+            assert!(check_learning_rate(lr).is_ok(), "{lr}");
+        }
+        for lr in [
+            0.0,
+            -0.0625,
+            f64::NAN,
+            f64::INFINITY,
+            1e308,
+            MAX_LEARNING_RATE * 2.0,
+        ] {
+            assert!(
+                matches!(
+                    FloatTrainer::new(&[4, 2], 1, lr),
+                    Err(ModelError::BadLearningRate(..))
+                ),
+                "{lr}"
+            );
+        }
+    }
 
     /// The analytic gradient matches central finite differences of the loss.
     #[test]
