@@ -3,4 +3,4 @@
 //! SlotsToCoeffs, key switch to a sparse key, raw modulus switch to q = 2^e + 1, inner product
 //! with the encrypted bootstrapping key, CoeffsToSlots with the trace, and digit extraction.
 //!
-//! Not implemented yet: this crate holds only its description (see DESIGN.md section 6).
+//! Not implemented yet: this crate holds only its description (docs/ARCHITECTURE.md, section 7).

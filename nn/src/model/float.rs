@@ -1,4 +1,4 @@
-//! The float (f64) reference network and its SGD step (DESIGN.md section 8).
+//! The float (f64) reference network and its SGD step (docs/ARCHITECTURE.md, section 5).
 //!
 //! Layer l maps a_{l-1} (n_{l-1} values) to a_l = sigmoid(W_l [a_{l-1}; 1]), W_l an
 //! n_l x (n_{l-1} + 1) matrix, row-major, bias in the last column. Loss per sample
