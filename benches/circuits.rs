@@ -5,9 +5,7 @@
 //! to 18 primes, enough for an NN2 neuron), with the cost of one AND (multiply + relinearize) at the level they run.
 //! Run: `cargo bench --bench circuits`. Fixed seeds: reproducible benchmarks, not secrets.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fhe_nit as _;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::ParamsLiteral;
@@ -19,6 +17,10 @@ use nit_ring::sample::seeded_rng;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
+
+// Timed like the binary: jemalloc with huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 const SLOT_COUNTS: [(usize, &str); 2] = [(60, "toy"), (1800, "paper")];
 
