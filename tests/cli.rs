@@ -58,7 +58,11 @@ fn learning_rates_outside_the_arithmetic_are_refused_before_training() {
         let stderr = train_plain(&out, "fixed", lr);
         assert!(stderr.contains("learning rate"), "{lr}: {stderr}");
     }
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        0,
+        "nothing written"
+    );
     std::fs::remove_dir_all(out).unwrap();
 }
 
@@ -90,7 +94,12 @@ fn nn2_model(layers: bool, first_row_len: usize) -> String {
         )
     };
     let body = if layers {
-        [layer(64, 32, first_row_len), layer(32, 16, 33), layer(16, 10, 17)].join(",")
+        [
+            layer(64, 32, first_row_len),
+            layer(32, 16, 33),
+            layer(16, 10, 17),
+        ]
+        .join(",")
     } else {
         String::new()
     };
@@ -100,7 +109,13 @@ fn nn2_model(layers: bool, first_row_len: usize) -> String {
 }
 
 fn eval(model: &Path) -> String {
-    fails(&["eval", "--model", model.to_str().unwrap(), "--data", NO_DATA])
+    fails(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        NO_DATA,
+    ])
 }
 
 #[test]

@@ -335,5 +335,8 @@ fn write_outputs(
             .map(|m| (m.epoch as f64, m.test_accuracy))
             .collect(),
     };
-    Ok(write_atomic(&out.join("accuracy.svg"), svg(&[curve]).as_bytes())?)
+    Ok(write_atomic(
+        &out.join("accuracy.svg"),
+        svg(&[curve]).as_bytes(),
+    )?)
 }

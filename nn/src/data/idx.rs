@@ -9,7 +9,9 @@ use std::io::Read;
 /// An n-dimensional array of unsigned bytes; invariant: `data.len()` is the product of `dims`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdxArray {
+    /// The dimensions, outermost first.
     pub dims: Vec<usize>,
+    /// The elements, row-major.
     pub data: Vec<u8>,
 }
 

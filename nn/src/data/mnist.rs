@@ -13,18 +13,23 @@ pub const DIGITS: usize = 10;
 /// label is below [`DIGITS`].
 #[derive(Clone, Debug)]
 pub struct LabeledImages {
+    /// Rows of every image (28).
     pub rows: usize,
+    /// Columns of every image (28).
     pub cols: usize,
     /// Row-major pixels, image after image.
     pub pixels: Vec<u8>,
+    /// One digit per image.
     pub labels: Vec<u8>,
 }
 
 impl LabeledImages {
+    /// Number of images.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether there are no images.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
@@ -59,7 +64,9 @@ impl LabeledImages {
 /// The MNIST training and test sets.
 #[derive(Clone, Debug)]
 pub struct Mnist {
+    /// The 60000 training images.
     pub train: LabeledImages,
+    /// The 10000 test images.
     pub test: LabeledImages,
 }
 

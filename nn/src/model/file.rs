@@ -23,26 +23,37 @@ pub const MAX_MODEL_BYTES: u64 = 16 << 20;
 /// The preprocessing a model expects.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputSpec {
+    /// Side of the central crop.
     pub crop: usize,
+    /// Side after resizing.
     pub size: usize,
+    /// Mean subtracted from every feature.
     pub mean: f64,
+    /// Standard deviation every feature is divided by.
     pub std: f64,
 }
 
 /// One fully connected layer: `outputs` rows of `inputs + 1` reals (bias last).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerSpec {
+    /// Inputs of the layer (without the bias input).
     pub inputs: usize,
+    /// Neurons of the layer.
     pub outputs: usize,
+    /// One row per neuron: `inputs` weights, then the bias.
     pub weights: Vec<Vec<f64>>,
 }
 
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
+    /// Which network.
     pub model: ModelKind,
+    /// The arithmetic it was trained with.
     pub arith: Arithmetic,
+    /// Its preprocessing.
     pub input: InputSpec,
+    /// Its layers, input side first.
     pub layers: Vec<LayerSpec>,
 }
 
@@ -81,6 +92,7 @@ impl ModelFile {
         }
     }
 
+    /// The crop and size of the inputs.
     pub fn geometry(&self) -> InputGeometry {
         InputGeometry {
             crop: self.input.crop,
@@ -88,6 +100,7 @@ impl ModelFile {
         }
     }
 
+    /// The normalization of the inputs.
     pub fn normalization(&self) -> Normalization {
         Normalization {
             mean: self.input.mean,

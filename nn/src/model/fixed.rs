@@ -49,6 +49,7 @@ fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -
 /// The weights of every layer, one 16-bit integer per weight replicated over the slots;
 /// `layers[l]` is row-major `n_{l+1} x (n_l + 1)`, the bias last in each row.
 pub struct FixedWeights<B: BitSimd> {
+    /// Per layer, the weights row by row.
     pub layers: Vec<Vec<BitInt<B>>>,
 }
 
@@ -63,7 +64,9 @@ impl<B: BitSimd> Clone for FixedWeights<B> {
 /// The forward pass of a batch: `activations[0]` is the input, `activations[l]` and
 /// `slopes[l - 1]` the 8-bit outputs and sigmoid slopes of layer l.
 pub struct ForwardPass<B: BitSimd> {
+    /// The inputs, then each layer's 8-bit activations.
     pub activations: Vec<Vec<BitInt<B>>>,
+    /// Each layer's 8-bit sigmoid slopes.
     pub slopes: Vec<Vec<BitInt<B>>>,
 }
 
@@ -111,10 +114,12 @@ impl FixedCircuit {
         })
     }
 
+    /// Neurons per layer, input first.
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
     }
 
+    /// t with learning rate 2^-t.
     pub fn lr_shift(&self) -> usize {
         self.lr_shift
     }

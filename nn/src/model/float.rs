@@ -23,7 +23,9 @@ pub fn sigmoid(z: f64) -> f64 {
 /// + 1)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatNetwork {
+    /// Neurons per layer, input first.
     pub sizes: Vec<usize>,
+    /// Per layer, the n_l x (n_{l-1} + 1) matrix row-major, bias last.
     pub weights: Vec<Vec<f64>>,
 }
 
@@ -62,6 +64,7 @@ impl FloatNetwork {
         consistent.then_some(Self { sizes, weights })
     }
 
+    /// Number of weight layers.
     pub fn layers(&self) -> usize {
         self.weights.len()
     }
@@ -175,7 +178,9 @@ impl FloatNetwork {
 /// The float trainer: a network and its learning rate (applied to the batch sum).
 #[derive(Clone, Debug)]
 pub struct FloatTrainer {
+    /// The network being trained.
     pub network: FloatNetwork,
+    /// The learning rate on the batch-sum gradient.
     pub lr: f64,
 }
 
