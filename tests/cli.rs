@@ -78,8 +78,8 @@ fn an_output_directory_that_cannot_be_written_is_refused_before_training() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A model.json of NN2 whose first row is given by `first_row` and whose other rows are zero,
-/// or with no layers at all.
+/// A model.json of NN2 (every weight 0.5) whose first row has `first_row_len` values (65 is
+/// right: 64 weights and the bias), or with no layers at all when `layers` is false.
 fn nn2_model(layers: bool, first_row_len: usize) -> String {
     let layer = |inputs: usize, outputs: usize, first: usize| {
         let rows: Vec<String> = (0..outputs)
