@@ -5,9 +5,7 @@
 //! to 18 primes, enough for an NN2 neuron), with the cost of one AND (multiply + relinearize) at the level they run.
 //! Run: `cargo bench --bench circuits`. Fixed seeds: reproducible benchmarks, not secrets.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fhe_nit as _;
+use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::ParamsLiteral;
@@ -19,6 +17,10 @@ use nit_ring::sample::seeded_rng;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
+
+// Timed like the binary: jemalloc with huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 const SLOT_COUNTS: [(usize, &str); 2] = [(60, "toy"), (1800, "paper")];
 
@@ -142,20 +144,24 @@ fn encrypted(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    name = encrypted_benches;
-    config = Criterion::default()
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(10));
-    targets = encrypted
-}
+/// criterion_group! makes public, undocumented functions: kept in a private module, they are
+/// not part of the crate's documented surface.
+mod group {
+    criterion::criterion_group! {
+        name = encrypted_benches;
+        config = criterion::Criterion::default()
+            .warm_up_time(std::time::Duration::from_secs(1))
+            .measurement_time(std::time::Duration::from_secs(10));
+        targets = super::encrypted
+    }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
-    targets = circuits
+    criterion::criterion_group! {
+        name = benches;
+        config = criterion::Criterion::default()
+            .sample_size(20)
+            .warm_up_time(std::time::Duration::from_millis(500))
+            .measurement_time(std::time::Duration::from_secs(2));
+        targets = super::circuits
+    }
 }
-criterion_main!(benches, encrypted_benches);
+criterion_main!(group::benches, group::encrypted_benches);

@@ -2,13 +2,15 @@
 //! `slots/decode_bits/<set>`, and the thin / full encoders and decoders, for toy (m = 1023) and
 //! paper (m = 32767). Fixed seeds: reproducible inputs, not secrets.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use fhe_nit as _;
+use criterion::{black_box, criterion_main, Criterion};
 use nit_ring::slots::SlotRing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::time::Duration;
+
+// Timed like the binary: jemalloc with huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 fn slot_benches(c: &mut Criterion) {
     for (set, m) in [("toy", 1023usize), ("paper", 32767)] {
@@ -53,5 +55,9 @@ fn slot_benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, slot_benches);
-criterion_main!(benches);
+/// criterion_group! makes a public, undocumented function: kept in a private module, it is
+/// not part of the crate's documented surface.
+mod group {
+    criterion::criterion_group!(benches, super::slot_benches);
+}
+criterion_main!(group::benches);

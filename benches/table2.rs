@@ -12,8 +12,8 @@
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
 //! primes that carry the neuron (`primes`), so every AND runs at the lowest modulus it can.
 
-// The facade links the process allocator (jemalloc with huge pages) the engine is tuned for.
-use fhe_nit as _;
+// The process allocator the engine is tuned for (jemalloc with huge pages).
+fhe_nit::install_jemalloc!();
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::ParamsLiteral;

@@ -1,5 +1,7 @@
-//! The process allocator: jemalloc with transparent huge pages, for every program that links
-//! this facade (the CLI, the benchmarks, the integration tests).
+//! jemalloc with transparent huge pages, for a program that chooses it: the `fhe-nit` binary,
+//! the benchmarks and the integration tests each write [`install_jemalloc!`] once. The
+//! library installs nothing: the process allocator belongs to the program (this module is
+//! compiled only with the `jemalloc` feature, on by default).
 //!
 //! At m = 32767 each prime's transforms use about 5.5 MB of tables (tfhe-ntt's twiddles with
 //! their Shoup companions, 2 MB; Bluestein's chirps and kernel transforms, 3.5 MB), and a key
@@ -10,30 +12,41 @@
 //! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
 //! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
 //! (docs/BENCHMARKS.md).
-//! Freed pages go back to the kernel only after 60 s (`dirty_decay_ms`, `muzzy_decay_ms`;
-//! jemalloc's default is 10 s): with huge pages every page returned and faulted back in is
-//! 2 MiB for the kernel to zero, and with the default a multiplication at paper/12 spent 43%
-//! of its profile in the kernel's `clear_page` (bench: 82 ms, 45 ms with 60 s; rotate1D
-//! unchanged, 36 / 35 ms; one run, 07:11). Measured and rejected in the same run: no decay at
-//! all (90 / 43 ms: the heap then only grows and faults keep compacting for huge pages) and
-//! jemalloc without huge pages (121 / 69 ms). Programs that use the layer crates without this
-//! facade keep their own allocator; with glibc, `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has
-//! part of the effect.
+//! Decay is off (`dirty_decay_ms:-1`, `muzzy_decay_ms:-1`): freed pages stay with the
+//! process. The history of this file (commits 21eade0, 2e4ee3a) describes decay turned back
+//! on, then set to 60 s as measured faster (a multiplication at paper/12: 82 ms with
+//! jemalloc's default 10 s, 45 ms with 60 s, 90 ms with no decay), but the options string kept
+//! `-1` throughout: every figure since was measured with decay off. Which setting is faster
+//! is open until measured again; this module keeps the options as they ran.
+//! Programs that use the layer crates without it keep their own allocator; with glibc,
+//! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of the effect.
 
 use std::ffi::c_char;
 
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+pub use tikv_jemallocator::Jemalloc;
 
 /// A C string pointer jemalloc reads at start-up (immutable, so shared freely).
 #[repr(transparent)]
 pub struct MallocConf(*const c_char);
 
-// SAFETY: the pointer is to a static, immutable, NUL-terminated string.
+// SAFETY: the only value of this type is `OPTIONS`, a pointer to a static, immutable,
+// NUL-terminated string, so sharing it between threads shares read-only data.
 unsafe impl Sync for MallocConf {}
 
-/// jemalloc's options (its `malloc_conf` symbol, under tikv-jemalloc-sys's `_rjem_` prefix):
-/// huge pages for data and for jemalloc's own metadata, no decay.
-#[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: MallocConf =
+/// jemalloc's options: huge pages for data and for jemalloc's own metadata, no decay.
+pub const OPTIONS: MallocConf =
     MallocConf(c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr());
+
+/// Makes jemalloc with [`OPTIONS`] the allocator of the program that expands it (once, at the
+/// root of a binary, benchmark or integration-test crate): a `#[global_allocator]` and
+/// jemalloc's `malloc_conf` symbol (under tikv-jemalloc-sys's `_rjem_` prefix).
+#[macro_export]
+macro_rules! install_jemalloc {
+    () => {
+        #[global_allocator]
+        static GLOBAL: $crate::allocator::Jemalloc = $crate::allocator::Jemalloc;
+
+        #[export_name = "_rjem_malloc_conf"]
+        static MALLOC_CONF: $crate::allocator::MallocConf = $crate::allocator::OPTIONS;
+    };
+}

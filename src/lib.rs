@@ -3,10 +3,14 @@
 //! The facade re-exports the layers: [`ring`] (Z_q[X]/Phi_m in DoubleCRT form, plaintext
 //! slots), [`bgv`] (the scheme), [`bootstrap`] (thin recryption) and [`nn`] (bit-sliced
 //! integers and training).
+//!
+//! With the `jemalloc` feature (on by default) [`install_jemalloc!`] lets a program choose
+//! jemalloc with huge pages as its allocator; the library itself installs none.
 
 pub use nit_bgv as bgv;
 pub use nit_bootstrap as bootstrap;
 pub use nit_nn as nn;
 pub use nit_ring as ring;
 
-mod allocator;
+#[cfg(feature = "jemalloc")]
+pub mod allocator;

@@ -1,11 +1,13 @@
 //! The `fhe-nit` command line: one subcommand per module of `cli`.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
 use clap::{Parser, Subcommand};
-use fhe_nit as _;
 use std::process::ExitCode;
 
 mod cli;
+
+// The transform tables want huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 #[derive(Parser)]
 #[command(

@@ -1,8 +1,6 @@
 //! The bit-sliced circuits on the encrypted backend (BGV, `toy` ring) decrypt to the
 //! plaintext backend's values, with the same AND-depth per output bit.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
-use fhe_nit as _;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
@@ -11,6 +9,10 @@ use nit_nn::bitsliced::conformance::{check_circuits_against_plain, ConformanceCo
 use nit_nn::encrypted::EncryptedBackend;
 use nit_ring::sample::seeded_rng;
 use std::sync::Mutex;
+
+// Timed like the binary: jemalloc with huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 #[test]
 fn circuits_on_encrypted_toy_match_the_plaintext_backend() {

@@ -3,8 +3,8 @@
 //! weights after one encrypted step equal the plaintext trainer's bit for bit, and the
 //! decrypted activations, slopes and deltas equal the plaintext backend's layer by layer.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
-use fhe_nit as _;
+// The process allocator the engine is tuned for (jemalloc with huge pages).
+fhe_nit::install_jemalloc!();
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;

@@ -1,10 +1,12 @@
 //! End to end through the `fhe-nit` binary: train-plain (float and fixed, a few batches),
 //! resuming a saved run, eval of the saved model, and plot of two runs on one figure.
 
-// Links the facade, whose allocator (jemalloc with huge pages) serves this program.
-use fhe_nit as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+// Timed like the binary: jemalloc with huge pages (src/allocator.rs).
+#[cfg(feature = "jemalloc")]
+fhe_nit::install_jemalloc!();
 
 fn fhe_nit(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_fhe-nit"))

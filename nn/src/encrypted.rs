@@ -16,7 +16,9 @@ use rayon::prelude::*;
 /// A ciphertext of l bits and its AND-depth.
 #[derive(Clone, Debug)]
 pub struct EncryptedBits {
+    /// The ciphertext; slot i holds bit i.
     pub ct: Ciphertext,
+    /// The AND-depth of the circuit that produced it.
     pub depth: usize,
 }
 
@@ -28,11 +30,14 @@ pub struct EncryptedBackend {
 }
 
 impl EncryptedBackend {
+    /// The backend of `eval`'s parameters and keys; errors when the parameters have no slot
+    /// structure for bits.
     pub fn new(eval: Evaluator) -> Result<Self, BgvError> {
         let slots = eval.params().slots()?.slots();
         Ok(EncryptedBackend { eval, slots })
     }
 
+    /// The evaluator the gates run on.
     pub fn evaluator(&self) -> &Evaluator {
         &self.eval
     }
@@ -63,6 +68,7 @@ impl EncryptedBackend {
         })
     }
 
+    /// The bits of every slot (the data owner's side).
     pub fn decrypt(&self, sk: &SecretKey, bits: &EncryptedBits) -> Result<Vec<bool>, BgvError> {
         sk.decrypt_bits(&bits.ct)
     }

@@ -5,8 +5,10 @@
 //! - [`encrypted`]: the BGV backend of `BitSimd` (ciphertexts of bits).
 //! - [`data`]: MNIST IDX loading and the paper's preprocessing.
 //! - [`model`]: NN2/NN1, float and fixed-point trainers.
+//! - [`files`]: size-limited reads and atomic writes of the files programs exchange.
 
 pub mod bitsliced;
 pub mod data;
 pub mod encrypted;
+pub mod files;
 pub mod model;

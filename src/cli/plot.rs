@@ -2,8 +2,13 @@
 //! paper's Figure 5), read from each run's `metrics.csv`.
 
 use clap::Args;
+use nit_nn::files::{read_text_limited, write_atomic};
+use nit_nn::model::ModelFile;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+/// The largest metrics.csv read: 1 MiB, over 25,000 epochs of at most 40 bytes a line.
+pub const MAX_METRICS_BYTES: u64 = 1 << 20;
 
 #[derive(Args)]
 pub struct PlotArgs {
@@ -27,14 +32,19 @@ pub fn run(args: &PlotArgs) -> Result<(), String> {
         .iter()
         .map(|dir| read_curve(dir))
         .collect::<Result<Vec<_>, _>>()?;
-    std::fs::write(&args.out, svg(&curves)).map_err(|e| format!("{}: {e}", args.out.display()))
+    write_atomic(&args.out, svg(&curves).as_bytes()).map_err(|e| e.to_string())
+}
+
+/// The legend label of a run: "NN2 fixed".
+pub fn run_label(model: &ModelFile) -> String {
+    format!("{} {}", model.model.to_string().to_uppercase(), model.arith)
 }
 
 /// Reads `dir/metrics.csv` (`epoch,train_loss,test_accuracy` with a header line); the label
 /// is "model arith" from `dir/model.json` when present, else the directory name.
 pub fn read_curve(dir: &Path) -> Result<Curve, String> {
     let path = dir.join("metrics.csv");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text_limited(&path, MAX_METRICS_BYTES).map_err(|e| e.to_string())?;
     let points = text
         .lines()
         .skip(1)
@@ -50,8 +60,8 @@ pub fn read_curve(dir: &Path) -> Result<Curve, String> {
             }
         })
         .collect::<Result<Vec<(f64, f64)>, String>>()?;
-    let label = nit_nn::model::ModelFile::read(&dir.join("model.json"))
-        .map(|m| format!("{} {}", m.model.to_string().to_uppercase(), m.arith))
+    let label = ModelFile::read(&dir.join("model.json"))
+        .map(|m| run_label(&m))
         .unwrap_or_else(|_| {
             dir.file_name().map_or_else(
                 || dir.display().to_string(),

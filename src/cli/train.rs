@@ -1,15 +1,23 @@
 //! `fhe-nit train-plain`: SGD on plaintext MNIST, float or fixed point, writing
 //! `metrics.csv`, `accuracy.svg` and `model.json` to the output directory after every epoch.
+//!
+//! Everything that can be refused is refused before the data is loaded: the learning rate
+//! (finite, within what the chosen arithmetic supports), the output directory (created and
+//! probed with a file), a run to resume. Outputs are written atomically after each epoch, and
+//! a failed write or a diverged network (non-finite weights) stops the run at the next batch.
 
-use super::plot::{read_curve, svg};
+use super::plot::{run_label, svg, Curve, MAX_METRICS_BYTES};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use nit_nn::bitsliced::{AdderKind, TotalSumMethod};
-use nit_nn::data::{default_data_dir, prepare, Mnist, PreparedMnist};
+use nit_nn::data::{default_data_dir, prepare, Dataset, Mnist, PreparedMnist};
+use nit_nn::files::{ensure_writable_dir, read_text_limited, write_atomic};
+use nit_nn::model::float::check_learning_rate;
 use nit_nn::model::{
-    train, Arithmetic, EpochMetrics, FixedTrainer, FloatNetwork, FloatTrainer, Learner, ModelFile,
-    ModelKind, Progress, TrainConfig,
+    train, Arithmetic, EpochMetrics, FixedCircuit, FixedTrainer, FloatNetwork, FloatTrainer,
+    Learner, ModelError, ModelFile, ModelKind, Progress, TrainConfig,
 };
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -81,7 +89,7 @@ fn read_saved(args: &TrainPlainArgs) -> Result<Saved, String> {
 
 /// metrics.csv as written by [`write_outputs`]; epochs must run 1, 2, .. without gaps.
 fn read_history(path: &Path) -> Result<Vec<EpochMetrics>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text_limited(path, MAX_METRICS_BYTES).map_err(|e| e.to_string())?;
     text.lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
@@ -105,14 +113,28 @@ fn read_history(path: &Path) -> Result<Vec<EpochMetrics>, String> {
         .collect()
 }
 
+/// The fixed-point trainer's adders: ripple everywhere (fewest ANDs on the plaintext backend).
+const FIXED_ADDER: AdderKind = AdderKind::Ripple;
+const FIXED_SUM: TotalSumMethod = TotalSumMethod::Adder(AdderKind::Ripple);
+
 pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
-    let dir = args.data.clone().unwrap_or_else(default_data_dir);
-    let mut mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
-    if let Some(n) = args.train_samples {
-        mnist.train = mnist.train.truncated(n);
+    let lr = args.lr.unwrap_or(FLOAT_LR);
+    let lr_shift = match args.arith {
+        Arithmetic::Float => {
+            check_learning_rate(lr).map_err(|e| e.to_string())?;
+            0
+        }
+        Arithmetic::Fixed => {
+            let t = lr_shift(lr)?;
+            FixedCircuit::new(args.model.layer_sizes(), t, FIXED_ADDER, FIXED_SUM)
+                .map_err(|e| e.to_string())?;
+            t
+        }
+    };
+    if args.batch == 0 {
+        return Err("the batch size must be at least 1".into());
     }
-    let data = prepare(&mnist, args.model.geometry()).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    ensure_writable_dir(&args.out).map_err(|e| e.to_string())?;
     let saved = if args.resume {
         Some(read_saved(args)?)
     } else {
@@ -126,6 +148,12 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
             history.len()
         ));
     }
+    let dir = args.data.clone().unwrap_or_else(default_data_dir);
+    let mut mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
+    if let Some(n) = args.train_samples {
+        mnist.train = mnist.train.truncated(n);
+    }
+    let data = prepare(&mnist, args.model.geometry()).map_err(|e| e.to_string())?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch: args.batch,
@@ -143,7 +171,6 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
     };
     match args.arith {
         Arithmetic::Float => {
-            let lr = args.lr.unwrap_or(FLOAT_LR);
             let mut trainer = match saved {
                 Some(saved) => FloatTrainer::from_network(saved.network, lr),
                 None => FloatTrainer::new(args.model.layer_sizes(), args.seed, lr),
@@ -154,13 +181,17 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
             })
         }
         Arithmetic::Fixed => {
-            let lr_shift = lr_shift(args.lr.unwrap_or(FLOAT_LR))?;
-            let (adder, sum) = (AdderKind::Ripple, TotalSumMethod::Adder(AdderKind::Ripple));
             let mut trainer = match saved {
-                Some(saved) => FixedTrainer::from_network(&saved.network, lr_shift, adder, sum),
-                None => {
-                    FixedTrainer::new(args.model.layer_sizes(), args.seed, lr_shift, adder, sum)
+                Some(saved) => {
+                    FixedTrainer::from_network(&saved.network, lr_shift, FIXED_ADDER, FIXED_SUM)
                 }
+                None => FixedTrainer::new(
+                    args.model.layer_sizes(),
+                    args.seed,
+                    lr_shift,
+                    FIXED_ADDER,
+                    FIXED_SUM,
+                ),
             }
             .map_err(|e| e.to_string())?;
             run_loop(args, &data, config, history, &mut trainer, |t| {
@@ -170,13 +201,35 @@ pub fn run(args: &TrainPlainArgs) -> Result<(), String> {
     }
 }
 
-/// t with lr = 2^-t: the fixed-point learning rate is a right shift.
+/// t with lr = 2^-t: the fixed-point learning rate is a right shift (its range is checked by
+/// [`FixedCircuit::new`]).
 fn lr_shift(lr: f64) -> Result<usize, String> {
     let t = -lr.log2();
     if lr > 0.0 && t.is_finite() && t >= 0.0 && t.fract() == 0.0 {
+        // t is a whole number in [0, 1075) here, so the conversion is exact.
         Ok(t as usize)
     } else {
         Err(format!("fixed point needs a learning rate 2^-t, got {lr}"))
+    }
+}
+
+/// A learner that refuses its next step once saving the outputs has failed, so that the loop
+/// stops at the failure instead of training on to the end.
+struct StopOnSaveError<'a, L> {
+    learner: &'a mut L,
+    failure: &'a RefCell<Option<ModelError>>,
+}
+
+impl<L: Learner> Learner for StopOnSaveError<'_, L> {
+    fn step(&mut self, data: &Dataset, batch: &[usize]) -> Result<f64, ModelError> {
+        match self.failure.borrow_mut().take() {
+            Some(error) => Err(error),
+            None => self.learner.step(data, batch),
+        }
+    }
+
+    fn accuracy(&self, data: &Dataset) -> Result<f64, ModelError> {
+        self.learner.accuracy(data)
     }
 }
 
@@ -198,9 +251,13 @@ fn run_loop<L: Learner>(
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let mut write_error = None;
-    let result = train(
+    let failure = RefCell::new(None);
+    let mut guarded = StopOnSaveError {
         learner,
+        failure: &failure,
+    };
+    let result = train(
+        &mut guarded,
         &data.train,
         &data.test,
         config,
@@ -232,16 +289,16 @@ fn run_loop<L: Learner>(
                     bar.println(line);
                 }
                 history.push(metrics);
-                if let Err(e) = write_outputs(&args.out, &history, &snapshot(learner)) {
-                    write_error.get_or_insert(e);
+                if let Err(e) = write_outputs(&args.out, &history, &snapshot(learner.learner)) {
+                    failure.borrow_mut().get_or_insert(e);
                 }
             }
         },
     );
     bar.finish_and_clear();
     result.map_err(|e| e.to_string())?;
-    if let Some(e) = write_error {
-        return Err(e);
+    if let Some(e) = failure.into_inner() {
+        return Err(e.to_string());
     }
     eprintln!(
         "wrote {} after {} epochs ({} in this run) in {:.0} s",
@@ -253,8 +310,14 @@ fn run_loop<L: Learner>(
     Ok(())
 }
 
-/// Writes metrics.csv, model.json and accuracy.svg.
-fn write_outputs(out: &Path, history: &[EpochMetrics], model: &ModelFile) -> Result<(), String> {
+/// Writes model.json (refused if the network diverged), metrics.csv and accuracy.svg, each
+/// atomically.
+fn write_outputs(
+    out: &Path,
+    history: &[EpochMetrics],
+    model: &ModelFile,
+) -> Result<(), ModelError> {
+    model.validate()?;
     let mut csv = String::from("epoch,train_loss,test_accuracy\n");
     for m in history {
         let _ = writeln!(
@@ -263,12 +326,17 @@ fn write_outputs(out: &Path, history: &[EpochMetrics], model: &ModelFile) -> Res
             m.epoch, m.train_loss, m.test_accuracy
         );
     }
-    let csv_path = out.join("metrics.csv");
-    std::fs::write(&csv_path, csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
-    model
-        .write(&out.join("model.json"))
-        .map_err(|e| e.to_string())?;
-    let svg_path = out.join("accuracy.svg");
-    std::fs::write(&svg_path, svg(&[read_curve(out)?]))
-        .map_err(|e| format!("{}: {e}", svg_path.display()))
+    write_atomic(&out.join("metrics.csv"), csv.as_bytes())?;
+    model.write(&out.join("model.json"))?;
+    let curve = Curve {
+        label: run_label(model),
+        points: history
+            .iter()
+            .map(|m| (m.epoch as f64, m.test_accuracy))
+            .collect(),
+    };
+    Ok(write_atomic(
+        &out.join("accuracy.svg"),
+        svg(&[curve]).as_bytes(),
+    )?)
 }

@@ -1,7 +1,7 @@
 //! The boolean SIMD backend: one value of `Bits` is a vector of `slots()` bits, and every
 //! circuit of this module is written once over the [`BitSimd`] trait.
 //!
-//! Cost model (BGV with plaintext modulus 2, DESIGN.md section 7):
+//! Cost model (BGV with plaintext modulus 2, docs/ARCHITECTURE.md section 4):
 //! - `xor`, `not`, `xor_public`, `rotate` cost no multiplicative depth (an addition, an added
 //!   constant, an added plaintext, an automorphism plus key switching);
 //! - `and` is one ciphertext multiplication: the depth of the result is

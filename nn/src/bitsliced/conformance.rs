@@ -49,7 +49,9 @@ impl Default for ConformanceConfig {
 /// One circuit that ran and agreed: its name and the AND-depth of its output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CircuitDepth {
+    /// The circuit's name.
     pub circuit: &'static str,
+    /// The largest AND-depth of its output bits.
     pub depth: usize,
 }
 
@@ -59,29 +61,41 @@ pub enum ConformanceError<E: std::error::Error + 'static> {
     /// The backend under test failed.
     #[error("{circuit} on the tested backend: {source}")]
     Backend {
+        /// The circuit's name.
         circuit: &'static str,
+        /// The tested backend's error.
         source: BitslicedError<E>,
     },
     /// The plaintext reference failed (a bug of this module or a bad configuration).
     #[error("{circuit} on the plaintext backend: {source}")]
     Plain {
+        /// The circuit's name.
         circuit: &'static str,
+        /// The plaintext backend's error.
         source: BitslicedError<PlainError>,
     },
     /// A decoded value differs from the reference.
     #[error("{circuit}: slot {slot} decodes to {found}, plaintext gives {expected}")]
     Mismatch {
+        /// The circuit's name.
         circuit: &'static str,
+        /// The first slot that differs.
         slot: usize,
+        /// The plaintext backend's value.
         expected: i64,
+        /// The tested backend's value.
         found: i64,
     },
     /// An output bit has another AND-depth than the reference predicts.
     #[error("{circuit}: bit {bit} has depth {found}, plaintext tracked {expected}")]
     DepthMismatch {
+        /// The circuit's name.
         circuit: &'static str,
+        /// The output bit (LSB first).
         bit: usize,
+        /// The depth the plaintext backend tracked.
         expected: usize,
+        /// The depth the tested backend reports.
         found: usize,
     },
 }

@@ -1,5 +1,5 @@
 //! Bit-sliced two's-complement integers and circuits over a generic boolean SIMD backend
-//! (DESIGN.md section 7).
+//! (docs/ARCHITECTURE.md, section 4).
 //!
 //! A w-bit integer of a batch is w bit vectors ([`BitInt`]); circuits are generic functions
 //! over the [`BitSimd`] backend trait and run unchanged on plaintext words ([`PlainBackend`]),

@@ -13,7 +13,12 @@ use thiserror::Error;
 pub enum PlainError {
     /// An operand or a public vector does not have the backend's slot count.
     #[error("slot count mismatch: backend has {expected} slots, operand has {found}")]
-    SlotCountMismatch { expected: usize, found: usize },
+    SlotCountMismatch {
+        /// The backend's slot count.
+        expected: usize,
+        /// The operand's slot count.
+        found: usize,
+    },
     /// A backend needs at least one slot.
     #[error("a backend needs at least one slot")]
     NoSlots,

@@ -55,6 +55,7 @@ impl AxisWeights {
         Self { taps }
     }
 
+    /// Number of output samples.
     pub fn output_len(&self) -> usize {
         self.taps.len()
     }

@@ -9,20 +9,36 @@ use std::io::Read;
 /// An n-dimensional array of unsigned bytes; invariant: `data.len()` is the product of `dims`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdxArray {
+    /// The dimensions, outermost first.
     pub dims: Vec<usize>,
+    /// The elements, row-major.
     pub data: Vec<u8>,
 }
+
+/// The largest IDX stream accepted, compressed on disk or decompressed: 64 MiB, above the
+/// largest MNIST file (training images, 47,040,016 bytes raw), far below a gzip bomb's output.
+pub const MAX_IDX_BYTES: u64 = 64 << 20;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const UNSIGNED_BYTE: u8 = 0x08;
 
-/// Decodes an IDX stream that is either raw or gzipped.
+/// Decodes an IDX stream that is either raw or gzipped; decompression stops with
+/// [`IdxError::Oversized`] past [`MAX_IDX_BYTES`].
 pub fn decode_idx(bytes: &[u8]) -> Result<IdxArray, IdxError> {
+    decode_idx_limited(bytes, MAX_IDX_BYTES)
+}
+
+/// [`decode_idx`] with the decompression bound `limit`.
+fn decode_idx_limited(bytes: &[u8], limit: u64) -> Result<IdxArray, IdxError> {
     if bytes.starts_with(&GZIP_MAGIC) {
         let mut raw = Vec::new();
         GzDecoder::new(bytes)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut raw)
             .map_err(IdxError::Gzip)?;
+        if raw.len() as u64 > limit {
+            return Err(IdxError::Oversized { limit });
+        }
         parse_idx(&raw)
     } else {
         parse_idx(bytes)
@@ -145,6 +161,20 @@ mod tests {
         assert!(matches!(
             parse_idx(&huge),
             Err(IdxError::TooLarge { .. }) | Err(IdxError::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit() {
+        let mut raw = vec![0, 0, 8, 1, 0, 0, 0, 100];
+        raw.extend([0u8; 100]);
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(&raw).unwrap();
+        let gz = encoder.finish().unwrap();
+        assert_eq!(decode_idx_limited(&gz, 108).unwrap().data.len(), 100);
+        assert!(matches!(
+            decode_idx_limited(&gz, 107),
+            Err(IdxError::Oversized { limit: 107 })
         ));
     }
 

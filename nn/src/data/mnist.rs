@@ -2,7 +2,8 @@
 //! unsigned bytes (0 = background, 255 = ink), with digit labels 0..=9.
 
 use super::error::DataError;
-use super::idx::{decode_idx, IdxArray};
+use super::idx::{decode_idx, IdxArray, MAX_IDX_BYTES};
+use crate::files::read_limited;
 use std::path::{Path, PathBuf};
 
 /// Number of classes.
@@ -12,18 +13,23 @@ pub const DIGITS: usize = 10;
 /// label is below [`DIGITS`].
 #[derive(Clone, Debug)]
 pub struct LabeledImages {
+    /// Rows of every image (28).
     pub rows: usize,
+    /// Columns of every image (28).
     pub cols: usize,
     /// Row-major pixels, image after image.
     pub pixels: Vec<u8>,
+    /// One digit per image.
     pub labels: Vec<u8>,
 }
 
 impl LabeledImages {
+    /// Number of images.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether there are no images.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
@@ -58,7 +64,9 @@ impl LabeledImages {
 /// The MNIST training and test sets.
 #[derive(Clone, Debug)]
 pub struct Mnist {
+    /// The 60000 training images.
     pub train: LabeledImages,
+    /// The 10000 test images.
     pub test: LabeledImages,
 }
 
@@ -136,10 +144,7 @@ fn read_file(dir: &Path, name: &str) -> Result<(PathBuf, IdxArray), DataError> {
     } else {
         return Err(DataError::Missing { path: raw });
     };
-    let bytes = std::fs::read(&path).map_err(|source| DataError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let bytes = read_limited(&path, MAX_IDX_BYTES)?;
     match decode_idx(&bytes) {
         Ok(array) => Ok((path, array)),
         Err(source) => Err(DataError::Idx { path, source }),

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 /// Crop and output side length of the square preprocessing window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputGeometry {
+    /// Side of the central square kept from each 28 x 28 image.
     pub crop: usize,
+    /// Side after resizing the crop.
     pub size: usize,
 }
 
@@ -65,7 +67,9 @@ impl InputGeometry {
 /// Scalar normalization statistics of the training features.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Normalization {
+    /// Mean of the training features.
     pub mean: f64,
+    /// Their population standard deviation.
     pub std: f64,
 }
 
@@ -81,6 +85,7 @@ impl Normalization {
         }
     }
 
+    /// (x - mean) / std.
     pub fn apply(&self, x: f64) -> f64 {
         (x - self.mean) / self.std
     }
@@ -89,16 +94,21 @@ impl Normalization {
 /// Normalized feature vectors with labels; invariant: `features.len() == labels.len() * dim`.
 #[derive(Clone, Debug)]
 pub struct Dataset {
+    /// Features per sample.
     pub dim: usize,
+    /// The samples' features, sample after sample.
     pub features: Vec<f64>,
+    /// One digit per sample.
     pub labels: Vec<u8>,
 }
 
 impl Dataset {
+    /// Number of samples.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether there are no samples.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
@@ -112,9 +122,13 @@ impl Dataset {
 /// MNIST after preprocessing, with the statistics used (from the training set only).
 #[derive(Clone, Debug)]
 pub struct PreparedMnist {
+    /// The crop and size applied.
     pub geometry: InputGeometry,
+    /// The training set's statistics, applied to both sets.
     pub normalization: Normalization,
+    /// The training samples.
     pub train: Dataset,
+    /// The test samples.
     pub test: Dataset,
 }
 

@@ -9,7 +9,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
+    /// 64-32-16-10 on 8 x 8 images.
     Nn2,
+    /// 784-128-32-10 on 28 x 28 images.
     Nn1,
 }
 
@@ -44,7 +46,9 @@ impl fmt::Display for ModelKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arithmetic {
+    /// f64 reference.
     Float,
+    /// Bit-exact fixed point (docs/FIXED_POINT.md).
     Fixed,
 }
 

@@ -35,6 +35,12 @@ fn sum_width(terms: usize) -> usize {
     NARROW + WIDE + (usize::BITS - terms.leading_zeros()) as usize
 }
 
+/// The smallest learning rate is 2^-32: there every update rounds to zero at any batch below
+/// 2^16 slots. A batch sum of 8 x 8-bit products is below 2^31 in magnitude and is shifted
+/// right by `lr_shift + 3` or more (35); a bias's sum of 8-bit deltas is below 2^23 and is
+/// shifted by `lr_shift - 2` (30).
+pub const MAX_LR_SHIFT: usize = 32;
+
 /// Converts a circuit error into the model error (boxing the backend's error type).
 fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -> ModelError {
     ModelError::Backend(Box::new(e))
@@ -43,6 +49,7 @@ fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -
 /// The weights of every layer, one 16-bit integer per weight replicated over the slots;
 /// `layers[l]` is row-major `n_{l+1} x (n_l + 1)`, the bias last in each row.
 pub struct FixedWeights<B: BitSimd> {
+    /// Per layer, the weights row by row.
     pub layers: Vec<Vec<BitInt<B>>>,
 }
 
@@ -119,7 +126,9 @@ impl<B: BitSimd> FixedWeights<B> {
 /// The forward pass of a batch: `activations[0]` is the input, `activations[l]` and
 /// `slopes[l - 1]` the 8-bit outputs and sigmoid slopes of layer l.
 pub struct ForwardPass<B: BitSimd> {
+    /// The inputs, then each layer's 8-bit activations.
     pub activations: Vec<Vec<BitInt<B>>>,
+    /// Each layer's 8-bit sigmoid slopes.
     pub slopes: Vec<Vec<BitInt<B>>>,
 }
 
@@ -143,13 +152,20 @@ pub struct FixedCircuit {
 
 impl FixedCircuit {
     /// `sizes` = `[n_0, ..., n_L]`, learning rate 2^-`lr_shift` on the batch-sum gradient.
-    /// Errors when a shift of the update would be negative (lr too large for the formats).
+    /// Errors when a shift of the update would be negative (lr too large for the formats) or
+    /// when `lr_shift` exceeds [`MAX_LR_SHIFT`].
     pub fn new(
         sizes: &[usize],
         lr_shift: usize,
         adder: AdderKind,
         sum_method: TotalSumMethod,
     ) -> Result<Self, ModelError> {
+        if lr_shift > MAX_LR_SHIFT {
+            return Err(ModelError::BadLearningRate(
+                (-(lr_shift as f64)).exp2(),
+                "every update would round to zero: use lr >= 2^-32",
+            ));
+        }
         if DELTA_FRAC + lr_shift < WEIGHT_FRAC {
             return Err(ModelError::BadLearningRate(
                 (-(lr_shift as f64)).exp2(),
@@ -189,10 +205,12 @@ impl FixedCircuit {
         self.frozen
     }
 
+    /// Neurons per layer, input first.
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
     }
 
+    /// t with learning rate 2^-t.
     pub fn lr_shift(&self) -> usize {
         self.lr_shift
     }

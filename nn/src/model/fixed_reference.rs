@@ -241,26 +241,86 @@ fn nn2_step_with_saturating_random_values_matches_native_integer_model() {
     );
 }
 
+#[test]
+fn learning_rate_shifts_outside_the_formats_are_refused() {
+    use super::error::ModelError;
+    use super::fixed::MAX_LR_SHIFT;
+    let sum = TotalSumMethod::Adder(AdderKind::Ripple);
+    for shift in [2, LR_SHIFT, MAX_LR_SHIFT] {
+        assert!(FixedCircuit::new(&SIZES, shift, AdderKind::Ripple, sum).is_ok());
+    }
+    for shift in [0, 1, MAX_LR_SHIFT + 1, usize::MAX / 2] {
+        assert!(matches!(
+            FixedCircuit::new(&SIZES, shift, AdderKind::Ripple, sum),
+            Err(ModelError::BadLearningRate(..))
+        ));
+    }
+}
+
+/// Rotations of one total sum of a `w`-bit value over `l` slots, derived from the schedule of
+/// `bitsliced::total_sum`'s module doc (not from its code): scanning the bits of l below the
+/// top one, a doubling rotates the accumulator and a set bit rotates x once more. With
+/// adders, the accumulator holding e slots has w + ceil(log2 e) bits; carry-save rotates the
+/// pair (s, c) at the final width W = w + ceil(log2 l), except in the first doubling where c
+/// is the constant 0; x is rotated at its own w bits.
+fn total_sum_rotations(w: u64, l: usize, method: TotalSumMethod) -> u64 {
+    let ceil_log2 = |n: usize| u64::from(usize::BITS - (n - 1).leading_zeros());
+    let top = usize::BITS - 1 - l.leading_zeros();
+    let final_width = w + ceil_log2(l);
+    let mut e = 1;
+    let mut rotations = 0;
+    for i in (0..top).rev() {
+        rotations += match method {
+            TotalSumMethod::Adder(_) => w + ceil_log2(e),
+            TotalSumMethod::CarrySave(_) if e == 1 => final_width,
+            TotalSumMethod::CarrySave(_) => 2 * final_width,
+        };
+        e *= 2;
+        if (l >> i) & 1 == 1 {
+            rotations += w;
+            e += 1;
+        }
+    }
+    rotations
+}
+
+#[test]
+fn total_sum_rotation_formula_matches_the_documented_table() {
+    // docs/CIRCUITS.md, total sum of a 16-bit value.
+    let adder = TotalSumMethod::Adder(AdderKind::Ripple);
+    let carry_save = TotalSumMethod::CarrySave(AdderKind::Sklansky);
+    assert_eq!(total_sum_rotations(16, 60, adder), 142);
+    assert_eq!(total_sum_rotations(16, 60, carry_save), 246);
+    assert_eq!(total_sum_rotations(16, 1800, adder), 262);
+    assert_eq!(total_sum_rotations(16, 1800, carry_save), 561);
+}
+
 /// Gate counts and AND-depth of one NN2 step at 60 slots on the counting backend, for the
 /// plaintext trainer's configuration (public weights, ripple adders) and for an encrypted
-/// run's (weights as vectors, Sklansky adders, carry-save total sums). Prints the figures of
-/// docs/RESULTS.md: `cargo test -p nit-nn -- --ignored --nocapture nn2_step_gate_counts`.
+/// run's (weights as vectors, Sklansky adders, carry-save total sums): the figures of
+/// docs/RESULTS.md (`cargo test -p nit-nn -- --nocapture nn2_step_gate_counts` prints them).
+/// The rotations are also derived independently: one total sum per weight, of the 16-bit
+/// product delta x (8-bit delta for a bias).
 #[test]
-#[ignore = "prints cost figures for docs/RESULTS.md"]
 fn nn2_step_gate_counts() {
-    use crate::bitsliced::{Bit, CountingBackend};
-    for (public, adder, method) in [
+    use crate::bitsliced::{Bit, CountingBackend, GateCounts};
+    /// (forward ANDs, step ANDs, step XORs, step rotations, forward depth, step depth).
+    type Documented = (u64, u64, u64, u64, usize, usize);
+    let configurations: [(bool, AdderKind, TotalSumMethod, Documented); 2] = [
         (
             true,
             AdderKind::Ripple,
             TotalSumMethod::Adder(AdderKind::Ripple),
+            (187_348, 1_088_313, 4_146_792, 390_764, 112, 257),
         ),
         (
             false,
             AdderKind::Sklansky,
             TotalSumMethod::CarrySave(AdderKind::Sklansky),
+            (699_988, 2_516_938, 6_738_576, 677_820, 81, 198),
         ),
-    ] {
+    ];
+    for (public, adder, method, documented) in configurations {
         let backend = CountingBackend::new(60);
         let fresh = |w: usize| {
             BitInt::from_bits((0..w).map(|_| Bit::Var(backend.input())).collect()).unwrap()
@@ -290,6 +350,7 @@ fn nn2_step_gate_counts() {
             .unwrap();
         backend.reset();
         circuit.step(&backend, &mut weights, &x, &labels).unwrap();
+        let step = backend.counts();
         let depth = weights
             .layers
             .iter()
@@ -298,8 +359,36 @@ fn nn2_step_gate_counts() {
             .max()
             .unwrap();
         println!(
-            "public weights {public}, {adder:?}, {method:?}:\n  forward {forward:?}, depth {forward_depth}\n  step {:?}, depth {depth}",
-            backend.counts()
+            "public weights {public}, {adder:?}, {method:?}:\n  forward {forward:?}, depth {forward_depth}\n  step {step:?}, depth {depth}"
         );
+        let GateCounts {
+            and: step_ands,
+            xor: step_xors,
+            rotate: step_rotations,
+            ..
+        } = step;
+        assert_eq!(
+            (
+                forward.and,
+                step_ands,
+                step_xors,
+                step_rotations,
+                forward_depth,
+                depth
+            ),
+            documented,
+            "{adder:?}, {method:?}"
+        );
+        assert_eq!(forward.rotate, 0, "the forward pass rotates nothing");
+        let derived: u64 = SIZES
+            .windows(2)
+            .map(|s| {
+                let neurons = s[1] as u64;
+                let products = neurons * s[0] as u64;
+                products * total_sum_rotations(16, 60, method)
+                    + neurons * total_sum_rotations(8, 60, method)
+            })
+            .sum();
+        assert_eq!(step_rotations, derived, "{method:?}");
     }
 }

@@ -24,6 +24,7 @@ fn plain(e: PlainError) -> ModelError {
 /// The fixed-point network (native copies of the 16-bit weights, F = 12) and its circuit.
 #[derive(Clone, Debug)]
 pub struct FixedTrainer {
+    /// The step circuit (sizes, learning rate, adders).
     pub circuit: FixedCircuit,
     /// `weights[l]` row-major `n_{l+1} x (n_l + 1)`, bias last.
     pub weights: Vec<Vec<i64>>,

@@ -1,4 +1,4 @@
-//! The float (f64) reference network and its SGD step (DESIGN.md section 8).
+//! The float (f64) reference network and its SGD step (docs/ARCHITECTURE.md, section 5).
 //!
 //! Layer l maps a_{l-1} (n_{l-1} values) to a_l = sigmoid(W_l [a_{l-1}; 1]), W_l an
 //! n_l x (n_{l-1} + 1) matrix, row-major, bias in the last column. Loss per sample
@@ -23,7 +23,9 @@ pub fn sigmoid(z: f64) -> f64 {
 /// + 1)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatNetwork {
+    /// Neurons per layer, input first.
     pub sizes: Vec<usize>,
+    /// Per layer, the n_l x (n_{l-1} + 1) matrix row-major, bias last.
     pub weights: Vec<Vec<f64>>,
 }
 
@@ -62,6 +64,7 @@ impl FloatNetwork {
         consistent.then_some(Self { sizes, weights })
     }
 
+    /// Number of weight layers.
     pub fn layers(&self) -> usize {
         self.weights.len()
     }
@@ -175,8 +178,29 @@ impl FloatNetwork {
 /// The float trainer: a network and its learning rate (applied to the batch sum).
 #[derive(Clone, Debug)]
 pub struct FloatTrainer {
+    /// The network being trained.
     pub network: FloatNetwork,
+    /// The learning rate on the batch-sum gradient.
     pub lr: f64,
+}
+
+/// The largest learning rate accepted, 2^8: 4096 times the default 2^-4. Above about 2^4 the
+/// first steps already saturate every sigmoid (the training stalls, it does not learn), and a
+/// rate like 1e308 overflows the weights to infinities whose products are NaN. Runs that
+/// still diverge below this bound are caught when the model is saved
+/// ([`ModelFile::validate`](super::ModelFile::validate) refuses non-finite weights).
+pub const MAX_LEARNING_RATE: f64 = 256.0;
+
+/// Accepts a learning rate in (0, [`MAX_LEARNING_RATE`]].
+pub fn check_learning_rate(lr: f64) -> Result<(), ModelError> {
+    if lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE {
+        Ok(())
+    } else {
+        Err(ModelError::BadLearningRate(
+            lr,
+            "the float trainer needs 0 < lr <= 2^8",
+        ))
+    }
 }
 
 impl FloatTrainer {
@@ -190,12 +214,7 @@ impl FloatTrainer {
 
     /// Resumes from a saved network.
     pub fn from_network(network: FloatNetwork, lr: f64) -> Result<Self, ModelError> {
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(ModelError::BadLearningRate(
-                lr,
-                "must be positive and finite",
-            ));
-        }
+        check_learning_rate(lr)?;
         Ok(Self { network, lr })
     }
 }
@@ -230,6 +249,29 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn learning_rates_outside_the_arithmetic_are_refused() {
+        for lr in [2.0f64.powi(-30), 0.0625, 1.0, MAX_LEARNING_RATE] {
+            assert!(check_learning_rate(lr).is_ok(), "{lr}");
+        }
+        for lr in [
+            0.0,
+            -0.0625,
+            f64::NAN,
+            f64::INFINITY,
+            1e308,
+            MAX_LEARNING_RATE * 2.0,
+        ] {
+            assert!(
+                matches!(
+                    FloatTrainer::new(&[4, 2], 1, lr),
+                    Err(ModelError::BadLearningRate(..))
+                ),
+                "{lr}"
+            );
+        }
+    }
 
     /// The analytic gradient matches central finite differences of the loss.
     #[test]

@@ -24,9 +24,13 @@ pub trait Learner {
 /// batches of an uninterrupted run.
 #[derive(Clone, Copy, Debug)]
 pub struct TrainConfig {
+    /// The last epoch to run (1-based).
     pub epochs: usize,
+    /// Samples per batch.
     pub batch: usize,
+    /// Seed of the shuffling stream.
     pub seed: u64,
+    /// The first epoch to run (1-based; above 1 to resume).
     pub first_epoch: usize,
 }
 
@@ -47,9 +51,13 @@ pub fn rng_for(seed: u64, stream: u64) -> ChaCha20Rng {
 pub enum Progress {
     /// Batch `batch` (0-based) of `batches` in epoch `epoch` (1-based) is done.
     Batch {
+        /// The epoch (1-based).
         epoch: usize,
+        /// The batch (0-based).
         batch: usize,
+        /// Batches in the epoch.
         batches: usize,
+        /// Mean loss of the batch, before its update.
         loss: f64,
     },
     /// An epoch is done.
@@ -59,8 +67,11 @@ pub enum Progress {
 /// Per-epoch metrics: mean training loss over the epoch's batches and test accuracy after it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EpochMetrics {
+    /// The epoch (1-based).
     pub epoch: usize,
+    /// Mean training loss over its batches.
     pub train_loss: f64,
+    /// Test accuracy after it, in [0, 1].
     pub test_accuracy: f64,
 }
 

@@ -1,4 +1,4 @@
-//! The plaintext slot algebra of Z[X]/Phi_m(X) modulo 2^r (DESIGN.md section 4).
+//! The plaintext slot algebra of Z[X]/Phi_m(X) modulo 2^r (docs/ARCHITECTURE.md, section 2; docs/SLOTS.md).
 //!
 //! - [`hypercube`]: Z_m^*/<2> as a box of generators, slot representatives T.
 //! - [`gf2x`], [`gf2e`]: GF(2)[X] bit-packed, GF(2^d) for d <= 64.
