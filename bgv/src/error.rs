@@ -9,6 +9,18 @@ pub enum BgvError {
     Ring(#[from] RingError),
     #[error("invalid parameters: {0}")]
     InvalidParameters(String),
+    #[error("parameter {field} = {value} outside {min}..={max}")]
+    LiteralOutOfRange {
+        field: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    #[error(
+        "plaintext modulus t = {t} does not divide {prime} - 1: switching the modulus or the key \
+         would scale the plaintext"
+    )]
+    PlaintextModulusNotInChain { t: u64, prime: u64 },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
     UnknownSet(String),
     #[error("object belongs to parameters {found}, expected {expected}")]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod evaluator;
 pub mod keys;
 pub mod keyswitch;
+pub mod literal;
 pub mod modswitch;
 pub mod noise;
 pub mod params;
