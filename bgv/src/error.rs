@@ -46,6 +46,14 @@ pub enum BgvError {
     PlaintextRange { value: u64, t: u64 },
     #[error("level {requested} is outside 1..={max}")]
     BadLevel { requested: usize, max: usize },
+    #[error("secret key coefficient {0} is not in {{-1, 0, 1}}")]
+    SecretKeyNotTernary(i64),
+    #[error("secret key has Hamming weight {weight}; the parameters allow {min}..={max}")]
+    SecretKeyWeight {
+        weight: usize,
+        min: usize,
+        max: usize,
+    },
     #[error("slot error: {0}")]
     Slots(String),
 }

@@ -75,6 +75,41 @@ impl Params {
     }
 }
 
+/// Ok when `coeffs` is a secret the parameters allow: phi coefficients in {-1, 0, 1} (compared
+/// as values, so i64::MIN, whose absolute value wraps, is refused) with Hamming weight exactly
+/// h for a weight-h key, and within 7 standard deviations of the mean 2 phi / 3 for a dense
+/// ternary key (the noise bounds assume Var s = 2 phi / 3; the binomial weight leaves that
+/// window with probability below 2^-35).
+fn check_secret_coefficients(coeffs: &[i64], params: &Params) -> Result<(), BgvError> {
+    let phi = params.phi();
+    if coeffs.len() != phi {
+        return Err(nit_ring::RingError::Length {
+            expected: phi,
+            found: coeffs.len(),
+        }
+        .into());
+    }
+    if let Some(&c) = coeffs.iter().find(|c| !(-1..=1).contains(*c)) {
+        return Err(BgvError::SecretKeyNotTernary(c));
+    }
+    let weight = coeffs.iter().filter(|&&c| c != 0).count();
+    let (min, max) = match params.hamming_weight() {
+        Some(h) => (h, h),
+        None => {
+            let mean = 2.0 * phi as f64 / 3.0;
+            let deviation = crate::noise::SCALE * (2.0 * phi as f64 / 9.0).sqrt();
+            (
+                ((mean - deviation).ceil() as usize).max(1),
+                ((mean + deviation).floor() as usize).min(phi),
+            )
+        }
+    };
+    if !(min..=max).contains(&weight) {
+        return Err(BgvError::SecretKeyWeight { weight, min, max });
+    }
+    Ok(())
+}
+
 impl SecretKey {
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(
@@ -90,12 +125,7 @@ impl SecretKey {
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: SecretKeyWire = open(SECRET_TAG, bytes)?;
         params.check(&wire.params_id)?;
-        if wire.coeffs.len() != params.phi() || wire.coeffs.iter().any(|c| c.abs() > 1) {
-            return Err(nit_ring::RingError::Corrupt(
-                "secret key is not ternary of length phi".into(),
-            )
-            .into());
-        }
+        check_secret_coefficients(&wire.coeffs, params)?;
         let s = DcrtPoly::from_i64(params.extended_basis(params.max_level()), &wire.coeffs)?;
         Ok(SecretKey {
             params: params.clone(),
@@ -342,5 +372,60 @@ mod tests {
         ));
         let params_bytes = s.params.to_bytes().unwrap();
         assert!(Params::from_bytes(&params_bytes[..10]).is_err());
+    }
+
+    /// A sealed secret key with the given coefficients, for `params`.
+    fn secret_key_bytes(params: &Params, coeffs: Vec<i64>) -> Vec<u8> {
+        let wire = SecretKeyWire {
+            params_id: params.fingerprint(),
+            key_id: [7; 16],
+            coeffs,
+        };
+        seal(SECRET_TAG, &wire).unwrap()
+    }
+
+    /// i64::MIN (whose absolute value wraps to itself, below 1) and 2 are not ternary; a weight
+    /// other than h, or far from 2 phi / 3 for a dense key, is not one the parameters allow.
+    #[test]
+    fn secret_keys_must_be_ternary_with_an_allowed_weight() {
+        let weighted = ParamsLiteral::small(127, 3)
+            .with_hamming_weight(Some(40))
+            .build()
+            .unwrap();
+        let phi = weighted.phi();
+        let with_weight = |w: usize| -> Vec<i64> {
+            (0..phi)
+                .map(|i| if i < w { [1, -1][i % 2] } else { 0 })
+                .collect()
+        };
+        let load = |params: &Params, coeffs: Vec<i64>| {
+            SecretKey::from_bytes(&secret_key_bytes(params, coeffs), params)
+        };
+        assert!(load(&weighted, with_weight(40)).is_ok());
+        for bad in [i64::MIN, i64::MAX, 2, -2] {
+            let mut coeffs = with_weight(39);
+            coeffs[100] = bad;
+            assert!(
+                matches!(load(&weighted, coeffs), Err(BgvError::SecretKeyNotTernary(c)) if c == bad)
+            );
+        }
+        for w in [0, 39, 41, phi] {
+            assert!(matches!(
+                load(&weighted, with_weight(w)),
+                Err(BgvError::SecretKeyWeight { weight, min: 40, max: 40 }) if weight == w
+            ));
+        }
+        let dense = ParamsLiteral::small(127, 3).build().unwrap();
+        assert!(load(&dense, with_weight(84)).is_ok());
+        for w in [0, 1, 40, phi] {
+            assert!(matches!(
+                load(&dense, with_weight(w)),
+                Err(BgvError::SecretKeyWeight { .. })
+            ));
+        }
+        assert!(matches!(
+            load(&dense, vec![1; phi - 1]),
+            Err(BgvError::Ring(RingError::Length { .. }))
+        ));
     }
 }
