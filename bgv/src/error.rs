@@ -34,6 +34,16 @@ pub enum BgvError {
         operation: &'static str,
         capacity: f64,
     },
+    #[error(
+        "decryption refused: the phase has 2^{measured_bits:.1} where the ciphertext's noise bound \
+         allows 2^{bound_bits:.1} (tampered bound or key label, or the wrong key)"
+    )]
+    NoiseBoundExceeded { measured_bits: f64, bound_bits: f64 },
+    #[error(
+        "noise bound 2^{claimed_bits:.1} is below 2^{least_bits:.1}, the least any ciphertext at \
+         its level carries"
+    )]
+    NoiseClaimTooLow { claimed_bits: f64, least_bits: f64 },
     #[error("missing key-switching key for the automorphism X -> X^{exponent}")]
     MissingGaloisKey { exponent: usize },
     #[error("missing relinearization key (s^2 -> s)")]

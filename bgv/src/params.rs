@@ -30,7 +30,7 @@ use crate::error::{hex, BgvError};
 use crate::keys::KeySource;
 use crate::literal::validate;
 pub use crate::literal::ParamsLiteral;
-use crate::noise::{bound_for_product, bound_for_variance, SCALE};
+use crate::noise::{bound_for_product, bound_for_variance, NoiseBound, SCALE};
 use crate::security;
 use nit_ring::base_conversion::BaseConverter;
 use nit_ring::prime::generate_primes;
@@ -290,61 +290,83 @@ impl Params {
         SCALE * secret_variance(self.phi(), self.hamming_weight()).sqrt()
     }
 
-    /// Bound on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
-    pub fn modswitch_noise(&self) -> f64 {
-        modswitch_noise(
+    /// Bound B_ms on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
+    pub fn modswitch_noise(&self) -> NoiseBound {
+        NoiseBound::of(modswitch_noise(
             self.m(),
             self.t(),
             secret_variance(self.phi(), self.hamming_weight()),
-        )
+        ))
     }
 
     /// Noise bound of a ciphertext with `parts` parts and bound `noise` after switching from
     /// `from` to `to` primes: nu / D + B_ms s^{parts - 2} (unchanged when to = from).
-    pub fn switched_noise(&self, noise: f64, from: usize, to: usize, parts: usize) -> f64 {
+    pub(crate) fn switched_noise(
+        &self,
+        noise: NoiseBound,
+        from: usize,
+        to: usize,
+        parts: usize,
+    ) -> NoiseBound {
         if to == from {
             return noise;
         }
         let dropped = self.log2_q(from) - self.log2_q(to);
-        let s_power = self.secret_bound().powi(parts as i32 - 2).max(1.0);
-        noise / dropped.exp2() + self.modswitch_noise() * s_power
+        let s_power = NoiseBound::of(self.secret_bound().powi(parts as i32 - 2)).at_least_one();
+        noise.divided_by_log2(dropped) + self.modswitch_noise() * s_power
     }
 
     /// Bits left before decryption fails at `level` with noise bound `noise`:
-    /// log2(Q_l / 2) - log2(norm_factor * noise).
-    pub fn capacity_at(&self, level: usize, noise: f64) -> f64 {
-        self.log2_q(level) - 1.0 - (self.norm_factor() * noise.max(1.0)).log2()
+    /// log2(Q_l / 2) - log2(norm_factor * max(noise, 1)).
+    pub fn capacity_at(&self, level: usize, noise: NoiseBound) -> f64 {
+        self.log2_q(level) - 1.0 - self.norm_factor().log2() - noise.at_least_one().log2()
     }
 
     /// Bound on the noise key switching from `source` at `level` adds after the division by
     /// P_l: per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
-    pub fn keyswitch_noise(&self, level: usize, source: KeySource) -> f64 {
+    pub(crate) fn keyswitch_noise(&self, level: usize, source: KeySource) -> NoiseBound {
         let log2_p = self
             .special_basis()
             .prefix(self.special_count(level, source))
             .log2_product();
         let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
         let digits = digit_log2s(self.ctxt_basis(level), self.digit_ranges());
-        per_digit * digit_sum(&digits, log2_p) + self.modswitch_noise()
+        NoiseBound::of(per_digit * digit_sum(&digits, log2_p)) + self.modswitch_noise()
     }
 
     /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
-    pub fn fresh_noise_public(&self) -> f64 {
+    pub fn fresh_noise_public(&self) -> NoiseBound {
         let (phi, t) = (self.phi(), self.t() as f64);
         let error = phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV;
         let ephemeral = phi as f64 * 2.0 / 3.0;
         let secret = secret_variance(phi, self.hamming_weight());
-        bound_for_variance(phi, t * t / 4.0)
-            + t * (bound_for_product(ephemeral, error)
-                + SCALE * error.sqrt()
-                + bound_for_product(error, secret))
+        NoiseBound::of(
+            bound_for_variance(phi, t * t / 4.0)
+                + t * (bound_for_product(ephemeral, error)
+                    + SCALE * error.sqrt()
+                    + bound_for_product(error, secret)),
+        )
+    }
+
+    /// The least noise bound a ciphertext with a nonzero c_1 carries at `level` (1..=L): every
+    /// one starts as a fresh encryption at the top (the secret key's bound is the smaller), no
+    /// operation lowers a bound except a modulus switch, and that leaves at least B_ms. (A
+    /// trivial ciphertext (c_0, 0) can carry less: its phase c_0 is public.)
+    pub(crate) fn least_noise(&self, level: usize) -> NoiseBound {
+        if level == self.max_level() {
+            self.fresh_noise_secret()
+        } else {
+            self.modswitch_noise()
+        }
     }
 
     /// Bound on the noise of a fresh secret-key encryption: m + t e.
-    pub fn fresh_noise_secret(&self) -> f64 {
+    pub fn fresh_noise_secret(&self) -> NoiseBound {
         let (phi, t) = (self.phi(), self.t() as f64);
-        bound_for_variance(phi, t * t / 4.0)
-            + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+        NoiseBound::of(
+            bound_for_variance(phi, t * t / 4.0)
+                + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV),
+        )
     }
 
     /// The plaintext slots mod t (HElib's hypercube for the named rings, the literal's
@@ -498,11 +520,11 @@ mod tests {
             let p = lit.build().unwrap();
             // The digit term is at most the modulus-switch term at every level, and at most
             // B_ms^2 / 16 for relinearization.
-            let b = p.modswitch_noise();
+            let b = p.modswitch_noise().value();
             for level in 1..=p.max_level() {
-                let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3));
+                let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3)).value();
                 assert!(automorphism <= 2.0 * b * (1.0 + 1e-9));
-                let relinearization = p.keyswitch_noise(level, KeySource::Square);
+                let relinearization = p.keyswitch_noise(level, KeySource::Square).value();
                 assert!(relinearization <= (b + b * b / 16.0) * (1.0 + 1e-9));
             }
         }

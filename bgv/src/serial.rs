@@ -6,10 +6,12 @@
 //! Keys travel compressed: the uniform a-parts are regenerated from their 32-byte seeds.
 
 use crate::ciphertext::Ciphertext;
+use crate::encryption::PHASE_TOLERANCE_BITS;
 use crate::error::BgvError;
 use crate::keys::{
     expand_seed, EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey,
 };
+use crate::noise::{canonical_norm_log2_big, NoiseBound};
 use crate::params::{Params, ParamsWire};
 use nit_ring::serial::{open, seal};
 use nit_ring::{DcrtPoly, RnsBasis};
@@ -60,7 +62,8 @@ struct CiphertextWire {
     params_id: [u8; 16],
     key_id: KeyId,
     level: usize,
-    noise: f64,
+    /// log2 of the noise bound (-inf for the zero ciphertext).
+    noise_log2: f64,
     parts: Vec<Vec<Vec<u64>>>,
 }
 
@@ -238,6 +241,21 @@ impl EvaluationKeys {
     }
 }
 
+/// Ok when the bound claimed for a trivial ciphertext (c_0, 0) covers its phase c_0:
+/// ||[c_0]_Q||_can <= nu (the claim is the plaintext's norm at the top, plus what modulus and
+/// key switching add below it).
+fn check_trivial_bound(params: &Params, c0: &DcrtPoly, noise: NoiseBound) -> Result<(), BgvError> {
+    let phase = c0.to_coeff().to_bigint_centered();
+    let measured_bits = canonical_norm_log2_big(&phase, params.m());
+    if measured_bits > noise.log2() + PHASE_TOLERANCE_BITS {
+        return Err(BgvError::NoiseBoundExceeded {
+            measured_bits,
+            bound_bits: noise.log2(),
+        });
+    }
+    Ok(())
+}
+
 impl Ciphertext {
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(
@@ -246,13 +264,17 @@ impl Ciphertext {
                 params_id: self.params_id,
                 key_id: self.key_id,
                 level: self.level(),
-                noise: self.noise,
+                noise_log2: self.noise.log2(),
                 parts: self.parts.iter().map(|p| p.rows().to_vec()).collect(),
             },
         )?)
     }
 
-    /// Loads a ciphertext of `params`, validating its level, parts and residues.
+    /// Loads a ciphertext of `params`, validating its level, parts and residues, and its noise
+    /// bound as far as a loader can: a number (not NaN or +inf), and no lower than any
+    /// ciphertext at its level carries ([`Params::least_noise`]); for a trivial ciphertext
+    /// (c_0, 0), whose phase is c_0, the bound is checked against c_0 itself. Decryption checks
+    /// the rest ([`SecretKey::decrypt`]).
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: CiphertextWire = open(CIPHERTEXT_TAG, bytes)?;
         params.check(&wire.params_id)?;
@@ -265,23 +287,33 @@ impl Ciphertext {
         if !(2..=3).contains(&wire.parts.len()) {
             return Err(BgvError::NotRelinearized(wire.parts.len()));
         }
-        if !(wire.noise.is_finite() && wire.noise > 0.0) {
-            return Err(nit_ring::RingError::Corrupt(
-                "noise bound is not a positive number".into(),
-            )
-            .into());
-        }
+        let noise = NoiseBound::from_log2(wire.noise_log2)
+            .ok_or_else(|| nit_ring::RingError::Corrupt("noise bound is NaN or infinite".into()))?;
         let basis = params.ctxt_basis(wire.level);
         let parts = wire
             .parts
             .into_iter()
             .map(|rows| polynomial(basis, rows))
             .collect::<Result<Vec<_>, _>>()?;
+        let trivial = parts[1..]
+            .iter()
+            .all(|part| part.rows().iter().flatten().all(|&x| x == 0));
+        if trivial {
+            check_trivial_bound(params, &parts[0], noise)?;
+        } else {
+            let least = params.least_noise(wire.level);
+            if noise < least {
+                return Err(BgvError::NoiseClaimTooLow {
+                    claimed_bits: noise.log2(),
+                    least_bits: least.log2(),
+                });
+            }
+        }
         Ok(Ciphertext {
             params_id: wire.params_id,
             key_id: wire.key_id,
             parts,
-            noise: wire.noise,
+            noise,
         })
     }
 }
@@ -347,7 +379,7 @@ mod tests {
             params_id: s.params.fingerprint(),
             key_id: s.sk.id(),
             level: 9,
-            noise: 1.0,
+            noise_log2: 1.0,
             parts: vec![],
         };
         assert!(matches!(
@@ -426,6 +458,132 @@ mod tests {
         assert!(matches!(
             load(&dense, vec![1; phi - 1]),
             Err(BgvError::Ring(RingError::Length { .. }))
+        ));
+    }
+
+    /// `ct` re-sealed after changing its wire form with `tamper` (the envelope's digest has
+    /// no key: anyone can do this).
+    fn resealed(ct: &Ciphertext, tamper: impl FnOnce(&mut CiphertextWire)) -> Vec<u8> {
+        let mut wire: CiphertextWire = open(CIPHERTEXT_TAG, &ct.to_bytes().unwrap()).unwrap();
+        tamper(&mut wire);
+        seal(CIPHERTEXT_TAG, &wire).unwrap()
+    }
+
+    /// Noise claims that are not numbers, or lower than a fresh encryption's bound (a modulus
+    /// switch's below the top), are refused by the loader; honest bounds load.
+    #[test]
+    fn loader_refuses_impossible_noise_claims() {
+        let mut s = setup(ParamsLiteral::small(127, 4), &[], 72);
+        let m = random_plaintext(&s.params, &mut s.rng);
+        let fresh = s.sk.encrypt(&m, &mut s.rng).unwrap();
+        let low = s.eval.mod_switch_to(&fresh, 2).unwrap();
+        for ct in [&fresh, &low] {
+            let honest = Ciphertext::from_bytes(&ct.to_bytes().unwrap(), &s.params).unwrap();
+            assert_eq!(honest.noise_bound(), ct.noise_bound());
+            assert_eq!(s.sk.decrypt(&honest).unwrap(), m);
+            let least = s.params.least_noise(ct.level()).log2();
+            for claim in [0.0, least - 0.5, f64::NEG_INFINITY] {
+                let bytes = resealed(ct, |w| w.noise_log2 = claim);
+                assert!(
+                    matches!(
+                        Ciphertext::from_bytes(&bytes, &s.params),
+                        Err(BgvError::NoiseClaimTooLow { .. })
+                    ),
+                    "claim 2^{claim}"
+                );
+            }
+            for claim in [f64::NAN, f64::INFINITY] {
+                let bytes = resealed(ct, |w| w.noise_log2 = claim);
+                assert!(matches!(
+                    Ciphertext::from_bytes(&bytes, &s.params),
+                    Err(BgvError::Ring(RingError::Corrupt(_)))
+                ));
+            }
+        }
+        // A trivial ciphertext (c_0, 0) may carry less, but no less than its own c_0.
+        let trivial = s.eval.trivial(&m).unwrap();
+        let bytes = trivial.to_bytes().unwrap();
+        assert_eq!(
+            s.sk.decrypt(&Ciphertext::from_bytes(&bytes, &s.params).unwrap())
+                .unwrap(),
+            m
+        );
+        let bytes = resealed(&trivial, |w| w.noise_log2 = f64::NEG_INFINITY);
+        assert!(matches!(
+            Ciphertext::from_bytes(&bytes, &s.params),
+            Err(BgvError::NoiseBoundExceeded { .. })
+        ));
+        let zero = s.eval.sub(&fresh, &fresh).unwrap();
+        let bytes = resealed(&zero, |w| w.noise_log2 = f64::NEG_INFINITY);
+        let zero = Ciphertext::from_bytes(&bytes, &s.params).unwrap();
+        assert!(s
+            .sk
+            .decrypt(&zero)
+            .unwrap()
+            .coeffs()
+            .iter()
+            .all(|&c| c == 0));
+    }
+
+    /// A lowered bound that passes the loader, a ciphertext relabelled to another key, and a
+    /// secret key relabelled to the ciphertext's key each end in `NoiseBoundExceeded`, never in
+    /// a plaintext (they decrypted to garbage before).
+    #[test]
+    fn tampered_ciphertexts_and_keys_fail_decryption_with_a_typed_error() {
+        let mut s = setup(ParamsLiteral::small(127, 4), &[], 73);
+        let m = random_plaintext(&s.params, &mut s.rng);
+        let fresh = s.sk.encrypt(&m, &mut s.rng).unwrap();
+        // Plaintext products at the lowest level until the budget runs out: a genuinely
+        // noisy ciphertext, which a lowered bound would let the evaluator carry on with.
+        let mask = random_plaintext(&s.params, &mut s.rng);
+        let mut deep = s.eval.mod_switch_to(&fresh, 1).unwrap();
+        while let Ok(next) = s.eval.mul_plain(&deep, &mask) {
+            deep = next;
+        }
+        assert!(s.sk.decrypt(&deep).is_ok());
+        println!(
+            "deep: level {}, bound 2^{:.1}, measured 2^{:.1}",
+            deep.level(),
+            deep.noise_bound().log2(),
+            s.sk.measure_coefficient_noise(&deep).unwrap().log2()
+        );
+        let least = s.params.least_noise(deep.level()).log2();
+        let lowered = resealed(&deep, |w| w.noise_log2 = least);
+        let lowered = Ciphertext::from_bytes(&lowered, &s.params).unwrap();
+        assert!(matches!(
+            s.sk.decrypt(&lowered),
+            Err(BgvError::NoiseBoundExceeded { .. })
+        ));
+        let stranger = SecretKey::generate(&s.params, &mut s.rng).unwrap();
+        let low = s.eval.mod_switch_to(&fresh, 2).unwrap();
+        for ct in [&fresh, &low] {
+            let relabelled = resealed(ct, |w| w.key_id = stranger.id());
+            let relabelled = Ciphertext::from_bytes(&relabelled, &s.params).unwrap();
+            match stranger.decrypt(&relabelled) {
+                Err(BgvError::NoiseBoundExceeded {
+                    measured_bits,
+                    bound_bits,
+                }) => {
+                    println!("wrong key: phase 2^{measured_bits:.1}, bound 2^{bound_bits:.1}");
+                    assert!(measured_bits > bound_bits + 20.0);
+                }
+                other => panic!("relabelled ciphertext decrypted: {other:?}"),
+            }
+        }
+        let impostor = SecretKeyWire {
+            params_id: s.params.fingerprint(),
+            key_id: s.sk.id(),
+            coeffs: stranger.coeffs.clone(),
+        };
+        let impostor =
+            SecretKey::from_bytes(&seal(SECRET_TAG, &impostor).unwrap(), &s.params).unwrap();
+        assert!(matches!(
+            impostor.decrypt(&fresh),
+            Err(BgvError::NoiseBoundExceeded { .. })
+        ));
+        assert!(matches!(
+            stranger.decrypt(&fresh),
+            Err(BgvError::KeyMismatch { .. })
         ));
     }
 }
