@@ -4,6 +4,7 @@ use nit_ring::RingError;
 use thiserror::Error;
 
 #[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum BgvError {
     #[error(transparent)]
     Ring(#[from] RingError),
@@ -69,12 +70,12 @@ pub enum BgvError {
 }
 
 /// Short hexadecimal form of a fingerprint for messages.
-pub fn hex(id: &[u8]) -> String {
+pub(crate) fn hex(id: &[u8]) -> String {
     id.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Ok when an object stamped with secret key `found` may be used with key `expected`.
-pub fn check_key_id(found: &[u8; 16], expected: &[u8; 16]) -> Result<(), BgvError> {
+pub(crate) fn check_key_id(found: &[u8; 16], expected: &[u8; 16]) -> Result<(), BgvError> {
     if found == expected {
         Ok(())
     } else {

@@ -174,7 +174,7 @@ pub(crate) fn validate(lit: &ParamsLiteral) -> Result<(Arc<Cyclotomic>, f64), Bg
         MAX_NAME_BYTES as u64,
     )?;
     within("m", lit.m as u64, 3, MAX_M as u64)?;
-    if lit.m % 2 == 0 {
+    if lit.m.is_multiple_of(2) {
         return Err(nit_ring::RingError::UnsupportedM(lit.m).into());
     }
     within("r", lit.r.into(), 1, MAX_R.into())?;

@@ -104,6 +104,8 @@ impl std::ops::AddAssign for NoiseBound {
 /// B_1 B_2 = 2^(log2 B_1 + log2 B_2) (0 times anything is 0: -inf plus a finite or -inf).
 impl std::ops::Mul for NoiseBound {
     type Output = NoiseBound;
+    // A product of bounds is the sum of their logarithms.
+    #[allow(clippy::suspicious_arithmetic_impl)]
     fn mul(self, other: NoiseBound) -> NoiseBound {
         NoiseBound {
             log2: self.log2 + other.log2,

@@ -212,7 +212,7 @@ impl Params {
 
     /// The first `level` ciphertext primes followed by the special primes key switching uses
     /// at that level (the first K_l of them, all at the top).
-    pub fn extended_basis(&self, level: usize) -> &RnsBasis {
+    pub(crate) fn extended_basis(&self, level: usize) -> &RnsBasis {
         &self.0.extended_bases[level]
     }
 
@@ -223,7 +223,7 @@ impl Params {
 
     /// The extended basis of key switching from `source` at `level`: the automorphisms'
     /// [`Self::extended_basis`], or relinearization's (fewer special primes).
-    pub fn switching_basis(&self, level: usize, source: KeySource) -> &RnsBasis {
+    pub(crate) fn switching_basis(&self, level: usize, source: KeySource) -> &RnsBasis {
         match source {
             KeySource::Square => &self.0.relinearization_bases[level],
             KeySource::Automorphism(_) => &self.0.extended_bases[level],
@@ -286,12 +286,12 @@ impl Params {
     }
 
     /// High-probability bound on ||s||_can.
-    pub fn secret_bound(&self) -> f64 {
+    pub(crate) fn secret_bound(&self) -> f64 {
         SCALE * secret_variance(self.phi(), self.hamming_weight()).sqrt()
     }
 
     /// Bound B_ms on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
-    pub fn modswitch_noise(&self) -> NoiseBound {
+    pub(crate) fn modswitch_noise(&self) -> NoiseBound {
         NoiseBound::of(modswitch_noise(
             self.m(),
             self.t(),
@@ -387,7 +387,7 @@ impl Params {
     }
 
     /// A cached base converter between two bases of this chain.
-    pub fn converter(&self, from: &RnsBasis, to: &RnsBasis) -> Arc<BaseConverter> {
+    pub(crate) fn converter(&self, from: &RnsBasis, to: &RnsBasis) -> Arc<BaseConverter> {
         let key = (from.moduli(), to.moduli());
         let mut cache = self
             .0
