@@ -1,4 +1,4 @@
-//! nit-bgv: leveled BGV over Z[X]/Phi_m(X) with plaintext modulus t = 2^r, HElib-style.
+//! nit-bgv: leveled BGV over `Z[X]/Phi_m(X)` with plaintext modulus t = 2^r, HElib-style.
 //!
 //! A ciphertext at level l is (c_0, c_1) mod Q_l = q_0 .. q_{l-1} with
 //! [c_0 + c_1 s]_{Q_l} = m + t e and a tracked bound on ||m + t e||_can; every operation

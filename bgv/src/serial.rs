@@ -272,9 +272,9 @@ impl Ciphertext {
 
     /// Loads a ciphertext of `params`, validating its level, parts and residues, and its noise
     /// bound as far as a loader can: a number (not NaN or +inf), and no lower than any
-    /// ciphertext at its level carries ([`Params::least_noise`]); for a trivial ciphertext
-    /// (c_0, 0), whose phase is c_0, the bound is checked against c_0 itself. Decryption checks
-    /// the rest ([`SecretKey::decrypt`]).
+    /// ciphertext at its level carries (a fresh encryption's at the top, B_ms below); for a
+    /// trivial ciphertext (c_0, 0), whose phase is c_0, the bound is checked against c_0
+    /// itself. Decryption checks the rest ([`SecretKey::decrypt`]).
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: CiphertextWire = open(CIPHERTEXT_TAG, bytes)?;
         params.check(&wire.params_id)?;
