@@ -1,9 +1,10 @@
 //! Parameter literals: what a user writes (Lattigo's literal/checked split), the named sets
 //! `toy` and `paper`, and the bounds every literal must meet before anything is built.
 //!
-//! `validate` checks each field against a documented range with integer arithmetic only, so a
-//! hostile literal (a 57-byte artifact asking for 200 primes at m = 32767) is refused in
-//! microseconds instead of after seconds of prime generation and gigabytes of tables:
+//! `validate` checks each field against a documented range before anything proportional to the
+//! chain is built, so a hostile literal (a few dozen bytes asking for 200 primes at m = 32767)
+//! is refused in microseconds instead of after seconds of prime generation and gigabytes of
+//! tables:
 //!
 //! | field | allowed |
 //! |---|---|
@@ -145,21 +146,17 @@ impl ParamsLiteral {
     }
 }
 
-fn out_of_range(field: &'static str, value: u64, min: u64, max: u64) -> BgvError {
-    BgvError::LiteralOutOfRange {
-        field,
-        value,
-        min,
-        max,
-    }
-}
-
-/// Ok when `value` lies in min..=max.
+/// Ok when `value` lies in min..=max, else `LiteralOutOfRange` naming `field`.
 fn within(field: &'static str, value: u64, min: u64, max: u64) -> Result<(), BgvError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {
-        Err(out_of_range(field, value, min, max))
+        Err(BgvError::LiteralOutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
     }
 }
 
