@@ -21,6 +21,7 @@ use crate::error::BgvError;
 use crate::evaluator::Evaluator;
 use crate::keys::KeySwitchKey;
 use crate::keyswitch::{in_pool, key_switch_sum, SwitchTerm};
+use crate::noise::NoiseBound;
 use nit_ring::slots::AutomorphismTerm;
 use nit_ring::{DcrtPoly, RingError};
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ const MASK_CACHE_BYTES: usize = 128 << 20;
 pub(crate) struct EncodedMask {
     extended: DcrtPoly,
     ciphertext: DcrtPoly,
-    norm: f64,
+    norm: NoiseBound,
 }
 
 /// A cache key: the level and the mask's slot bits.
@@ -69,7 +70,7 @@ impl Evaluator {
         let mask = Arc::new(EncodedMask {
             ciphertext: extended.truncate(level)?,
             extended,
-            norm: plaintext.canonical_norm(self.params()).max(1.0),
+            norm: NoiseBound::of(plaintext.canonical_norm(self.params())).at_least_one(),
         });
         let bytes = (basis.len() + level) * self.params().phi() * 8;
         let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -167,7 +168,7 @@ impl Evaluator {
         } else {
             key_switch_sum(params, &ct.parts[1], &switch_terms)?
         };
-        let mut noise = 0.0;
+        let mut noise = NoiseBound::ZERO;
         for term in &prepared {
             let masked = |mut part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
                 if let Some(mask) = &term.mask {
@@ -183,10 +184,14 @@ impl Evaluator {
                 None => {
                     out0.add_assign(&masked(ct.parts[0].clone())?)?;
                     out1.add_assign(&masked(ct.parts[1].clone())?)?;
-                    0.0
+                    NoiseBound::ZERO
                 }
             };
-            noise += term.mask.as_ref().map_or(1.0, |mask| mask.norm) * (ct.noise + switching);
+            let norm = term
+                .mask
+                .as_ref()
+                .map_or(NoiseBound::of(1.0), |mask| mask.norm);
+            noise += norm * (ct.noise + switching);
         }
         self.checked(
             Ciphertext {

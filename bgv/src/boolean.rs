@@ -10,6 +10,7 @@ use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::evaluator::Evaluator;
 use crate::keys::{PublicKey, SecretKey};
+use crate::noise::NoiseBound;
 use crate::params::Params;
 use nit_ring::sample::SecureRng;
 use nit_ring::DcrtPoly;
@@ -53,7 +54,7 @@ impl Evaluator {
             params_id: params.fingerprint(),
             key_id: self.key_id(),
             parts: vec![c0, DcrtPoly::zero(basis)],
-            noise: p.canonical_norm(params).max(1.0),
+            noise: NoiseBound::of(p.canonical_norm(params)).at_least_one(),
         })
     }
 

@@ -4,10 +4,12 @@
 //! level l is (c_0, c_1) (or (c_0, c_1, c_2) between a product and its relinearization) mod
 //! Q_l = q_0 .. q_{l-1} with  [c_0 + c_1 s (+ c_2 s^2)]_{Q_l} = m + t e  (the BGV invariant;
 //! every prime is = 1 mod t, so no scaling factor is carried). `noise` is a high-probability
-//! bound on ||m + t e||_can; decryption is correct while norm_factor * noise < Q_l / 2.
+//! bound on ||m + t e||_can, held as its logarithm (`NoiseBound`); decryption is correct while
+//! norm_factor * noise < Q_l / 2.
 
 use crate::error::{check_key_id, BgvError};
 use crate::keys::KeyId;
+use crate::noise::NoiseBound;
 use crate::params::Params;
 use nit_ring::DcrtPoly;
 
@@ -76,7 +78,7 @@ pub struct Ciphertext {
     pub(crate) params_id: [u8; 16],
     pub(crate) key_id: KeyId,
     pub(crate) parts: Vec<DcrtPoly>,
-    pub(crate) noise: f64,
+    pub(crate) noise: NoiseBound,
 }
 
 impl Ciphertext {
@@ -90,8 +92,8 @@ impl Ciphertext {
         self.parts.len()
     }
 
-    /// The noise bound (canonical norm of m + t e).
-    pub fn noise_bound(&self) -> f64 {
+    /// The noise bound (on the canonical norm of m + t e).
+    pub fn noise_bound(&self) -> NoiseBound {
         self.noise
     }
 

@@ -4,12 +4,21 @@
 //! Secret key: c = (-a s + t e + m, a) with a uniform.
 //! Decryption: x = [c_0 + c_1 s (+ c_2 s^2)]_{Q_l} centered, m = x mod t; the measured noise is
 //! ||x||_can.
+//!
+//! The noise bound a ciphertext carries is a claim (an artifact can be re-sealed with a lower
+//! one, or a ciphertext relabelled to another key), so decryption checks the phase against it:
+//! an honest x has ||x||_inf <= norm_factor ||x||_can <= norm_factor * max(nu, 1) (the bound
+//! holds with probability above 1 - 2^-40), and that is below Q_l / 2 whenever the capacity
+//! is not negative. A phase beyond this is `NoiseBoundExceeded`, never a plaintext: under a
+//! wrong key x is uniform mod Q_l (2^49 at one 50-bit prime, against 2^12.9 for a fresh `toy`
+//! ciphertext under the right one).
 
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::keys::{PublicKey, SecretKey};
 use crate::modswitch::{lowest_safe_level, mod_switch};
 use crate::noise::canonical_norm_big;
+use crate::noise::NoiseBound;
 use crate::params::Params;
 use nit_ring::sample::{discrete_gaussian, ternary_dense, SecureRng, ERROR_STD_DEV};
 use nit_ring::DcrtPoly;
@@ -18,6 +27,45 @@ use num_traits::{Signed, ToPrimitive};
 
 /// Capacity kept when decryption switches a ciphertext down first.
 const DECRYPTION_MARGIN_BITS: f64 = 8.0;
+
+/// How far (in bits) a phase may pass norm_factor * nu before it is refused: room for the
+/// rounding of the tabulated norm factors, nothing an attack can use.
+pub(crate) const PHASE_TOLERANCE_BITS: f64 = 0.01;
+
+/// log2 |x| (-inf for 0) for an integer of any size (an f64 overflows past 2^1024).
+fn log2_magnitude(x: &BigInt) -> f64 {
+    let bits = x.bits();
+    if bits == 0 {
+        return f64::NEG_INFINITY;
+    }
+    let shift = bits.saturating_sub(64);
+    let top = (x.magnitude() >> shift).to_f64().unwrap_or(f64::MAX);
+    top.log2() + shift as f64
+}
+
+/// Ok when the phase x (centered coefficients) of a ciphertext at `level` with noise bound
+/// `noise` satisfies ||x||_inf <= min(norm_factor * max(nu, 1), Q_l / 2), what an honest bound
+/// promises (see the module docs); `NoiseBoundExceeded` otherwise.
+pub(crate) fn check_phase(
+    params: &Params,
+    level: usize,
+    noise: NoiseBound,
+    phase: &[BigInt],
+) -> Result<(), BgvError> {
+    let measured_bits = phase
+        .iter()
+        .map(log2_magnitude)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let bound_bits =
+        (params.norm_factor().log2() + noise.at_least_one().log2()).min(params.log2_q(level) - 1.0);
+    if measured_bits > bound_bits + PHASE_TOLERANCE_BITS {
+        return Err(BgvError::NoiseBoundExceeded {
+            measured_bits,
+            bound_bits,
+        });
+    }
+    Ok(())
+}
 
 fn scaled_error(params: &Params, level: usize, rng: &mut SecureRng) -> Result<DcrtPoly, BgvError> {
     let t = params.t() as i64;
@@ -94,7 +142,9 @@ impl SecretKey {
 
     /// Decrypts to the plaintext polynomial, after switching a copy down to the lowest level
     /// that keeps 8 bits of capacity (the plaintext is unchanged; the work shrinks). Fails
-    /// with `NoiseBudgetExhausted` when the noise estimate says the result could be wrong.
+    /// with `NoiseBudgetExhausted` when the noise estimate says the result could be wrong, and
+    /// with `NoiseBoundExceeded` when the phase breaks the ciphertext's claimed bound (a
+    /// tampered bound or key label, or the wrong key: the result would be garbage).
     pub fn decrypt(&self, ct: &Ciphertext) -> Result<Plaintext, BgvError> {
         self.params.check(&ct.params_id)?;
         ct.check_key(&self.id)?;
@@ -112,8 +162,9 @@ impl SecretKey {
             ct.clone()
         };
         let t = BigInt::from(self.params.t());
-        let coeffs = self
-            .phase(&low)?
+        let phase = self.phase(&low)?;
+        check_phase(&self.params, low.level(), low.noise, &phase)?;
+        let coeffs = phase
             .iter()
             .map(|x| {
                 let r = x % &t;

@@ -4,11 +4,24 @@ use nit_ring::RingError;
 use thiserror::Error;
 
 #[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum BgvError {
     #[error(transparent)]
     Ring(#[from] RingError),
     #[error("invalid parameters: {0}")]
     InvalidParameters(String),
+    #[error("parameter {field} = {value} outside {min}..={max}")]
+    LiteralOutOfRange {
+        field: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    #[error(
+        "plaintext modulus t = {t} does not divide {prime} - 1: switching the modulus or the key \
+         would scale the plaintext"
+    )]
+    PlaintextModulusNotInChain { t: u64, prime: u64 },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
     UnknownSet(String),
     #[error("object belongs to parameters {found}, expected {expected}")]
@@ -22,6 +35,16 @@ pub enum BgvError {
         operation: &'static str,
         capacity: f64,
     },
+    #[error(
+        "decryption refused: the phase has 2^{measured_bits:.1} where the ciphertext's noise bound \
+         allows 2^{bound_bits:.1} (tampered bound or key label, or the wrong key)"
+    )]
+    NoiseBoundExceeded { measured_bits: f64, bound_bits: f64 },
+    #[error(
+        "noise bound 2^{claimed_bits:.1} is below 2^{least_bits:.1}, the least any ciphertext at \
+         its level carries"
+    )]
+    NoiseClaimTooLow { claimed_bits: f64, least_bits: f64 },
     #[error("missing key-switching key for the automorphism X -> X^{exponent}")]
     MissingGaloisKey { exponent: usize },
     #[error("missing relinearization key (s^2 -> s)")]
@@ -34,17 +57,25 @@ pub enum BgvError {
     PlaintextRange { value: u64, t: u64 },
     #[error("level {requested} is outside 1..={max}")]
     BadLevel { requested: usize, max: usize },
+    #[error("secret key coefficient {0} is not in {{-1, 0, 1}}")]
+    SecretKeyNotTernary(i64),
+    #[error("secret key has Hamming weight {weight}; the parameters allow {min}..={max}")]
+    SecretKeyWeight {
+        weight: usize,
+        min: usize,
+        max: usize,
+    },
     #[error("slot error: {0}")]
     Slots(String),
 }
 
 /// Short hexadecimal form of a fingerprint for messages.
-pub fn hex(id: &[u8]) -> String {
+pub(crate) fn hex(id: &[u8]) -> String {
     id.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Ok when an object stamped with secret key `found` may be used with key `expected`.
-pub fn check_key_id(found: &[u8; 16], expected: &[u8; 16]) -> Result<(), BgvError> {
+pub(crate) fn check_key_id(found: &[u8; 16], expected: &[u8; 16]) -> Result<(), BgvError> {
     if found == expected {
         Ok(())
     } else {

@@ -14,6 +14,7 @@ use crate::error::BgvError;
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, in_pool, key_switch};
 use crate::modswitch::mod_switch;
+use crate::noise::NoiseBound;
 use crate::params::Params;
 use nit_ring::DcrtPoly;
 use std::borrow::Cow;
@@ -21,14 +22,14 @@ use std::sync::Arc;
 
 /// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext of noise bound `noise` at
 /// `level` goes to before a product.
-pub fn natural_level(params: &Params, mut level: usize, mut noise: f64) -> usize {
+pub(crate) fn natural_level(params: &Params, mut level: usize, mut noise: NoiseBound) -> usize {
     let b_ms = params.modswitch_noise();
     while level > 1 {
-        let q = params.ctxt_basis(level).moduli()[level - 1] as f64;
-        if noise < 2.0 * b_ms * q {
+        let log2_q = (params.ctxt_basis(level).moduli()[level - 1] as f64).log2();
+        if noise.log2() < 1.0 + b_ms.log2() + log2_q {
             break;
         }
-        noise = noise / q + b_ms;
+        noise = noise.divided_by_log2(log2_q) + b_ms;
         level -= 1;
     }
     level
@@ -39,8 +40,9 @@ pub fn natural_level(params: &Params, mut level: usize, mut noise: f64) -> usize
 pub fn supported_and_depth(params: &Params) -> usize {
     let top = params.max_level();
     let fresh = params.fresh_noise_secret();
-    let switched = |level: usize, noise: f64, to: usize| params.switched_noise(noise, level, to, 2);
-    let capacity = |level: usize, noise: f64| params.capacity_at(level, noise);
+    let switched =
+        |level: usize, noise: NoiseBound, to: usize| params.switched_noise(noise, level, to, 2);
+    let capacity = |level: usize, noise: NoiseBound| params.capacity_at(level, noise);
     let (mut level, mut noise, mut depth) = (top, fresh, 0);
     loop {
         let common = natural_level(params, level, noise).min(natural_level(params, top, fresh));
@@ -217,7 +219,7 @@ impl Evaluator {
         self.check(ct)?;
         let mut out = ct.clone();
         out.parts[0].add_assign(&self.plain_poly(ct.level(), p)?)?;
-        out.noise += p.canonical_norm(&self.params);
+        out.noise += NoiseBound::of(p.canonical_norm(&self.params));
         self.checked(out, "add plaintext")
     }
 
@@ -229,7 +231,7 @@ impl Evaluator {
         for part in &mut out.parts {
             part.mul_assign(&poly)?;
         }
-        out.noise *= p.canonical_norm(&self.params).max(1.0);
+        out.noise *= NoiseBound::of(p.canonical_norm(&self.params)).at_least_one();
         self.checked(out, "multiply by plaintext")
     }
 
@@ -261,7 +263,7 @@ impl Evaluator {
 
     /// The tensor product's noise bound a.noise b.noise, refused when it leaves no capacity
     /// at the operands' level.
-    fn product_noise(&self, a: &Ciphertext, b: &Ciphertext) -> Result<f64, BgvError> {
+    fn product_noise(&self, a: &Ciphertext, b: &Ciphertext) -> Result<NoiseBound, BgvError> {
         let noise = a.noise * b.noise;
         let capacity = self.params.capacity_at(a.level(), noise);
         if capacity < 0.0 {

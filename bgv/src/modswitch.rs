@@ -5,7 +5,8 @@
 //!
 //! with delta = v + D k, v the centered representative of c mod D (fast base conversion of
 //! the unreduced inverse DFT) and k = -v D^{-1} (mod t), centered. Since every prime is
-//! = 1 mod 2^17, D = 1 (mod t) and the plaintext is unchanged; the noise becomes
+//! = 1 mod t (`Params` refuses any other chain), D = 1 (mod t) and the plaintext is unchanged;
+//! the noise becomes
 //! noise / D + ||(delta_0 + delta_1 s) / D||_can.
 
 use crate::ciphertext::Ciphertext;

@@ -12,6 +12,9 @@
 //! Decryption is correct while the coefficients of x stay below Q/2, and
 //! ||x||_coeff <= norm_factor(m) ||x||_can (the row-sum norm of the inverse Vandermonde
 //! matrix of Phi_m).
+//!
+//! A ciphertext carries its bound as a [`NoiseBound`], held as log2 of the bound: a product of
+//! two bounds at `toy` (log2 Q = 3000) easily passes 2^1024, where an f64 value overflows.
 
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -19,6 +22,102 @@ use rustfft::num_complex::Complex64;
 use rustfft::FftPlanner;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
+
+/// A bound B >= 0 on a canonical norm, held as log2 B so that no bound a chain can carry
+/// overflows. Invariant: log2 B is never NaN and never +inf (B = 0 is log2 B = -inf), so every
+/// comparison is meaningful.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct NoiseBound {
+    log2: f64,
+}
+
+impl NoiseBound {
+    /// The bound of a ciphertext with no noise at all (the zero ciphertext).
+    pub const ZERO: NoiseBound = NoiseBound {
+        log2: f64::NEG_INFINITY,
+    };
+
+    /// The bound 2^bits; None for NaN and +inf.
+    pub fn from_log2(bits: f64) -> Option<Self> {
+        (!bits.is_nan() && bits != f64::INFINITY).then_some(NoiseBound { log2: bits })
+    }
+
+    /// The bound `value`; None unless it is finite and >= 0.
+    pub fn from_value(value: f64) -> Option<Self> {
+        (value.is_finite() && value >= 0.0).then(|| NoiseBound { log2: value.log2() })
+    }
+
+    /// A bound computed by one of this crate's formulas from checked parameters.
+    pub(crate) fn of(value: f64) -> Self {
+        Self::from_value(value).expect("invariant: noise formulas give finite values >= 0")
+    }
+
+    /// log2 B (-inf for B = 0).
+    pub fn log2(self) -> f64 {
+        self.log2
+    }
+
+    /// B as an f64 (+inf once B exceeds f64::MAX).
+    pub fn value(self) -> f64 {
+        self.log2.exp2()
+    }
+
+    /// max(B, 1): the bound the capacity and the plaintext products count with.
+    pub fn at_least_one(self) -> Self {
+        NoiseBound {
+            log2: self.log2.max(0.0),
+        }
+    }
+
+    /// B / 2^bits, for a division by a modulus of `bits` bits (bits finite).
+    pub fn divided_by_log2(self, bits: f64) -> Self {
+        NoiseBound {
+            log2: self.log2 - bits,
+        }
+    }
+}
+
+/// B_1 + B_2 = max * (1 + 2^(min - max)), in the log domain.
+impl std::ops::Add for NoiseBound {
+    type Output = NoiseBound;
+    fn add(self, other: NoiseBound) -> NoiseBound {
+        let (high, low) = if self.log2 >= other.log2 {
+            (self.log2, other.log2)
+        } else {
+            (other.log2, self.log2)
+        };
+        if low == f64::NEG_INFINITY {
+            return NoiseBound { log2: high };
+        }
+        NoiseBound {
+            log2: high + (low - high).exp2().ln_1p() / std::f64::consts::LN_2,
+        }
+    }
+}
+
+impl std::ops::AddAssign for NoiseBound {
+    fn add_assign(&mut self, other: NoiseBound) {
+        *self = *self + other;
+    }
+}
+
+/// B_1 B_2 = 2^(log2 B_1 + log2 B_2) (0 times anything is 0: -inf plus a finite or -inf).
+impl std::ops::Mul for NoiseBound {
+    type Output = NoiseBound;
+    // A product of bounds is the sum of their logarithms.
+    #[allow(clippy::suspicious_arithmetic_impl)]
+    fn mul(self, other: NoiseBound) -> NoiseBound {
+        NoiseBound {
+            log2: self.log2 + other.log2,
+        }
+    }
+}
+
+impl std::ops::MulAssign for NoiseBound {
+    fn mul_assign(&mut self, other: NoiseBound) {
+        *self = *self * other;
+    }
+}
 
 /// Standard deviations in a high-probability bound.
 pub const SCALE: f64 = 7.0;
@@ -59,6 +158,15 @@ pub fn canonical_norm_big(coeffs: &[BigInt], m: usize) -> f64 {
         .map(|c| c.to_f64().unwrap_or(f64::MAX))
         .collect();
     canonical_norm(&reals, m)
+}
+
+/// log2 of the canonical norm of a big-integer polynomial of any size (-inf for 0): the
+/// coefficients are scaled by 2^-k first so that the largest has at most 512 bits.
+pub fn canonical_norm_log2_big(coeffs: &[BigInt], m: usize) -> f64 {
+    let bits = coeffs.iter().map(BigInt::bits).max().unwrap_or(0);
+    let shift = bits.saturating_sub(512);
+    let scaled: Vec<BigInt> = coeffs.iter().map(|c| c >> shift).collect();
+    canonical_norm_big(&scaled, m).log2() + shift as f64
 }
 
 /// Known values of norm_factor: m = 1023 as computed by `compute_norm_factor` (6.02992, equal
@@ -124,6 +232,36 @@ fn compute_norm_factor(m: usize) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// Sums and products in the log domain agree with f64 arithmetic where it does not
+    /// overflow, stay finite past 2^1024, and never produce NaN from 0.
+    #[test]
+    fn noise_bounds_compose_like_their_values_without_overflow() {
+        let values = [0.0, 0.5, 1.0, 3.0, 1e10, 1e150];
+        for &a in &values {
+            for &b in &values {
+                let (x, y) = (NoiseBound::of(a), NoiseBound::of(b));
+                let close = |bound: NoiseBound, exact: f64| {
+                    exact == 0.0 && bound == NoiseBound::ZERO
+                        || (bound.value() / exact - 1.0).abs() < 1e-12
+                };
+                assert!(close(x + y, a + b), "{a} + {b}");
+                assert!(close(x * y, a * b), "{a} * {b}");
+            }
+        }
+        let big = NoiseBound::from_log2(900.0).unwrap();
+        assert_eq!((big * big).log2(), 1800.0);
+        assert_eq!((big * big + big).log2(), 1800.0);
+        assert_eq!((big * big).value(), f64::INFINITY);
+        assert_eq!((NoiseBound::ZERO + NoiseBound::ZERO), NoiseBound::ZERO);
+        assert_eq!((NoiseBound::ZERO * big), NoiseBound::ZERO);
+        assert_eq!(NoiseBound::ZERO.at_least_one().log2(), 0.0);
+        assert_eq!(NoiseBound::from_log2(f64::NAN), None);
+        assert_eq!(NoiseBound::from_log2(f64::INFINITY), None);
+        assert_eq!(NoiseBound::from_value(f64::NAN), None);
+        assert_eq!(NoiseBound::from_value(-1.0), None);
+        assert_eq!(NoiseBound::from_value(f64::INFINITY), None);
+    }
+
     #[test]
     fn norm_factor_of_the_toy_ring_matches_helib() {
         // HElib prints polyNormBnd = 6.0299 for m = 1023.
@@ -139,6 +277,14 @@ mod tests {
         // 1 + X at w^j has modulus 2|cos(pi j / m)|, largest at j = 1.
         let expect = 2.0 * (std::f64::consts::PI / 31.0).cos();
         assert!((canonical_norm(&[1.0, 1.0], 31) - expect).abs() < 1e-9);
+        // 2^2000 (1 + X): beyond f64, in the log domain.
+        let big = BigInt::from(1) << 2000u32;
+        let log2 = canonical_norm_log2_big(&[big.clone(), big], 31);
+        assert!((log2 - 2000.0 - expect.log2()).abs() < 1e-9, "{log2}");
+        assert_eq!(
+            canonical_norm_log2_big(&[BigInt::from(0)], 31),
+            f64::NEG_INFINITY
+        );
     }
 
     #[test]

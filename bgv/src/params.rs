@@ -1,9 +1,13 @@
-//! BGV parameters: literals (what a user writes) and checked parameters (what the library
-//! accepts), the named sets `toy` and `paper`, the modulus chain and its noise constants.
+//! Checked BGV parameters (what the library accepts from a [`ParamsLiteral`]): the modulus
+//! chain and its noise constants.
 //!
 //! Chain: L ciphertext primes q_0..q_{L-1} (a ciphertext at level l uses the first l) and K
-//! special primes p_0..p_{K-1} (product P) used only inside key switching; every prime is
-//! = 1 mod 2Nm, hence = 1 mod 2^17, so dropping primes never rescales a plaintext mod 2^r.
+//! special primes p_0..p_{K-1} (product P) used only inside key switching. Every prime is
+//! = 1 mod 2Nm (N the NTT size for m, `nit_ring::prime`), and `build` refuses a chain in which
+//! some prime is not = 1 mod t = 2^r: modulus and key switching divide by products of primes
+//! and carry no correction factor, which is right only when each product is = 1 mod t. Since
+//! 2N is the largest power of two dividing 2Nm, this allows r up to log2(2N): 12 at m = 1023,
+//! 17 at m = 32767 (where `MAX_R` = 16 binds first), 9 at m = 127.
 //! The ciphertext primes are split into `digits` consecutive groups D_j (the key-switching
 //! gadget); P is sized so that key switching adds no more noise than a modulus switch:
 //!   t * sum_j ||d_j||_can ||e_j||_can / P <= B_ms,  ||d_j||_can <= SCALE sqrt(m/12) D_j,
@@ -24,7 +28,9 @@
 
 use crate::error::{hex, BgvError};
 use crate::keys::KeySource;
-use crate::noise::{bound_for_product, bound_for_variance, norm_factor, SCALE};
+use crate::literal::validate;
+pub use crate::literal::ParamsLiteral;
+use crate::noise::{bound_for_product, bound_for_variance, NoiseBound, SCALE};
 use crate::security;
 use nit_ring::base_conversion::BaseConverter;
 use nit_ring::prime::generate_primes;
@@ -36,111 +42,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// Parameters as a user writes them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ParamsLiteral {
-    pub name: String,
-    /// The cyclotomic index (odd).
-    pub m: usize,
-    /// Hypercube generators and orders for the slots (empty: found automatically).
-    pub gens: Vec<u64>,
-    pub orders: Vec<usize>,
-    /// Plaintext modulus t = 2^r.
-    pub r: u32,
-    /// Number of ciphertext primes L.
-    pub ctxt_primes: usize,
-    /// Bits of every prime (ciphertext and special).
-    pub prime_bits: u32,
-    /// Key-switching digits c.
-    pub digits: usize,
-    /// Secret-key Hamming weight h; None for a dense ternary key.
-    pub hamming_weight: Option<usize>,
-}
-
-impl ParamsLiteral {
-    /// m = 1023, 60 slots. NOT SECURE (about 20 bits by the estimator, the formula's floor; as the
-    /// paper's toy set):
-    /// it carries a deep leveled chain (60 primes of 50 bits) so development can run deep
-    /// circuits without bootstrapping.
-    pub fn toy() -> Self {
-        ParamsLiteral {
-            name: "toy".into(),
-            m: 1023,
-            gens: vec![838, 584],
-            orders: vec![10, 6],
-            r: 1,
-            ctxt_primes: 60,
-            prime_bits: 50,
-            digits: 3,
-            hamming_weight: Some(120),
-        }
-    }
-
-    /// m = 32767, 1800 slots, the paper's ring: 15 ciphertext primes of 50 bits, 3 digits,
-    /// h = 120; log2(QP) = 1050 scores about 81 bits by HElib's estimator.
-    pub fn paper() -> Self {
-        ParamsLiteral {
-            name: "paper".into(),
-            m: 32767,
-            gens: vec![11628, 28087, 25824],
-            orders: vec![30, 6, 10],
-            r: 1,
-            ctxt_primes: 15,
-            prime_bits: 50,
-            digits: 3,
-            hamming_weight: Some(120),
-        }
-    }
-
-    pub fn named(name: &str) -> Result<Self, BgvError> {
-        match name {
-            "toy" => Ok(Self::toy()),
-            "paper" => Ok(Self::paper()),
-            other => Err(BgvError::UnknownSet(other.to_string())),
-        }
-    }
-
-    /// A small ring for fast tests (automatic hypercube), NOT SECURE.
-    pub fn small(m: usize, ctxt_primes: usize) -> Self {
-        ParamsLiteral {
-            name: format!("m{m}"),
-            m,
-            gens: vec![],
-            orders: vec![],
-            r: 1,
-            ctxt_primes,
-            prime_bits: 50,
-            digits: 3,
-            hamming_weight: None,
-        }
-    }
-
-    pub fn with_r(mut self, r: u32) -> Self {
-        self.r = r;
-        self
-    }
-
-    pub fn with_ctxt_primes(mut self, count: usize) -> Self {
-        self.ctxt_primes = count;
-        self
-    }
-
-    pub fn with_digits(mut self, digits: usize) -> Self {
-        self.digits = digits;
-        self
-    }
-
-    pub fn with_hamming_weight(mut self, h: Option<usize>) -> Self {
-        self.hamming_weight = h;
-        self
-    }
-
-    /// Checks the literal, generates the chain and precomputes the tables.
-    pub fn build(&self) -> Result<Params, BgvError> {
-        Params::new(self)
-    }
-}
 
 /// Checked parameters; cheap to clone (shared), Send + Sync.
 #[derive(Clone, Debug)]
@@ -179,46 +80,14 @@ pub struct ParamsWire {
 }
 
 impl Params {
-    fn new(lit: &ParamsLiteral) -> Result<Self, BgvError> {
-        let invalid = |msg: String| Err(BgvError::InvalidParameters(msg));
-        let ring = Arc::new(Cyclotomic::new(lit.m)?);
-        if !(1..=16).contains(&lit.r) {
-            return invalid(format!("r = {} outside 1..=16", lit.r));
-        }
-        if lit.ctxt_primes == 0 || lit.ctxt_primes > 200 {
-            return invalid(format!(
-                "{} ciphertext primes (need 1..=200)",
-                lit.ctxt_primes
-            ));
-        }
-        if lit.digits == 0 || lit.digits > lit.ctxt_primes {
-            return invalid(format!(
-                "{} digits for {} ciphertext primes",
-                lit.digits, lit.ctxt_primes
-            ));
-        }
-        if let Some(h) = lit.hamming_weight {
-            if h == 0 || h > ring.phi() {
-                return invalid(format!("Hamming weight {h} outside 1..=phi(m)"));
-            }
-        }
-        if lit.gens.len() != lit.orders.len() {
-            return invalid("gens and orders differ in length".into());
-        }
-        if !lit.gens.is_empty() {
-            nit_ring::slots::Hypercube::with_generators(&ring, &lit.gens, &lit.orders)?;
-        }
-        let norm_factor = norm_factor(lit.m).ok_or_else(|| {
-            BgvError::InvalidParameters(format!(
-                "no coefficient/canonical norm factor known for m = {} (phi too large)",
-                lit.m
-            ))
-        })?;
+    pub(crate) fn new(lit: &ParamsLiteral) -> Result<Self, BgvError> {
+        let (ring, norm_factor) = validate(lit)?;
         let t = 1u64 << lit.r;
-        let digit_ranges = split_digits(lit.ctxt_primes, lit.digits);
-        let largest_digit = digit_ranges.iter().map(|d| d.len()).max().unwrap_or(1);
-        let special_count = special_prime_count(&ring, lit, t, largest_digit);
+        let special_count = special_prime_count(ring.m(), ring.phi(), lit);
         let primes = generate_primes(lit.m, lit.prime_bits, lit.ctxt_primes + special_count, &[])?;
+        if let Some(&prime) = primes.iter().find(|&&q| q % t != 1) {
+            return Err(BgvError::PlaintextModulusNotInChain { t, prime });
+        }
         let (ctxt, special) = primes.split_at(lit.ctxt_primes);
         Self::assemble(lit.clone(), ring, ctxt, special, norm_factor)
     }
@@ -343,7 +212,7 @@ impl Params {
 
     /// The first `level` ciphertext primes followed by the special primes key switching uses
     /// at that level (the first K_l of them, all at the top).
-    pub fn extended_basis(&self, level: usize) -> &RnsBasis {
+    pub(crate) fn extended_basis(&self, level: usize) -> &RnsBasis {
         &self.0.extended_bases[level]
     }
 
@@ -354,7 +223,7 @@ impl Params {
 
     /// The extended basis of key switching from `source` at `level`: the automorphisms'
     /// [`Self::extended_basis`], or relinearization's (fewer special primes).
-    pub fn switching_basis(&self, level: usize, source: KeySource) -> &RnsBasis {
+    pub(crate) fn switching_basis(&self, level: usize, source: KeySource) -> &RnsBasis {
         match source {
             KeySource::Square => &self.0.relinearization_bases[level],
             KeySource::Automorphism(_) => &self.0.extended_bases[level],
@@ -417,65 +286,87 @@ impl Params {
     }
 
     /// High-probability bound on ||s||_can.
-    pub fn secret_bound(&self) -> f64 {
+    pub(crate) fn secret_bound(&self) -> f64 {
         SCALE * secret_variance(self.phi(), self.hamming_weight()).sqrt()
     }
 
-    /// Bound on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
-    pub fn modswitch_noise(&self) -> f64 {
-        modswitch_noise(
+    /// Bound B_ms on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
+    pub(crate) fn modswitch_noise(&self) -> NoiseBound {
+        NoiseBound::of(modswitch_noise(
             self.m(),
             self.t(),
             secret_variance(self.phi(), self.hamming_weight()),
-        )
+        ))
     }
 
     /// Noise bound of a ciphertext with `parts` parts and bound `noise` after switching from
     /// `from` to `to` primes: nu / D + B_ms s^{parts - 2} (unchanged when to = from).
-    pub fn switched_noise(&self, noise: f64, from: usize, to: usize, parts: usize) -> f64 {
+    pub(crate) fn switched_noise(
+        &self,
+        noise: NoiseBound,
+        from: usize,
+        to: usize,
+        parts: usize,
+    ) -> NoiseBound {
         if to == from {
             return noise;
         }
         let dropped = self.log2_q(from) - self.log2_q(to);
-        let s_power = self.secret_bound().powi(parts as i32 - 2).max(1.0);
-        noise / dropped.exp2() + self.modswitch_noise() * s_power
+        let s_power = NoiseBound::of(self.secret_bound().powi(parts as i32 - 2)).at_least_one();
+        noise.divided_by_log2(dropped) + self.modswitch_noise() * s_power
     }
 
     /// Bits left before decryption fails at `level` with noise bound `noise`:
-    /// log2(Q_l / 2) - log2(norm_factor * noise).
-    pub fn capacity_at(&self, level: usize, noise: f64) -> f64 {
-        self.log2_q(level) - 1.0 - (self.norm_factor() * noise.max(1.0)).log2()
+    /// log2(Q_l / 2) - log2(norm_factor * max(noise, 1)).
+    pub fn capacity_at(&self, level: usize, noise: NoiseBound) -> f64 {
+        self.log2_q(level) - 1.0 - self.norm_factor().log2() - noise.at_least_one().log2()
     }
 
     /// Bound on the noise key switching from `source` at `level` adds after the division by
     /// P_l: per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
-    pub fn keyswitch_noise(&self, level: usize, source: KeySource) -> f64 {
+    pub(crate) fn keyswitch_noise(&self, level: usize, source: KeySource) -> NoiseBound {
         let log2_p = self
             .special_basis()
             .prefix(self.special_count(level, source))
             .log2_product();
         let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
         let digits = digit_log2s(self.ctxt_basis(level), self.digit_ranges());
-        per_digit * digit_sum(&digits, log2_p) + self.modswitch_noise()
+        NoiseBound::of(per_digit * digit_sum(&digits, log2_p)) + self.modswitch_noise()
     }
 
     /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
-    pub fn fresh_noise_public(&self) -> f64 {
+    pub fn fresh_noise_public(&self) -> NoiseBound {
         let (phi, t) = (self.phi(), self.t() as f64);
         let error = phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV;
         let ephemeral = phi as f64 * 2.0 / 3.0;
         let secret = secret_variance(phi, self.hamming_weight());
-        bound_for_variance(phi, t * t / 4.0)
-            + t * (bound_for_product(ephemeral, error)
-                + SCALE * error.sqrt()
-                + bound_for_product(error, secret))
+        NoiseBound::of(
+            bound_for_variance(phi, t * t / 4.0)
+                + t * (bound_for_product(ephemeral, error)
+                    + SCALE * error.sqrt()
+                    + bound_for_product(error, secret)),
+        )
+    }
+
+    /// The least noise bound a ciphertext with a nonzero c_1 carries at `level` (1..=L): every
+    /// one starts as a fresh encryption at the top (the secret key's bound is the smaller), no
+    /// operation lowers a bound except a modulus switch, and that leaves at least B_ms. (A
+    /// trivial ciphertext (c_0, 0) can carry less: its phase c_0 is public.)
+    pub(crate) fn least_noise(&self, level: usize) -> NoiseBound {
+        if level == self.max_level() {
+            self.fresh_noise_secret()
+        } else {
+            self.modswitch_noise()
+        }
     }
 
     /// Bound on the noise of a fresh secret-key encryption: m + t e.
-    pub fn fresh_noise_secret(&self) -> f64 {
+    pub fn fresh_noise_secret(&self) -> NoiseBound {
         let (phi, t) = (self.phi(), self.t() as f64);
-        bound_for_variance(phi, t * t / 4.0)
-            + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
+        NoiseBound::of(
+            bound_for_variance(phi, t * t / 4.0)
+                + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV),
+        )
     }
 
     /// The plaintext slots mod t (HElib's hypercube for the named rings, the literal's
@@ -496,7 +387,7 @@ impl Params {
     }
 
     /// A cached base converter between two bases of this chain.
-    pub fn converter(&self, from: &RnsBasis, to: &RnsBasis) -> Arc<BaseConverter> {
+    pub(crate) fn converter(&self, from: &RnsBasis, to: &RnsBasis) -> Arc<BaseConverter> {
         let key = (from.moduli(), to.moduli());
         let mut cache = self
             .0
@@ -564,16 +455,14 @@ fn keyswitch_digit_factor(m: usize, phi: usize, t: u64) -> f64 {
     t as f64 * bound_for_product(m as f64 / 12.0, phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV)
 }
 
-/// K = number of special primes with log2 P >= log2(c * factor * D_max / B_ms).
-fn special_prime_count(
-    ring: &Cyclotomic,
-    lit: &ParamsLiteral,
-    t: u64,
-    largest_digit: usize,
-) -> usize {
-    let secret = secret_variance(ring.phi(), lit.hamming_weight);
-    let needed = (lit.digits as f64 * keyswitch_digit_factor(ring.m(), ring.phi(), t)
-        / modswitch_noise(ring.m(), t, secret))
+/// K = number of special primes with log2 P >= log2(c * factor * D_max / B_ms), D_max the
+/// largest digit (at most `prime_bits` bits per prime).
+pub(crate) fn special_prime_count(m: usize, phi: usize, lit: &ParamsLiteral) -> usize {
+    let t = 1u64 << lit.r;
+    let largest_digit = lit.ctxt_primes.div_ceil(lit.digits);
+    let secret = secret_variance(phi, lit.hamming_weight);
+    let needed = (lit.digits as f64 * keyswitch_digit_factor(m, phi, t)
+        / modswitch_noise(m, t, secret))
     .log2()
         + (largest_digit as f64) * lit.prime_bits as f64;
     // Primes of b bits exceed 2^(b-1): count that bit per special prime.
@@ -631,11 +520,11 @@ mod tests {
             let p = lit.build().unwrap();
             // The digit term is at most the modulus-switch term at every level, and at most
             // B_ms^2 / 16 for relinearization.
-            let b = p.modswitch_noise();
+            let b = p.modswitch_noise().value();
             for level in 1..=p.max_level() {
-                let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3));
+                let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3)).value();
                 assert!(automorphism <= 2.0 * b * (1.0 + 1e-9));
-                let relinearization = p.keyswitch_noise(level, KeySource::Square);
+                let relinearization = p.keyswitch_noise(level, KeySource::Square).value();
                 assert!(relinearization <= (b + b * b / 16.0) * (1.0 + 1e-9));
             }
         }
@@ -660,6 +549,116 @@ mod tests {
             ParamsLiteral::named("huge"),
             Err(BgvError::UnknownSet(_))
         ));
+    }
+
+    /// Every field outside its documented range is refused by name before any prime is
+    /// generated; prime_bits 0 and 1 used to overflow in the special-prime count.
+    #[test]
+    fn literals_outside_their_bounds_name_the_field() {
+        let field_of = |lit: ParamsLiteral| match lit.build() {
+            Err(BgvError::LiteralOutOfRange { field, .. }) => field,
+            other => panic!("{lit:?}: expected LiteralOutOfRange, got {other:?}"),
+        };
+        let small = || ParamsLiteral::small(127, 4);
+        for bits in [0, 1, 19, 63, u32::MAX] {
+            let lit = ParamsLiteral {
+                prime_bits: bits,
+                ..small()
+            };
+            assert_eq!(field_of(lit), "prime_bits");
+        }
+        assert_eq!(field_of(small().with_r(17)), "r");
+        assert_eq!(field_of(small().with_digits(5)), "digits");
+        assert_eq!(field_of(small().with_ctxt_primes(201)), "ctxt_primes");
+        assert_eq!(
+            field_of(small().with_hamming_weight(Some(0))),
+            "hamming_weight"
+        );
+        for m in [1, 32769, usize::MAX] {
+            assert_eq!(field_of(ParamsLiteral { m, ..small() }), "m");
+        }
+        let name = "x".repeat(65);
+        assert_eq!(field_of(ParamsLiteral { name, ..small() }), "name bytes");
+        let orders = ParamsLiteral {
+            gens: vec![2],
+            orders: vec![0],
+            ..small()
+        };
+        assert_eq!(field_of(orders), "order");
+        let dimensions = ParamsLiteral {
+            gens: vec![2; 9],
+            orders: vec![1; 9],
+            ..small()
+        };
+        assert_eq!(field_of(dimensions), "dimensions");
+    }
+
+    /// The pathological literal of issue #13 (200 primes at m = 32767: seconds and gigabytes
+    /// of chain before the old check) is refused by its size, directly and from an artifact.
+    #[test]
+    fn oversized_chains_are_refused_before_they_are_built() {
+        let huge = ParamsLiteral::paper().with_ctxt_primes(200);
+        let refused = |result: Result<Params, BgvError>| {
+            assert!(
+                matches!(
+                    result,
+                    Err(BgvError::LiteralOutOfRange {
+                        field: "residues",
+                        ..
+                    })
+                ),
+                "{result:?}"
+            )
+        };
+        let started = std::time::Instant::now();
+        refused(huge.build());
+        let wire = ParamsWire {
+            literal: huge,
+            ctxt_moduli: vec![],
+            special_moduli: vec![],
+        };
+        let bytes = nit_ring::serial::seal("bgv.params", &wire).unwrap();
+        refused(Params::from_bytes(&bytes));
+        println!("refused in {:?}", started.elapsed());
+        assert!(started.elapsed().as_secs() < 1, "{:?}", started.elapsed());
+    }
+
+    /// t = 2^r must divide q - 1 for every prime: at m = 1023 the primes are = 1 mod 2^12
+    /// only, so r = 16 (which built and then decrypted wrong) is refused, naming t and a prime.
+    #[test]
+    fn plaintext_modulus_must_divide_every_prime_minus_one() {
+        for lit in [
+            ParamsLiteral::toy().with_ctxt_primes(4).with_r(16),
+            ParamsLiteral::toy().with_ctxt_primes(4).with_r(13),
+            ParamsLiteral::small(127, 4).with_r(16),
+            ParamsLiteral::small(127, 4).with_r(10),
+        ] {
+            match lit.build() {
+                Err(BgvError::PlaintextModulusNotInChain { t, prime }) => {
+                    assert_eq!(t, 1 << lit.r);
+                    assert_ne!(prime % t, 1);
+                }
+                other => panic!("{lit:?}: {other:?}"),
+            }
+        }
+        for lit in [
+            ParamsLiteral::toy().with_ctxt_primes(4).with_r(12),
+            ParamsLiteral::small(127, 4).with_r(9),
+        ] {
+            let params = lit.build().unwrap();
+            let all = params
+                .ctxt_basis(params.max_level())
+                .moduli()
+                .into_iter()
+                .chain(params.special_basis().moduli());
+            assert!(all.into_iter().all(|q| q % params.t() == 1));
+        }
+        // The largest t the toy ring allows encrypts and decrypts.
+        let mut s =
+            crate::tests::setup(ParamsLiteral::toy().with_ctxt_primes(4).with_r(12), &[], 7);
+        let m = crate::tests::random_plaintext(&s.params, &mut s.rng);
+        let ct = s.sk.encrypt(&m, &mut s.rng).unwrap();
+        assert_eq!(s.sk.decrypt(&ct).unwrap(), m);
     }
 
     #[test]

@@ -206,7 +206,7 @@ fn shifts_fill_with_zeros_and_frobenius_squares_slots() {
             if k == l as i64 {
                 // Everything shifted out: the zero ciphertext, with no noise at all.
                 assert_eq!(s.sk.measure_noise(&out).unwrap(), 0.0);
-                assert_eq!(out.noise_bound(), 0.0);
+                assert_eq!(out.noise_bound(), crate::noise::NoiseBound::ZERO);
             } else {
                 let expect = s.eval.encode_bits(&expect).unwrap();
                 check_after(&s, &out, &expect, &format!("shift({k}), {full_keys:?}"), 1);

@@ -7,6 +7,7 @@ use crate::evaluator::Evaluator;
 use crate::keys::{EvaluationKeys, KeySource, SecretKey};
 use crate::params::{Params, ParamsLiteral};
 use nit_ring::sample::{seeded_rng, SecureRng};
+use num_traits::ToPrimitive;
 use rand::Rng;
 
 /// How loose an estimate may be: at most `SLACK_BITS + SLACK_BITS_PER_PRODUCT * p` bits
@@ -79,26 +80,22 @@ pub(crate) fn check_after(
 ) {
     let slack = SLACK_BITS + SLACK_BITS_PER_PRODUCT * products as f64;
     assert_eq!(&s.sk.decrypt(ct).unwrap(), expect, "{what}: decryption");
-    let measured = s.sk.measure_noise(ct).unwrap();
-    let estimate = ct.noise_bound();
+    let measured = s.sk.measure_noise(ct).unwrap().log2();
+    let estimate = ct.noise_bound().log2();
     println!(
         "{what}: level {}, measured 2^{:.1}, estimate 2^{:.1}, capacity {:.1}",
         ct.level(),
-        measured.log2(),
-        estimate.log2(),
+        measured,
+        estimate,
         ct.capacity(&s.params)
     );
     assert!(
         measured <= estimate,
-        "{what}: measured noise 2^{:.1} above the estimate 2^{:.1}",
-        measured.log2(),
-        estimate.log2()
+        "{what}: measured noise 2^{measured:.1} above the estimate 2^{estimate:.1}",
     );
     assert!(
-        estimate.log2() - measured.log2() <= slack,
-        "{what}: estimate 2^{:.1} looser than {slack} bits over measured 2^{:.1}",
-        estimate.log2(),
-        measured.log2()
+        estimate - measured <= slack,
+        "{what}: estimate 2^{estimate:.1} looser than {slack} bits over measured 2^{measured:.1}",
     );
 }
 
@@ -398,4 +395,56 @@ fn mismatched_parameters_and_keys_are_rejected() {
     ));
     assert!(Plaintext::new(&s.params, vec![0; 3]).is_err());
     assert!(Plaintext::new(&s.params, vec![2; s.params.phi()]).is_err());
+}
+
+/// At `toy` (log2 Q = 3000) a bound passes 2^1024, where an f64 value overflowed and
+/// operations were refused with "-inf bits of capacity" while about 2000 bits remained: the
+/// capacity stays finite and equal to log2(Q_l / 2) - log2(norm_factor * nu), with log2 Q_l
+/// counted exactly from the primes, through plaintext products, ANDs and decryption.
+#[test]
+fn capacity_stays_finite_and_exact_past_the_f64_range_on_toy() {
+    let mut s = setup(ParamsLiteral::toy(), &[], 60);
+    let exact = |ct: &Ciphertext| {
+        let q = s.params.ctxt_basis(ct.level()).product().clone();
+        let top = q.bits() - 64;
+        let log2_q = (&q >> top).to_f64().unwrap().log2() + top as f64;
+        log2_q - 1.0 - s.params.norm_factor().log2() - ct.noise_bound().log2()
+    };
+    let mut x = random_plaintext(&s.params, &mut s.rng);
+    let mut ct = s.sk.encrypt(&x, &mut s.rng).unwrap();
+    let top = ct.capacity(&s.params);
+    assert!((top - exact(&ct)).abs() < 1e-6, "{top}");
+    assert!(top > 2900.0, "{top}");
+    let mask = random_plaintext(&s.params, &mut s.rng);
+    while ct.noise_bound().log2() < 1100.0 {
+        ct = s.eval.mul_plain(&ct, &mask).unwrap();
+        x = model_product(&s.params, &x, &mask);
+    }
+    let capacity = ct.capacity(&s.params);
+    println!(
+        "bound 2^{:.0}: capacity {capacity:.1}",
+        ct.noise_bound().log2()
+    );
+    assert!(capacity.is_finite() && capacity > 1500.0, "{capacity}");
+    assert!((capacity - exact(&ct)).abs() < 1e-6);
+    assert_eq!(ct.noise_bound().value(), f64::INFINITY);
+    assert_eq!(s.sk.decrypt(&ct).unwrap(), x);
+    for depth in 1..=3 {
+        let y = random_plaintext(&s.params, &mut s.rng);
+        let cy = s.sk.encrypt(&y, &mut s.rng).unwrap();
+        ct = s.eval.multiply(&ct, &cy).unwrap();
+        x = model_product(&s.params, &x, &y);
+        let capacity = ct.capacity(&s.params);
+        assert!(
+            (capacity - exact(&ct)).abs() < 1e-6,
+            "AND {depth}: {capacity}"
+        );
+        check_after(
+            &s,
+            &ct,
+            &x,
+            &format!("AND {depth} after the plaintext products"),
+            depth,
+        );
+    }
 }
