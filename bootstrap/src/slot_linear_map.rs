@@ -116,6 +116,15 @@ impl WeightedAutomorphismSum {
         &self.ring
     }
 
+    /// The terms as BGV consumes them: (h, the plaintext encode_full(c) whose slots are c),
+    /// phi(m) coefficients in [0, 2^r) each.
+    pub fn encoded_terms(&self) -> Result<Vec<(u64, Vec<u64>)>, BootstrapError> {
+        self.terms
+            .iter()
+            .map(|term| Ok((term.exponent, self.ring.encode_full(&term.constant)?)))
+            .collect()
+    }
+
     /// The number of terms that need a key (h != 1).
     pub fn keyed_terms(&self) -> usize {
         self.terms.iter().filter(|t| t.is_keyed()).count()
@@ -264,6 +273,7 @@ fn check_matrix(ring: &SlotRing, matrix: &SlotMatrix, order: usize) -> Result<()
 mod tests {
     use super::*;
     use crate::test_rings::{multiply_along, random_slots, ring, rng};
+    use crate::{CoeffsToSlots, SlotsToCoeffs, ThinStructure};
 
     fn random_matrix(ring: &SlotRing, order: usize, seed: u64) -> SlotMatrix {
         let mut rng = rng(seed);
@@ -293,6 +303,50 @@ mod tests {
                     2 * dimension.order - 1
                 };
                 assert_eq!(sum.terms().len(), expected_terms, "m = {m}, dim {dim}");
+            }
+        }
+    }
+
+    /// sum_t c_t(X) a(X^(h_t)) mod (Phi_m, 2^r) by substitution and a cyclic schoolbook
+    /// product, reduced by the slot ring.
+    fn evaluate_on_polynomials(sum: &WeightedAutomorphismSum, a: &[u64]) -> Vec<u64> {
+        let ring = sum.ring();
+        let (m, mask) = (ring.m(), ring.plaintext_modulus() - 1);
+        let mut total = vec![0u64; m];
+        for (exponent, constant) in sum.encoded_terms().unwrap() {
+            let mut moved = vec![0u64; m];
+            for (j, &c) in a.iter().enumerate() {
+                let at = (j as u64 * exponent % m as u64) as usize;
+                moved[at] = moved[at].wrapping_add(c);
+            }
+            for (i, &x) in constant.iter().enumerate().filter(|(_, &x)| x != 0) {
+                for (j, &y) in moved.iter().enumerate() {
+                    let at = (i + j) % m;
+                    total[at] = total[at].wrapping_add(x.wrapping_mul(y));
+                }
+            }
+        }
+        let total: Vec<u64> = total.iter().map(|&v| v & mask).collect();
+        ring.reduce(&total).unwrap()
+    }
+
+    /// What BGV will compute, on plaintext polynomials: the encoded constants times the
+    /// substituted input, summed, decodes to the slot model of every sum of both maps.
+    #[test]
+    fn encoded_terms_on_polynomials_agree_with_the_slot_model() {
+        for (m, bits) in [(1023, 1), (255, 8)] {
+            let thin = ThinStructure::new(&ring(m, 1)).unwrap();
+            let stoc = SlotsToCoeffs::new(&thin, bits).unwrap();
+            let ctos = CoeffsToSlots::new(&thin, bits).unwrap();
+            let ring = ring(m, bits);
+            let x = random_slots(&mut rng(62), &ring, ring.slots());
+            let a = ring.encode_full(&x).unwrap();
+            for sum in stoc.map().sums().iter().chain(ctos.map().sums()) {
+                assert_eq!(
+                    ring.decode_full(&evaluate_on_polynomials(sum, &a)).unwrap(),
+                    sum.apply(&x).unwrap(),
+                    "m = {m}, bits {bits}"
+                );
             }
         }
     }
