@@ -291,5 +291,16 @@ mod tests {
     fn coeffs_to_slots_counts_keys_and_constants() {
         assert_eq!(counts(1023), (3, 23, 26, 23));
         assert_eq!(counts(255), (3, 22, 25, 22));
+        for m in [1023, 255] {
+            let stoc_keys = SlotsToCoeffs::new(&structure(m), 1)
+                .unwrap()
+                .map()
+                .key_exponents();
+            let ctos_keys = CoeffsToSlots::new(&structure(m), 8)
+                .unwrap()
+                .map()
+                .key_exponents();
+            assert!(stoc_keys.iter().all(|h| ctos_keys.contains(h)), "m = {m}");
+        }
     }
 }

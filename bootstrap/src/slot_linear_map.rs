@@ -34,6 +34,13 @@ impl WeightedAutomorphism {
     pub fn is_keyed(&self) -> bool {
         self.exponent != 1
     }
+
+    /// True when c = 1 in every slot (no plaintext product needed: the trace's terms).
+    pub fn constant_is_one(&self) -> bool {
+        self.constant
+            .iter()
+            .all(|c| c.first() == Some(&1) && c[1..].iter().all(|&v| v == 0))
+    }
 }
 
 /// x -> sum_t c_t * sigma_(h_t)(x) at plaintext modulus 2^r (one hoisted sum in BGV).
@@ -303,6 +310,10 @@ mod tests {
                     2 * dimension.order - 1
                 };
                 assert_eq!(sum.terms().len(), expected_terms, "m = {m}, dim {dim}");
+                assert!(!sum
+                    .terms()
+                    .iter()
+                    .any(WeightedAutomorphism::constant_is_one));
             }
         }
     }
@@ -356,7 +367,12 @@ mod tests {
         let ring = ring(255, 8);
         let gr = GaloisRingElements::new(&ring);
         let x = random_slots(&mut rng(61), &ring, ring.slots());
-        let traced = WeightedAutomorphismSum::trace(&ring).apply(&x).unwrap();
+        let trace = WeightedAutomorphismSum::trace(&ring);
+        assert!(trace
+            .terms()
+            .iter()
+            .all(WeightedAutomorphism::constant_is_one));
+        let traced = trace.apply(&x).unwrap();
         for (t, value) in traced.iter().zip(&x) {
             let mut expect = gr.zero();
             expect[0] = gr.trace(value);
