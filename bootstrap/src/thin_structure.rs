@@ -42,7 +42,7 @@ pub struct ThinStructure {
     basis: PowerfulBasis,
     dims: Vec<ThinDimension>,
     special: usize,
-    /// Slot values of X over GR(2^32, d) reduced to the ring's 2^r (decoder output).
+    /// The decoded slot values of X in GR(2^32, d); reduced mod 2^r where used.
     x_values: Vec<Vec<u64>>,
 }
 
