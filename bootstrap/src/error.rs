@@ -14,6 +14,19 @@ pub enum BootstrapError {
     DigitCount { e: u32, v: u32 },
     #[error("precision 2^{0} needed: the GIKV retain circuits stop at 2^16")]
     RetainPrecision(u32),
+    #[error(
+        "dimension {dim} (factor {factor}, phi {phi}) has order {order}: a thin layout needs \
+         phi or phi / d (d = {d})"
+    )]
+    DimensionNotThin {
+        dim: usize,
+        factor: usize,
+        phi: usize,
+        order: usize,
+        d: usize,
+    },
+    #[error("{0} is singular mod 2")]
+    SingularMatrix(&'static str),
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),
 }

@@ -10,15 +10,33 @@
 //! - [`modulus_switch`]: the switch of (c_0, c_1) mod Q_in to 2^e, rounded in the powerful
 //!   basis (in the clear).
 //! - [`digit_extraction`]: removal of the low digits of z mod 2^e (GIKV retain circuits).
+//! - [`thin_structure`]: the hypercube aligned with the powerful factorization, thin
+//!   positions J(e) and the slot matrices W_i.
+//! - [`slot_linear_map`]: linear maps as hoisted sums of automorphisms with slot constants
+//!   (MatMul1D along a dimension, the trace), with their slot-level model.
+//! - [`slots_to_coeffs`], [`coeffs_to_slots`]: the two linear maps of thin recryption.
+//! - [`local_ring_matrix`]: matrices over Z_(2^r) and GR(2^r, d) and their inverses.
 
+pub mod coeffs_to_slots;
 pub mod digit_extraction;
 pub mod error;
+pub mod local_ring_matrix;
 pub mod modulus_switch;
+pub mod slot_linear_map;
+pub mod slots_to_coeffs;
+#[cfg(test)]
+mod test_rings;
+pub mod thin_structure;
 pub mod two_power_arithmetic;
 
+pub use coeffs_to_slots::CoeffsToSlots;
 pub use digit_extraction::{CircuitCost, DigitExtraction, Extraction, RetainCircuit};
 pub use error::BootstrapError;
+pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
+pub use slot_linear_map::{SlotLinearMap, WeightedAutomorphism, WeightedAutomorphismSum};
+pub use slots_to_coeffs::SlotsToCoeffs;
+pub use thin_structure::{ThinDimension, ThinStructure};
 pub use two_power_arithmetic::{
     Counted, IntegersModTwoPower, Residue, Tracked, TwoPowerArithmetic,
 };
