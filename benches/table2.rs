@@ -5,12 +5,17 @@
 //!
 //!     cargo bench --bench table2            # both sets, 1 and 2 threads
 //!     cargo bench --bench table2 -- toy     # one set
+//!     TABLE2_THREADS=2 cargo bench --bench table2 -- paper   # one thread count
 //!
 //! Every measurement decrypts the neuron and compares it with the plaintext backend, and
 //! prints one machine-readable line:
 //! `table2 set=toy threads=1 seconds=.. ands=16531 depth=17 primes=.. peak_mb=..`.
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
-//! primes that carry the neuron (`primes`), so every AND runs at the lowest modulus it can.
+//! primes that carry the neuron (`primes`; toy: 14, measured: 12 fail), so every AND runs at
+//! the lowest modulus it can. With one thread the harness also predicts 4 to 30 threads from
+//! the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth are
+//! independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at least (the
+//! prediction ignores the XORs and the memory bandwidth that threads share).
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
@@ -41,14 +46,14 @@ fn sets() -> Vec<Set> {
     vec![
         Set {
             name: "toy",
-            literal: ParamsLiteral::toy().with_ctxt_primes(16),
-            operand_primes: 16,
+            literal: ParamsLiteral::toy().with_ctxt_primes(14),
+            operand_primes: 14,
             paper: "213 / 60 / 33 / 20 / 14 s on 1 / 4 / 8 / 16 / 30 threads",
         },
         Set {
             name: "paper",
             literal: ParamsLiteral::paper(),
-            operand_primes: 12,
+            operand_primes: 15,
             paper: "919 s on 30 threads",
         },
     ]
@@ -64,6 +69,67 @@ fn peak_mb() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb / 1024)
+}
+
+/// The neuron's ANDs per depth (`widths[d]` ANDs produce depth d + 1): ANDs of one depth
+/// are independent, so T threads need at least `sum_d ceil(widths[d] / T)` AND-times.
+#[derive(Default)]
+struct DepthHistogram {
+    widths: std::sync::Mutex<Vec<u64>>,
+}
+
+impl BitSimd for DepthHistogram {
+    type Bits = usize;
+    type Public = ();
+    type Error = std::convert::Infallible;
+    fn slots(&self) -> usize {
+        1
+    }
+    fn constant(&self, _: bool) -> Result<usize, Self::Error> {
+        Ok(0)
+    }
+    fn public(&self, _: &[bool]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn xor(&self, a: &usize, b: &usize) -> Result<usize, Self::Error> {
+        Ok(*a.max(b))
+    }
+    fn not(&self, a: &usize) -> Result<usize, Self::Error> {
+        Ok(*a)
+    }
+    fn and(&self, a: &usize, b: &usize) -> Result<usize, Self::Error> {
+        let depth = *a.max(b);
+        let mut widths = self.widths.lock().unwrap_or_else(|e| e.into_inner());
+        if widths.len() <= depth {
+            widths.resize(depth + 1, 0);
+        }
+        widths[depth] += 1;
+        Ok(depth + 1)
+    }
+    fn xor_public(&self, a: &usize, _: &()) -> Result<usize, Self::Error> {
+        Ok(*a)
+    }
+    fn and_public(&self, a: &usize, _: &()) -> Result<usize, Self::Error> {
+        Ok(*a)
+    }
+    fn rotate(&self, a: &usize, _: i64) -> Result<usize, Self::Error> {
+        Ok(*a)
+    }
+    fn depth(&self, a: &usize) -> usize {
+        *a
+    }
+}
+
+/// The neuron's AND widths per depth.
+fn neuron_widths() -> Vec<u64> {
+    let backend = DepthHistogram::default();
+    let fresh = |w: usize| BitInt::from_bits(vec![Bit::Var(0); w]).expect("positive width");
+    let xs: Vec<_> = (0..TERMS).map(|_| fresh(8)).collect();
+    let ws: Vec<_> = (0..TERMS).map(|_| fresh(16)).collect();
+    dot(&backend, &xs, &ws, Some(&fresh(16)), WIDTH, AdderKind::Sklansky)
+        .expect("the histogram backend cannot fail");
+    let widths = backend.widths.lock().unwrap_or_else(|e| e.into_inner());
+    widths.clone()
 }
 
 /// AND count and depth of the neuron, from the counting backend.
@@ -169,6 +235,22 @@ fn measure(set: &Set) {
         1000.0 * seconds / ands as f64,
         peak_mb()
     );
+    if threads == 1 {
+        let widths = neuron_widths();
+        let per_and = seconds / ands as f64;
+        let predicted: Vec<String> = [4u64, 8, 16, 30]
+            .iter()
+            .map(|&t| {
+                let slots_used: u64 = widths.iter().map(|w| w.div_ceil(t)).sum();
+                format!("{t}:{:.1}", per_and * slots_used as f64)
+            })
+            .collect();
+        println!(
+            "table2-predicted set={} seconds_by_threads={} widths={widths:?}",
+            set.name,
+            predicted.join(",")
+        );
+    }
 }
 
 fn main() {
@@ -190,7 +272,11 @@ fn main() {
             continue;
         }
         println!("# {}: paper's Table 2 row: {}", set.name, set.paper);
-        for threads in [1, 2] {
+        let threads: Vec<usize> = match std::env::var("TABLE2_THREADS") {
+            Ok(t) => t.split(',').filter_map(|x| x.parse().ok()).collect(),
+            Err(_) => vec![1, 2],
+        };
+        for threads in threads {
             let status = Command::new(&exe)
                 .env("TABLE2_SET", set.name)
                 .env("RAYON_NUM_THREADS", threads.to_string())
