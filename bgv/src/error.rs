@@ -57,7 +57,8 @@ pub enum BgvError {
         found: String,
     },
     #[error("levels differ: {left} vs {right} primes")]
-    /// Two operands live on different numbers of primes.
+    /// Two operands (or a key-switching mask and the basis it must match) live on different
+    /// numbers of primes.
     LevelMismatch {
         /// Number of primes of the first operand.
         left: usize,
@@ -76,8 +77,8 @@ pub enum BgvError {
         "decryption refused: the phase has 2^{measured_bits:.1} where the ciphertext's noise bound \
          allows 2^{bound_bits:.1} (tampered bound or key label, or the wrong key)"
     )]
-    /// The decrypted phase is larger than the ciphertext's noise bound admits, so the
-    /// plaintext cannot be trusted.
+    /// The phase (at decryption, or c_0 of a loaded trivial ciphertext) is larger than the
+    /// ciphertext's noise bound admits, so its plaintext cannot be trusted.
     NoiseBoundExceeded {
         /// log2 of the measured canonical-embedding norm of the phase.
         measured_bits: f64,

@@ -222,7 +222,7 @@ impl PublicKey {
 }
 
 impl KeySwitchKey {
-    /// The key s' this key switches from to s: s^2 or s(X^k).
+    /// The key s' this key switches from (to s): s^2 or s(X^k).
     pub fn source(&self) -> KeySource {
         self.source
     }
