@@ -63,14 +63,17 @@ impl Evaluator {
         self.trivial(&Plaintext::constant(self.params(), bit as u64))
     }
 
+    /// a xor b slot-wise: the sum a + b (t = 2); no AND-depth.
     pub fn xor(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
         self.add(a, b)
     }
 
+    /// a and b slot-wise: the relinearized product a * b; one level of AND-depth.
     pub fn and(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, BgvError> {
         self.multiply(a, b)
     }
 
+    /// not a slot-wise: a + 1 (the constant 1 has 1 in every slot); no AND-depth.
     pub fn not(&self, a: &Ciphertext) -> Result<Ciphertext, BgvError> {
         self.add_plain(a, &Plaintext::constant(self.params(), 1))
     }

@@ -20,6 +20,8 @@ pub struct Plaintext {
 }
 
 impl Plaintext {
+    /// The plaintext with these coefficients: phi(m) of them (else
+    /// [`BgvError::PlaintextLength`]), each in [0, t) (else [`BgvError::PlaintextRange`]).
     pub fn new(params: &Params, coeffs: Vec<u64>) -> Result<Self, BgvError> {
         if coeffs.len() != params.phi() {
             return Err(BgvError::PlaintextLength {
@@ -43,6 +45,7 @@ impl Plaintext {
         Plaintext { coeffs }
     }
 
+    /// The phi(m) coefficients, each in [0, t), low degree first.
     pub fn coeffs(&self) -> &[u64] {
         &self.coeffs
     }
@@ -97,14 +100,17 @@ impl Ciphertext {
         self.noise
     }
 
+    /// Fingerprint of the secret key the ciphertext decrypts under.
     pub fn key_id(&self) -> KeyId {
         self.key_id
     }
 
+    /// Fingerprint of the parameters the ciphertext belongs to ([`Params::fingerprint`]).
     pub fn params_id(&self) -> [u8; 16] {
         self.params_id
     }
 
+    /// (c_0, c_1) or (c_0, c_1, c_2) in evaluation form mod Q_l, l = [`Ciphertext::level`].
     pub fn parts(&self) -> &[DcrtPoly] {
         &self.parts
     }

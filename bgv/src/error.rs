@@ -3,69 +3,151 @@
 use nit_ring::RingError;
 use thiserror::Error;
 
+/// Every error of `nit-bgv`. Non-exhaustive: a match needs a wildcard arm.
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BgvError {
+    /// An error of the ring layer (bad prime, basis mismatch, corrupt bytes, ...).
     #[error(transparent)]
     Ring(#[from] RingError),
+    /// A parameter literal is inconsistent as a whole; the string says how.
     #[error("invalid parameters: {0}")]
     InvalidParameters(String),
     #[error("parameter {field} = {value} outside {min}..={max}")]
+    /// One field of a parameter literal is outside its allowed range.
     LiteralOutOfRange {
+        /// Name of the field in `ParamsLiteral`.
         field: &'static str,
+        /// The value given.
         value: u64,
+        /// Least allowed value.
         min: u64,
+        /// Greatest allowed value.
         max: u64,
     },
     #[error(
         "plaintext modulus t = {t} does not divide {prime} - 1: switching the modulus or the key \
          would scale the plaintext"
     )]
-    PlaintextModulusNotInChain { t: u64, prime: u64 },
+    /// A generated prime q has q != 1 mod t, so modulus and key switching would scale the
+    /// plaintext by q mod t.
+    PlaintextModulusNotInChain {
+        /// Plaintext modulus t = 2^r.
+        t: u64,
+        /// The offending ciphertext or special prime.
+        prime: u64,
+    },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
+    /// A named parameter set other than "toy" or "paper" (the field is the name given).
     UnknownSet(String),
     #[error("object belongs to parameters {found}, expected {expected}")]
-    ParamsMismatch { expected: String, found: String },
+    /// An object stamped with another parameter set's fingerprint.
+    ParamsMismatch {
+        /// Fingerprint of the parameters in use (short hex).
+        expected: String,
+        /// Fingerprint the object carries (short hex).
+        found: String,
+    },
     #[error("object belongs to secret key {found}, expected {expected}")]
-    KeyMismatch { expected: String, found: String },
+    /// An object stamped with another secret key's fingerprint.
+    KeyMismatch {
+        /// Fingerprint of the key in use (short hex).
+        expected: String,
+        /// Fingerprint the object carries (short hex).
+        found: String,
+    },
     #[error("levels differ: {left} vs {right} primes")]
-    LevelMismatch { left: usize, right: usize },
+    /// Two operands (or a key-switching mask and the basis it must match) live on different
+    /// numbers of primes.
+    LevelMismatch {
+        /// Number of primes of the first operand.
+        left: usize,
+        /// Number of primes of the second operand.
+        right: usize,
+    },
     #[error("noise budget exhausted: {operation} would leave {capacity:.1} bits of capacity")]
+    /// The operation's noise bound would exceed what Q_l can carry (capacity < 0).
     NoiseBudgetExhausted {
+        /// The operation that was refused.
         operation: &'static str,
+        /// log2 of the remaining capacity it would leave, in bits (negative).
         capacity: f64,
     },
     #[error(
         "decryption refused: the phase has 2^{measured_bits:.1} where the ciphertext's noise bound \
          allows 2^{bound_bits:.1} (tampered bound or key label, or the wrong key)"
     )]
-    NoiseBoundExceeded { measured_bits: f64, bound_bits: f64 },
+    /// The phase (at decryption, or c_0 of a loaded trivial ciphertext) is larger than the
+    /// ciphertext's noise bound admits, so its plaintext cannot be trusted.
+    NoiseBoundExceeded {
+        /// log2 of the measured canonical-embedding norm of the phase.
+        measured_bits: f64,
+        /// log2 of the bound the ciphertext claims.
+        bound_bits: f64,
+    },
     #[error(
         "noise bound 2^{claimed_bits:.1} is below 2^{least_bits:.1}, the least any ciphertext at \
          its level carries"
     )]
-    NoiseClaimTooLow { claimed_bits: f64, least_bits: f64 },
+    /// A loaded ciphertext claims less noise than any ciphertext at its level carries.
+    NoiseClaimTooLow {
+        /// log2 of the claimed bound.
+        claimed_bits: f64,
+        /// log2 of the least bound at that level.
+        least_bits: f64,
+    },
     #[error("missing key-switching key for the automorphism X -> X^{exponent}")]
-    MissingGaloisKey { exponent: usize },
+    /// No key-switching key for the automorphism X -> X^exponent was generated.
+    MissingGaloisKey {
+        /// The exponent k of X -> X^k, a unit mod m.
+        exponent: usize,
+    },
+    /// A product needs relinearization but the key set has no s^2 -> s key.
     #[error("missing relinearization key (s^2 -> s)")]
     MissingRelinearizationKey,
     #[error("ciphertext has {0} parts; relinearize it first")]
+    /// The ciphertext has this many parts (the field), not the 2 the operation needs (only
+    /// relinearization and loading also accept 3).
     NotRelinearized(usize),
     #[error("plaintext has {found} coefficients, expected {expected}")]
-    PlaintextLength { expected: usize, found: usize },
+    /// A plaintext has the wrong number of coefficients.
+    PlaintextLength {
+        /// Required count, phi(m).
+        expected: usize,
+        /// Count given.
+        found: usize,
+    },
     #[error("plaintext coefficient {value} is not below t = {t}")]
-    PlaintextRange { value: u64, t: u64 },
+    /// A plaintext coefficient is not in [0, t).
+    PlaintextRange {
+        /// The offending coefficient.
+        value: u64,
+        /// Plaintext modulus t = 2^r.
+        t: u64,
+    },
     #[error("level {requested} is outside 1..={max}")]
-    BadLevel { requested: usize, max: usize },
+    /// A level (number of ciphertext primes) outside 1..=max.
+    BadLevel {
+        /// The level asked for or found.
+        requested: usize,
+        /// Greatest level allowed here.
+        max: usize,
+    },
     #[error("secret key coefficient {0} is not in {{-1, 0, 1}}")]
+    /// A loaded secret key has this coefficient outside {-1, 0, 1}.
     SecretKeyNotTernary(i64),
     #[error("secret key has Hamming weight {weight}; the parameters allow {min}..={max}")]
+    /// A loaded secret key's Hamming weight (nonzero coefficients) is outside the allowed range.
     SecretKeyWeight {
+        /// Number of nonzero coefficients.
         weight: usize,
+        /// Least weight the parameters allow.
         min: usize,
+        /// Greatest weight the parameters allow.
         max: usize,
     },
     #[error("slot error: {0}")]
+    /// An error of the slot encoding; the string describes it.
     Slots(String),
 }
 

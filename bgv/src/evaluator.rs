@@ -77,6 +77,9 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
+    /// The evaluator for the secret key `key_id`; every key in `keys` must carry the
+    /// fingerprints of `params` and of `key_id` (else [`BgvError::ParamsMismatch`] or
+    /// [`BgvError::KeyMismatch`]).
     pub fn new(params: &Params, key_id: KeyId, keys: EvaluationKeys) -> Result<Self, BgvError> {
         for key in keys
             .relinearization
@@ -94,10 +97,12 @@ impl Evaluator {
         })
     }
 
+    /// The parameter set every accepted ciphertext belongs to.
     pub fn params(&self) -> &Params {
         &self.params
     }
 
+    /// The relinearization and automorphism keys, as checked by [`Evaluator::new`].
     pub fn keys(&self) -> &EvaluationKeys {
         &self.keys
     }
@@ -200,6 +205,7 @@ impl Evaluator {
         self.combine(a, b, true)
     }
 
+    /// -a: every part negated; same level and noise bound.
     pub fn negate(&self, a: &Ciphertext) -> Result<Ciphertext, BgvError> {
         self.check(a)?;
         let mut out = a.clone();

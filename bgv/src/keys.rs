@@ -118,10 +118,12 @@ impl SecretKey {
         })
     }
 
+    /// Fingerprint stamped on every key and ciphertext derived from this key (16 random bytes).
     pub fn id(&self) -> KeyId {
         self.id
     }
 
+    /// The parameter set the key was generated for.
     pub fn params(&self) -> &Params {
         &self.params
     }
@@ -213,12 +215,14 @@ impl SecretKey {
 }
 
 impl PublicKey {
+    /// Fingerprint of the secret key this public key encrypts to.
     pub fn key_id(&self) -> KeyId {
         self.key_id
     }
 }
 
 impl KeySwitchKey {
+    /// The key s' this key switches from (to s): s^2 or s(X^k).
     pub fn source(&self) -> KeySource {
         self.source
     }
@@ -318,12 +322,15 @@ impl EvaluationKeys {
         Ok(())
     }
 
+    /// The s^2 -> s key, or [`BgvError::MissingRelinearizationKey`].
     pub fn relinearization(&self) -> Result<&KeySwitchKey, BgvError> {
         self.relinearization
             .as_deref()
             .ok_or(BgvError::MissingRelinearizationKey)
     }
 
+    /// The s(X^k) -> s key for k in [0, m) (exponents are stored reduced mod m), or
+    /// [`BgvError::MissingGaloisKey`].
     pub fn automorphism(&self, k: usize) -> Result<&KeySwitchKey, BgvError> {
         self.automorphisms
             .get(&k)

@@ -44,11 +44,14 @@ pub const MAX_RESIDUES: usize = 1 << 20;
 /// Parameters as a user writes them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParamsLiteral {
+    /// Label of the set ("toy", "paper", "m{m}"), at most [`MAX_NAME_BYTES`] bytes; part of
+    /// the wire form, so of the fingerprint.
     pub name: String,
     /// The cyclotomic index (odd).
     pub m: usize,
     /// Hypercube generators and orders for the slots (empty: found automatically).
     pub gens: Vec<u64>,
+    /// Order of each generator in Z_m^*/<2>, one per entry of `gens`.
     pub orders: Vec<usize>,
     /// Plaintext modulus t = 2^r.
     pub r: u32,
@@ -97,6 +100,7 @@ impl ParamsLiteral {
         }
     }
 
+    /// The set called "toy" or "paper", else [`BgvError::UnknownSet`].
     pub fn named(name: &str) -> Result<Self, BgvError> {
         match name {
             "toy" => Ok(Self::toy()),
@@ -120,21 +124,25 @@ impl ParamsLiteral {
         }
     }
 
+    /// The same literal with plaintext modulus t = 2^r.
     pub fn with_r(mut self, r: u32) -> Self {
         self.r = r;
         self
     }
 
+    /// The same literal with `count` ciphertext primes (L).
     pub fn with_ctxt_primes(mut self, count: usize) -> Self {
         self.ctxt_primes = count;
         self
     }
 
+    /// The same literal with `digits` key-switching digits (c).
     pub fn with_digits(mut self, digits: usize) -> Self {
         self.digits = digits;
         self
     }
 
+    /// The same literal with secret-key Hamming weight h (None: dense ternary key).
     pub fn with_hamming_weight(mut self, h: Option<usize>) -> Self {
         self.hamming_weight = h;
         self

@@ -74,8 +74,11 @@ struct ParamsInner {
 /// The identity-defining content of a parameter set: the literal and the generated primes.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ParamsWire {
+    /// The literal the chain was generated from.
     pub literal: ParamsLiteral,
+    /// The L ciphertext primes q_0, .., q_{L-1}, in chain order.
     pub ctxt_moduli: Vec<u64>,
+    /// The K special primes of P, in order.
     pub special_moduli: Vec<u64>,
 }
 
@@ -171,22 +174,27 @@ impl Params {
         Ok(rebuilt)
     }
 
+    /// The literal these parameters were built from.
     pub fn literal(&self) -> &ParamsLiteral {
         &self.0.literal
     }
 
+    /// The literal's label ("toy", "paper", ...).
     pub fn name(&self) -> &str {
         &self.0.literal.name
     }
 
+    /// The cyclotomic ring Z[X]/Phi_m.
     pub fn ring(&self) -> &Arc<Cyclotomic> {
         &self.0.ring
     }
 
+    /// Cyclotomic index m (odd).
     pub fn m(&self) -> usize {
         self.0.ring.m()
     }
 
+    /// Ring dimension phi(m): coefficients per plaintext and per ciphertext part.
     pub fn phi(&self) -> usize {
         self.0.ring.phi()
     }
@@ -196,6 +204,7 @@ impl Params {
         self.0.t
     }
 
+    /// r in t = 2^r, in 1..=[`crate::literal::MAX_R`].
     pub fn r(&self) -> u32 {
         self.0.literal.r
     }
@@ -240,6 +249,7 @@ impl Params {
         &self.0.digit_ranges
     }
 
+    /// Secret-key Hamming weight h; None for a dense ternary key.
     pub fn hamming_weight(&self) -> Option<usize> {
         self.0.literal.hamming_weight
     }
@@ -271,6 +281,7 @@ impl Params {
         self.0.level_bases[level].log2_product()
     }
 
+    /// log2 of the special modulus P, the product of all K special primes.
     pub fn log2_p(&self) -> f64 {
         self.0.special.log2_product()
     }

@@ -68,6 +68,7 @@ struct CiphertextWire {
 }
 
 impl Params {
+    /// A sealed "bgv.params" envelope of the [`ParamsWire`]: the literal and the primes.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(PARAMS_TAG, &self.to_wire())?)
     }
@@ -114,6 +115,8 @@ fn check_secret_coefficients(coeffs: &[i64], params: &Params) -> Result<(), BgvE
 }
 
 impl SecretKey {
+    /// A sealed "bgv.secret-key" envelope: fingerprints and the phi(m) ternary coefficients of
+    /// s, unencrypted (keep the bytes secret).
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(
             SECRET_TAG,
@@ -125,6 +128,8 @@ impl SecretKey {
         )?)
     }
 
+    /// Loads a secret key of `params`, checking that its coefficients are in {-1, 0, 1} and its
+    /// Hamming weight is h (or, for a dense key, within 7 standard deviations of 2 phi / 3).
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: SecretKeyWire = open(SECRET_TAG, bytes)?;
         params.check(&wire.params_id)?;
@@ -140,6 +145,7 @@ impl SecretKey {
 }
 
 impl PublicKey {
+    /// A sealed "bgv.public-key" envelope, compressed: b and the 32-byte seed of a.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(
             PUBLIC_TAG,
@@ -152,6 +158,8 @@ impl PublicKey {
         )?)
     }
 
+    /// Loads a public key of `params` (top level), re-expanding a from its seed and checking
+    /// the residues of b.
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: PublicKeyWire = open(PUBLIC_TAG, bytes)?;
         params.check(&wire.params_id)?;
@@ -257,6 +265,8 @@ fn check_trivial_bound(params: &Params, c0: &DcrtPoly, noise: NoiseBound) -> Res
 }
 
 impl Ciphertext {
+    /// A sealed "bgv.ciphertext" envelope: fingerprints, level, log2 of the noise bound and
+    /// the rows of every part.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BgvError> {
         Ok(seal(
             CIPHERTEXT_TAG,

@@ -132,7 +132,9 @@ fn rung<V>(rungs: &[(u32, V)], precision: u32) -> &V {
 /// Products and multiplicative depth of a circuit run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CircuitCost {
+    /// Number of ciphertext products (`mul` and `square`), each one relinearization.
     pub products: usize,
+    /// Multiplicative depth of the output: levels consumed.
     pub depth: u32,
 }
 
@@ -172,14 +174,17 @@ impl DigitExtraction {
         Self::new(e, e.saturating_sub(1), RetainCircuit::Gikv)
     }
 
+    /// e: the input lives in Z_(2^e).
     pub fn e(&self) -> u32 {
         self.e
     }
 
+    /// v, the number of low digits removed, 1 <= v < e: the output lives in Z_(2^(e-v)).
     pub fn v(&self) -> u32 {
         self.v
     }
 
+    /// The retain circuit R(y, p) used for every digit.
     pub fn circuit(&self) -> RetainCircuit {
         self.circuit
     }

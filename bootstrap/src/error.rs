@@ -2,31 +2,64 @@
 
 use thiserror::Error;
 
+/// Every error of `nit-bootstrap`.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum BootstrapError {
+    /// Two operands live modulo different powers of two 2^left and 2^right.
     #[error("plaintext moduli differ: 2^{left} vs 2^{right}")]
-    PlaintextModulusMismatch { left: u32, right: u32 },
+    PlaintextModulusMismatch {
+        /// Exponent of the first operand's modulus.
+        left: u32,
+        /// Exponent of the second operand's modulus.
+        right: u32,
+    },
+    /// The exponent (the field) of a modulus 2^t is outside the supported range: 1..=63 for
+    /// native residues, 2..=32 for the bootstrapping modulus switch.
     #[error("plaintext modulus 2^{0} unsupported: need 1 <= t <= 63")]
     PlaintextModulusBits(u32),
+    /// Exact division by 2^k of a value that is not a multiple of 2^k.
     #[error("{value} mod 2^{bits} is not divisible by 2^{k}")]
-    NotDivisible { value: u64, bits: u32, k: u32 },
+    NotDivisible {
+        /// The dividend, in [0, 2^bits).
+        value: u64,
+        /// Exponent of the dividend's modulus.
+        bits: u32,
+        /// Exponent of the divisor 2^k.
+        k: u32,
+    },
+    /// Digit extraction asked for v digits of Z_(2^e) outside 1 <= v < e (or e > 63).
     #[error("digit extraction of v = {v} digits from Z_(2^{e}): need 1 <= v < e")]
-    DigitCount { e: u32, v: u32 },
+    DigitCount {
+        /// Exponent of the input modulus 2^e.
+        e: u32,
+        /// Number of low digits to remove.
+        v: u32,
+    },
+    /// The GIKV retain circuit would need precision 2^(the field); its tables stop at 2^16.
     #[error("precision 2^{0} needed: the GIKV retain circuits stop at 2^16")]
     RetainPrecision(u32),
     #[error(
         "dimension {dim} (factor {factor}, phi {phi}) has order {order}: a thin layout needs \
          phi or phi / d (d = {d})"
     )]
+    /// A hypercube dimension whose order is neither phi(m_i) (good) nor phi(m_i)/d (the
+    /// special one), so the thin bootstrapping layout does not apply.
     DimensionNotThin {
+        /// Index of the hypercube dimension.
         dim: usize,
+        /// Its factor m_i of m in the powerful basis.
         factor: usize,
+        /// phi(m_i).
         phi: usize,
+        /// The generator's order in Z_m^*/<2>.
         order: usize,
+        /// Slot degree d = ord_m(2).
         d: usize,
     },
+    /// The named matrix is not invertible mod 2 (or not square).
     #[error("{0} is singular mod 2")]
     SingularMatrix(&'static str),
+    /// An error of the ring layer.
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),
 }

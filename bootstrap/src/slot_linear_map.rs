@@ -114,6 +114,7 @@ impl WeightedAutomorphismSum {
         }
     }
 
+    /// The terms c_t * sigma_(h_t); each h_t is a unit mod m, each c_t has l slots.
     pub fn terms(&self) -> &[WeightedAutomorphism] {
         &self.terms
     }
@@ -159,10 +160,12 @@ pub struct SlotLinearMap {
 }
 
 impl SlotLinearMap {
+    /// The map x -> sums[k-1](..(sums[0](x))): the first sum is applied first.
     pub fn new(sums: Vec<WeightedAutomorphismSum>) -> Self {
         SlotLinearMap { sums }
     }
 
+    /// The sums in order of application.
     pub fn sums(&self) -> &[WeightedAutomorphismSum] {
         &self.sums
     }

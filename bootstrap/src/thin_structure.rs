@@ -106,6 +106,7 @@ impl ThinStructure {
         &self.basis
     }
 
+    /// One entry per hypercube dimension, in the hypercube's order.
     pub fn dims(&self) -> &[ThinDimension] {
         &self.dims
     }

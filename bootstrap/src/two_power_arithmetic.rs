@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Ring operations on values of Z_(2^t), t per value.
 pub trait TwoPowerArithmetic {
+    /// An element of Z_(2^t) together with its t (a residue, or a ciphertext at modulus 2^t).
     type Value: Clone;
+    /// The implementation's error; every [`BootstrapError`] converts into it.
     type Error: From<BootstrapError>;
 
     /// The t of x: x is an element of Z_(2^t).
@@ -149,7 +151,9 @@ impl TwoPowerArithmetic for IntegersModTwoPower {
 /// A value of the wrapped arithmetic with its multiplicative depth (fresh inputs: 0).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracked<V> {
+    /// The wrapped arithmetic's value.
     pub value: V,
+    /// Number of products on the longest path from a circuit input to this value.
     pub depth: u32,
 }
 
@@ -170,6 +174,7 @@ pub struct Counted<A> {
 }
 
 impl<A> Counted<A> {
+    /// Wraps `inner` with the product count at 0.
     pub fn new(inner: A) -> Self {
         Counted {
             inner,
@@ -182,6 +187,7 @@ impl<A> Counted<A> {
         self.products.load(Ordering::Relaxed)
     }
 
+    /// The wrapped arithmetic.
     pub fn inner(&self) -> &A {
         &self.inner
     }

@@ -64,6 +64,7 @@ impl ScaledResidues {
         self.correction.len()
     }
 
+    /// True when there are no coefficients (n = 0).
     pub fn is_empty(&self) -> bool {
         self.correction.is_empty()
     }
@@ -95,6 +96,8 @@ type ScaleChunk<'a> = (usize, Vec<&'a mut [u64]>, &'a mut [i64]);
 const SCALE_CHUNK: usize = 4096;
 
 impl BaseConverter {
+    /// Precomputes (D/p_i)^{-1} mod p_i, (D/p_i) mod q_j, D mod q_j and their wrapping
+    /// (mod 2^64) forms for converting from `from` (product D) to `to`.
     pub fn new(from: &RnsBasis, to: &RnsBasis) -> Self {
         let product = from.product().clone();
         let cofactor_big: Vec<BigUint> = from.moduli().iter().map(|&p| &product / p).collect();
@@ -176,10 +179,12 @@ impl BaseConverter {
         }
     }
 
+    /// Source basis, primes p_i with product D.
     pub fn from_basis(&self) -> &RnsBasis {
         &self.from
     }
 
+    /// Target basis, primes q_j.
     pub fn to_basis(&self) -> &RnsBasis {
         &self.to
     }

@@ -33,6 +33,7 @@ pub fn euler_phi(m: u64) -> u64 {
         .fold(m, |acc, &(p, _)| acc / p * (p - 1))
 }
 
+/// Greatest common divisor (Euclid); gcd(a, 0) = a.
 pub fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -146,10 +147,12 @@ impl Cyclotomic {
         })
     }
 
+    /// Cyclotomic index m: odd, in [3, 2^17].
     pub fn m(&self) -> usize {
         self.m
     }
 
+    /// Ring dimension phi(m) = |Z_m^*| = deg Phi_m.
     pub fn phi(&self) -> usize {
         self.phi
     }

@@ -186,14 +186,18 @@ impl Dft {
         (reverse_inverse, phi_m)
     }
 
+    /// The prime q with its reduction constants.
     pub fn modulus(&self) -> &Modulus {
         &self.modulus
     }
 
+    /// The prime q, q = 1 mod 2Nm.
     pub fn q(&self) -> u64 {
         self.modulus.value()
     }
 
+    /// The cyclotomic ring Z[X]/Phi_m whose evaluation points zeta^j, j in Z_m^*, this
+    /// transform uses.
     pub fn ring(&self) -> &Arc<Cyclotomic> {
         &self.ring
     }

@@ -19,6 +19,7 @@ impl NttPlan {
         Plan::try_new(size, q).map(|plan| NttPlan { plan })
     }
 
+    /// Transform length N, a power of two >= 16.
     pub fn size(&self) -> usize {
         self.plan.ntt_size()
     }

@@ -137,6 +137,7 @@ impl PowerfulBasis {
         Self::new(ring, &factors)
     }
 
+    /// Cyclotomic index m = m_1 .. m_k.
     pub fn m(&self) -> usize {
         self.m
     }
@@ -146,6 +147,7 @@ impl PowerfulBasis {
         self.phi
     }
 
+    /// Always false: phi(m) >= 2 for every supported m.
     pub fn is_empty(&self) -> bool {
         self.phi == 0
     }
@@ -386,10 +388,13 @@ impl PowerfulPoly {
         Ok(PowerfulPoly { basis, rows })
     }
 
+    /// The primes q_i, one per row.
     pub fn basis(&self) -> &RnsBasis {
         &self.basis
     }
 
+    /// One row per prime: the phi(m) powerful coefficients T[J] mod q_i in [0, q_i), J
+    /// flattened row-major (last factor fastest).
     pub fn rows(&self) -> &[Vec<u64>] {
         &self.rows
     }

@@ -95,22 +95,27 @@ impl RnsBasis {
         }))
     }
 
+    /// The ring Z[X]/Phi_m every prime's DFT tables belong to.
     pub fn ring(&self) -> &Arc<Cyclotomic> {
         &self.0.ring
     }
 
+    /// Number of primes k.
     pub fn len(&self) -> usize {
         self.0.primes.len()
     }
 
+    /// True for the basis with no primes (Q = 1).
     pub fn is_empty(&self) -> bool {
         self.0.primes.is_empty()
     }
 
+    /// Per-prime DFT tables, in basis order (`tables()[i].q() == moduli()[i]`).
     pub fn tables(&self) -> &[Arc<Dft>] {
         &self.0.primes
     }
 
+    /// The primes q_0, .., q_{k-1} in basis order.
     pub fn moduli(&self) -> Vec<u64> {
         self.0.primes.iter().map(|p| p.q()).collect()
     }

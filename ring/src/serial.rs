@@ -105,11 +105,14 @@ fn decode_exact<T: DeserializeOwned>(payload: &[u8]) -> Result<T, RingError> {
 /// What a ring and basis are on the wire: m and the primes, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasisWire {
+    /// Cyclotomic index m (unchecked until [`BasisWire::to_basis`]).
     pub m: u64,
+    /// The primes q_0, .., q_{k-1} in basis order.
     pub moduli: Vec<u64>,
 }
 
 impl BasisWire {
+    /// The wire form of `basis`: its m and its primes in order.
     pub fn of(basis: &RnsBasis) -> Self {
         BasisWire {
             m: basis.ring().m() as u64,
@@ -127,7 +130,10 @@ impl BasisWire {
 /// A DoubleCRT polynomial on the wire: its basis and its rows of values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolyWire {
+    /// The ring and primes the rows belong to.
     pub basis: BasisWire,
+    /// Evaluation-form rows as in [`DcrtPoly::rows`] (unchecked until
+    /// [`PolyWire::into_poly`]).
     pub rows: Vec<Vec<u64>>,
 }
 
@@ -135,6 +141,7 @@ const POLY_TAG: &str = "ring.dcrt";
 const BASIS_TAG: &str = "ring.basis";
 
 impl PolyWire {
+    /// The wire form of `poly`: its basis and a copy of its rows.
     pub fn of(poly: &DcrtPoly) -> Self {
         PolyWire {
             basis: BasisWire::of(poly.basis()),
@@ -169,6 +176,7 @@ impl PolyWire {
 }
 
 impl DcrtPoly {
+    /// A sealed envelope tagged "ring.dcrt" holding the [`PolyWire`] of `self`.
     pub fn to_bytes(&self) -> Result<Vec<u8>, RingError> {
         seal(POLY_TAG, &PolyWire::of(self))
     }
@@ -180,10 +188,12 @@ impl DcrtPoly {
 }
 
 impl RnsBasis {
+    /// A sealed envelope tagged "ring.basis" holding the [`BasisWire`] of `self`.
     pub fn to_bytes(&self) -> Result<Vec<u8>, RingError> {
         seal(BASIS_TAG, &BasisWire::of(self))
     }
 
+    /// Opens a "ring.basis" envelope and rebuilds the basis, checking m and every prime.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, RingError> {
         open::<BasisWire>(BASIS_TAG, bytes)?.to_basis()
     }

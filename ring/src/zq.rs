@@ -45,6 +45,7 @@ impl Modulus {
         }
     }
 
+    /// q, in [2, 2^62).
     #[inline(always)]
     pub fn value(&self) -> u64 {
         self.q
@@ -76,6 +77,7 @@ impl Modulus {
         self.reduce_once(r)
     }
 
+    /// x mod q for any 64-bit x.
     #[inline(always)]
     pub fn reduce(&self, x: u64) -> u64 {
         if x < self.q {
@@ -116,11 +118,13 @@ impl Modulus {
         }
     }
 
+    /// a + b mod q, for a, b in [0, q).
     #[inline(always)]
     pub fn add(&self, a: u64, b: u64) -> u64 {
         self.reduce_once(a + b)
     }
 
+    /// a - b mod q, for a, b in [0, q).
     #[inline(always)]
     pub fn sub(&self, a: u64, b: u64) -> u64 {
         if a >= b {
@@ -130,6 +134,7 @@ impl Modulus {
         }
     }
 
+    /// -a mod q, for a in [0, q) (0 stays 0).
     #[inline(always)]
     pub fn neg(&self, a: u64) -> u64 {
         if a == 0 {
@@ -139,6 +144,7 @@ impl Modulus {
         }
     }
 
+    /// a * b mod q by Barrett reduction, for a, b in [0, q).
     #[inline(always)]
     pub fn mul(&self, a: u64, b: u64) -> u64 {
         self.reduce_u128(a as u128 * b as u128)
@@ -161,6 +167,7 @@ impl Modulus {
         self.reduce_once(r)
     }
 
+    /// base^exp mod q by square-and-multiply (base any u64; x^0 = 1).
     pub fn pow(&self, base: u64, mut exp: u64) -> u64 {
         let mut result = 1 % self.q;
         let mut b = self.reduce(base);

@@ -135,7 +135,10 @@ pub struct ForwardPass<B: BitSimd> {
 /// What a step computed besides the new weights: its forward pass and `deltas[l]`, the 8-bit
 /// deltas (F = 10) of layer l's outputs (empty for frozen layers).
 pub struct StepTrace<B: BitSimd> {
+    /// The forward pass the step trained on.
     pub pass: ForwardPass<B>,
+    /// deltas[l]: one 8-bit delta (F = 10) per output of weight layer l, i.e. per entry of
+    /// `pass.activations[l + 1]`; empty for the frozen layers l < frozen.
     pub deltas: Vec<Vec<BitInt<B>>>,
 }
 

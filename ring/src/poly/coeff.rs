@@ -9,6 +9,8 @@ use crate::error::RingError;
 use crate::rns::RnsBasis;
 use num_bigint::BigInt;
 
+/// A polynomial mod Q = prod q_i in coefficient form: `rows[i][j]` is coefficient j mod q_i,
+/// in [0, q_i); every row has length phi(m) or m.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CoeffPoly {
     pub(crate) basis: RnsBasis,
@@ -64,10 +66,12 @@ impl CoeffPoly {
         Self::from_rows(basis, rows)
     }
 
+    /// The primes q_i, one per row.
     pub fn basis(&self) -> &RnsBasis {
         &self.basis
     }
 
+    /// One row per prime of the basis; row i holds the coefficients mod q_i in [0, q_i).
     pub fn rows(&self) -> &[Vec<u64>] {
         &self.rows
     }
@@ -77,6 +81,7 @@ impl CoeffPoly {
         self.rows.first().map_or(0, Vec::len)
     }
 
+    /// True when there are no coefficients (only over a basis with no primes).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

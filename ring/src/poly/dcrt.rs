@@ -24,6 +24,8 @@ fn mul_add_row(md: &Modulus, row: &mut [u64], x: &[u64], y: &[u64]) {
     ifma::products(Path::Vectorized, md, row, Some(x), y);
 }
 
+/// An element of Z_Q[X]/Phi_m in evaluation form: `rows[i][j]` = a(zeta_i^{u_j}) mod q_i for
+/// the j-th unit u_j of Z_m (increasing), in [0, q_i); phi(m) values per row, one row per prime.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DcrtPoly {
     basis: RnsBasis,
@@ -67,6 +69,7 @@ fn transform_rows(
 }
 
 impl DcrtPoly {
+    /// The zero polynomial: phi(m) zeros per prime of `basis`.
     pub fn zero(basis: &RnsBasis) -> Self {
         DcrtPoly {
             rows: vec![vec![0; basis.ring().phi()]; basis.len()],
@@ -156,10 +159,12 @@ impl DcrtPoly {
         self.inverse_rows(false)
     }
 
+    /// The primes q_i, one per row.
     pub fn basis(&self) -> &RnsBasis {
         &self.basis
     }
 
+    /// One row per prime: the phi(m) values mod q_i at zeta_i^j, units j increasing.
     pub fn rows(&self) -> &[Vec<u64>] {
         &self.rows
     }
@@ -183,32 +188,41 @@ impl DcrtPoly {
         Ok(())
     }
 
+    /// self <- self + other pointwise mod each q_i; [`RingError::BasisMismatch`] unless both
+    /// share one basis.
     pub fn add_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
         self.zip_assign(other, |md, a, b| md.add(a, b))
     }
 
+    /// self <- self - other pointwise mod each q_i; [`RingError::BasisMismatch`] unless both
+    /// share one basis.
     pub fn sub_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
         self.zip_assign(other, |md, a, b| md.sub(a, b))
     }
 
+    /// self <- self * other pointwise mod each q_i (the product in Z_Q[X]/Phi_m);
+    /// [`RingError::BasisMismatch`] unless both share one basis.
     pub fn mul_assign(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
         check_same_basis(&self.basis, &other.basis)?;
         self.rows_apply([other], |md, row, [y]| mul_row(md, row, y));
         Ok(())
     }
 
+    /// self + other; allocating form of [`DcrtPoly::add_assign`].
     pub fn add(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
         let mut r = self.clone();
         r.add_assign(other)?;
         Ok(r)
     }
 
+    /// self - other; allocating form of [`DcrtPoly::sub_assign`].
     pub fn sub(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
         let mut r = self.clone();
         r.sub_assign(other)?;
         Ok(r)
     }
 
+    /// self * other in Z_Q[X]/Phi_m; allocating form of [`DcrtPoly::mul_assign`].
     pub fn mul(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
         let mut r = self.clone();
         r.mul_assign(other)?;
@@ -241,12 +255,14 @@ impl DcrtPoly {
         }
     }
 
+    /// self <- -self mod each q_i.
     pub fn neg_assign(&mut self) {
         for_each_row(&self.basis, &mut self.rows, |md, row| {
             row.iter_mut().for_each(|x| *x = md.neg(*x))
         });
     }
 
+    /// -self; allocating form of [`DcrtPoly::neg_assign`].
     pub fn neg(&self) -> DcrtPoly {
         let mut r = self.clone();
         r.neg_assign();

@@ -10,6 +10,8 @@
 use super::simd::LANES;
 use super::zx2r::mul as poly_mul;
 
+/// GR(2^32, d) = Z_{2^32}[Y]/(F~_1(Y)) with its table of Y^u (u < m) and traces Tr(Y^u);
+/// elements are d coefficients in Z_{2^32} (wrapping u32 arithmetic).
 #[derive(Clone, Debug)]
 pub struct GaloisRing {
     m: usize,
@@ -69,10 +71,12 @@ impl GaloisRing {
         ring
     }
 
+    /// Degree d = deg F~_1 = ord_m(2): the rank of GR over Z_{2^32}.
     pub fn d(&self) -> usize {
         self.d
     }
 
+    /// Cyclotomic index m: Y has multiplicative order m.
     pub fn m(&self) -> usize {
         self.m
     }
@@ -82,6 +86,8 @@ impl GaloisRing {
         &self.modulus
     }
 
+    /// Row length of the power table: d rounded up to a multiple of LANES (entries past d
+    /// are zero).
     pub fn stride(&self) -> usize {
         self.stride
     }

@@ -6,6 +6,8 @@
 
 use super::gf2x::Gf2Poly;
 
+/// GF(2^d) = GF(2)[Y]/(P(Y)), 1 <= d <= 64; elements are u64 with bit i the coefficient of
+/// Y^i, bits >= d zero.
 #[derive(Clone, Debug)]
 pub struct Gf2Field {
     d: usize,
@@ -46,6 +48,7 @@ impl Gf2Field {
         }
     }
 
+    /// d = deg P, in [1, 64]: the field has 2^d elements.
     pub fn degree(&self) -> usize {
         self.d
     }
@@ -57,6 +60,7 @@ impl Gf2Field {
         shifted ^ (self.low & carry.wrapping_neg())
     }
 
+    /// a * b mod P (shift-and-add, one reduction by P per bit of b); a, b reduced (bits < d).
     pub fn mul(&self, a: u64, b: u64) -> u64 {
         let (mut a, mut b, mut product) = (a, b, 0u64);
         while b != 0 {
@@ -67,6 +71,7 @@ impl Gf2Field {
         product
     }
 
+    /// base^exponent by square-and-multiply; base^0 = 1.
     pub fn pow(&self, base: u64, mut exponent: u64) -> u64 {
         let (mut base, mut result) = (base, 1u64);
         while exponent != 0 {

@@ -33,10 +33,12 @@ fn xor_shifted(dst: &mut [u64], src: &[u64], shift: usize) {
 }
 
 impl Gf2Poly {
+    /// The zero polynomial (no words).
     pub fn zero() -> Self {
         Gf2Poly { words: Vec::new() }
     }
 
+    /// The constant polynomial 1.
     pub fn one() -> Self {
         Gf2Poly { words: vec![1] }
     }
@@ -58,6 +60,8 @@ impl Gf2Poly {
         Self::from_words(words)
     }
 
+    /// The packed coefficients: bit i % 64 of word i / 64 is the coefficient of X^i; no
+    /// trailing zero word (empty for zero).
     pub fn words(&self) -> &[u64] {
         &self.words
     }
@@ -68,10 +72,12 @@ impl Gf2Poly {
         Some(64 * (self.words.len() - 1) + 63 - top.leading_zeros() as usize)
     }
 
+    /// True for the zero polynomial (no words).
     pub fn is_zero(&self) -> bool {
         self.words.is_empty()
     }
 
+    /// The coefficient of X^i (false past the degree).
     pub fn coefficient(&self, i: usize) -> bool {
         self.words
             .get(i / 64)
@@ -84,6 +90,7 @@ impl Gf2Poly {
         (0..len).map(|i| self.coefficient(i) as u64).collect()
     }
 
+    /// self + other over GF(2): the XOR of the words.
     pub fn add(&self, other: &Gf2Poly) -> Gf2Poly {
         let mut words = vec![0u64; self.words.len().max(other.words.len())];
         for (w, &a) in words.iter_mut().zip(&self.words) {
@@ -129,10 +136,13 @@ impl Gf2Poly {
         Self::from_words(words)
     }
 
+    /// self * other mod `modulus` (nonzero).
     pub fn mul_mod(&self, other: &Gf2Poly, modulus: &Gf2Poly) -> Gf2Poly {
         self.mul(other).rem(modulus)
     }
 
+    /// Greatest common divisor by Euclid (monic, as every nonzero GF(2) polynomial is);
+    /// gcd(a, 0) = a.
     pub fn gcd(&self, other: &Gf2Poly) -> Gf2Poly {
         let (mut a, mut b) = (self.clone(), other.clone());
         while !b.is_zero() {
@@ -215,6 +225,7 @@ pub struct Gf2Reducer {
 }
 
 impl Gf2Reducer {
+    /// The reducer modulo a nonzero f, with the 64 shifted copies f * X^s, s < 64.
     pub fn new(f: &Gf2Poly) -> Self {
         let degree = f
             .degree()

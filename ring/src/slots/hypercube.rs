@@ -33,6 +33,8 @@ pub struct Dimension {
     pub order_in_units: usize,
 }
 
+/// Generators and orders of Z_m^*/<2> with the slot tables: representatives T[i], and for
+/// every unit x = T[i] 2^f its slot i and Frobenius power f (see the module doc).
 #[derive(Clone, Debug)]
 pub struct Hypercube {
     m: usize,
@@ -251,6 +253,7 @@ impl Hypercube {
         })
     }
 
+    /// Cyclotomic index m.
     pub fn m(&self) -> usize {
         self.m
     }
@@ -265,10 +268,12 @@ impl Hypercube {
         self.representatives.len()
     }
 
+    /// The generators in HElib's order; slot indices run with the last dimension fastest.
     pub fn dims(&self) -> &[Dimension] {
         &self.dims
     }
 
+    /// Dimension `dim`, or [`RingError::DimensionOutOfRange`] if dim >= dims().len().
     pub fn dimension(&self, dim: usize) -> Result<&Dimension, RingError> {
         self.dims.get(dim).ok_or(RingError::DimensionOutOfRange {
             dim,

@@ -29,6 +29,7 @@ pub struct SlotMove {
 }
 
 impl SlotMove {
+    /// sources[u] = the slot whose content lands in slot u, or None when u becomes zero.
     pub fn sources(&self) -> &[Option<usize>] {
         &self.sources
     }

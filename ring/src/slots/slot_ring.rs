@@ -149,10 +149,12 @@ impl SlotRing {
         })
     }
 
+    /// Cyclotomic index m.
     pub fn m(&self) -> usize {
         self.tables.ring.m()
     }
 
+    /// Ring dimension phi(m) = d * l: coefficients per plaintext.
     pub fn phi(&self) -> usize {
         self.tables.ring.phi()
     }
@@ -177,10 +179,12 @@ impl SlotRing {
         1u64 << self.r
     }
 
+    /// The ring Z[X]/Phi_m the plaintexts live in (mod 2^r).
     pub fn cyclotomic(&self) -> &Cyclotomic {
         &self.tables.ring
     }
 
+    /// The slot order: generators, orders and representatives of Z_m^*/<2>.
     pub fn hypercube(&self) -> &Hypercube {
         &self.tables.cube
     }

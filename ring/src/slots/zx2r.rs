@@ -64,11 +64,14 @@ pub fn pow_x_mod(e: u64, f: &[u32]) -> Vec<u32> {
 /// degree < (p-1) b (m = 32767: 28086 instead of 32767, against phi = 27000).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CyclotomicFold {
+    /// b = m / p: coefficients per block.
     pub block: usize,
+    /// p, the smallest prime factor of m: blocks of degree < m.
     pub parts: usize,
 }
 
 impl CyclotomicFold {
+    /// The fold of ring m, with p its smallest prime factor.
     pub fn new(ring: &Cyclotomic) -> Self {
         let p = factorize(ring.m() as u64)[0].0 as usize;
         CyclotomicFold {
@@ -92,6 +95,7 @@ pub struct CyclotomicReducer {
 }
 
 impl CyclotomicReducer {
+    /// Phi_m mod 2^32 and the fold of ring m.
     pub fn new(ring: &Cyclotomic) -> Self {
         // Two's complement truncation is reduction mod 2^32.
         CyclotomicReducer {
