@@ -22,6 +22,22 @@ pub enum BgvError {
          would scale the plaintext"
     )]
     PlaintextModulusNotInChain { t: u64, prime: u64 },
+    #[error(
+        "plaintext modulus 2^{bits} is beyond what the chain carries (every ciphertext prime is \
+         = 1 mod 2^{max} at most, and 1 <= bits <= 62)"
+    )]
+    PlaintextModulusOutOfRange { bits: u32, max: u32 },
+    #[error("plaintext moduli differ: 2^{left} vs 2^{right}")]
+    PlaintextModulusMismatch { left: u32, right: u32 },
+    #[error("key made for plaintext modulus 2^{key} used on a ciphertext with 2^{ciphertext}")]
+    KeyPlaintextModulusMismatch { key: u32, ciphertext: u32 },
+    #[error(
+        "switching from {from} to {to} primes would scale a plaintext mod 2^{bits}: the dropped \
+         primes' product is not 1 mod 2^{bits}"
+    )]
+    ModulusSwitchScalesPlaintext { bits: u32, from: usize, to: usize },
+    #[error("cannot divide a plaintext mod 2^{bits} by 2^{shift}: needs 1 <= shift < {bits}")]
+    BadTwoPowerDivision { bits: u32, shift: u32 },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
     UnknownSet(String),
     #[error("object belongs to parameters {found}, expected {expected}")]
@@ -67,6 +83,21 @@ pub enum BgvError {
     },
     #[error("slot error: {0}")]
     Slots(String),
+}
+
+/// Ok when two plaintext moduli agree (operands of one operation).
+pub(crate) fn check_same_modulus(
+    left: crate::PlaintextModulus,
+    right: crate::PlaintextModulus,
+) -> Result<(), BgvError> {
+    if left == right {
+        Ok(())
+    } else {
+        Err(BgvError::PlaintextModulusMismatch {
+            left: left.bits(),
+            right: right.bits(),
+        })
+    }
 }
 
 /// Short hexadecimal form of a fingerprint for messages.

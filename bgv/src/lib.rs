@@ -56,6 +56,7 @@ pub mod literal;
 pub(crate) mod modswitch;
 pub(crate) mod noise;
 pub mod params;
+pub mod plaintext_modulus;
 pub mod rotation;
 #[cfg(test)]
 mod rotation_tests;
@@ -71,6 +72,7 @@ pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, Secret
 pub use literal::ParamsLiteral;
 pub use noise::NoiseBound;
 pub use params::{Params, ParamsWire};
+pub use plaintext_modulus::PlaintextModulus;
 pub use rotation::{
     all_rotation_exponents, rotate_along_exponents, rotate_exponents, rotate_step_exponents,
     shift_exponents,
