@@ -64,6 +64,9 @@ pub(crate) mod security;
 mod serial;
 #[cfg(test)]
 mod tests;
+mod two_power;
+#[cfg(test)]
+mod two_power_tests;
 
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use error::BgvError;
