@@ -36,7 +36,7 @@ pub enum BgvError {
          primes' product is not 1 mod 2^{bits}"
     )]
     ModulusSwitchScalesPlaintext { bits: u32, from: usize, to: usize },
-    #[error("cannot divide a plaintext mod 2^{bits} by 2^{shift}: needs 1 <= shift < {bits}")]
+    #[error("cannot divide a plaintext mod 2^{bits} by 2^{shift}: needs shift < {bits}")]
     BadTwoPowerDivision { bits: u32, shift: u32 },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
     UnknownSet(String),

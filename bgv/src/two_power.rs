@@ -35,13 +35,16 @@ impl Evaluator {
         self.checked(out, "multiply by a constant")
     }
 
-    /// The plaintext m (= 0 mod 2^j) divided by 2^j, mod t / 2^j: multiplies by 2^-j mod Q_l.
-    /// `BadTwoPowerDivision` unless 1 <= j < k for t = 2^k.
+    /// The plaintext m (= 0 mod 2^j) divided by 2^j, mod t / 2^j: multiplies by 2^-j mod Q_l
+    /// (j = 0 leaves c as it is). `BadTwoPowerDivision` unless j < k for t = 2^k.
     pub fn divide_by_two_power(&self, ct: &Ciphertext, j: u32) -> Result<Ciphertext, BgvError> {
         self.check(ct)?;
         let bits = ct.t.bits();
-        if j == 0 || j >= bits {
+        if j >= bits {
             return Err(BgvError::BadTwoPowerDivision { bits, shift: j });
+        }
+        if j == 0 {
+            return Ok(ct.clone());
         }
         let t = self.params().plaintext_modulus(bits - j)?;
         let inverses: Vec<u64> = self

@@ -180,10 +180,10 @@ fn operands_of_different_plaintext_moduli_are_typed_errors() {
         BgvError::BadTwoPowerDivision { bits: 1, shift: 1 }
     );
     assert_eq!(
-        eval.divide_by_two_power(&wide, 0).unwrap_err(),
+        eval.divide_by_two_power(&wide, BITS).unwrap_err(),
         BgvError::BadTwoPowerDivision {
             bits: BITS,
-            shift: 0
+            shift: BITS
         }
     );
 }

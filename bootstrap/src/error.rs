@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq)]
 pub enum BootstrapError {
     #[error("plaintext moduli differ: 2^{left} vs 2^{right}")]
     PlaintextModulusMismatch { left: u32, right: u32 },
@@ -29,4 +29,6 @@ pub enum BootstrapError {
     SingularMatrix(&'static str),
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),
+    #[error(transparent)]
+    Bgv(#[from] nit_bgv::BgvError),
 }
