@@ -11,7 +11,9 @@
 //! (relinearization and the automorphisms a computation asks for, see
 //! [`rotate_exponents`]); an [`Evaluator`] holds the evaluation keys and computes on
 //! [`Ciphertext`]s; a [`Plaintext`] is a polynomial mod t, or bits in the slots through
-//! `encrypt_bits` / `decrypt_bits`. Every failure is a [`BgvError`].
+//! `encrypt_bits` / `decrypt_bits`. Each plaintext, ciphertext and key carries its
+//! [`PlaintextModulus`] t = 2^k (the parameters' 2^r unless made otherwise; see docs/BGV.md).
+//! Every failure is a [`BgvError`].
 //!
 //! ```
 //! use nit_bgv::{rotate_exponents, EvaluationKeys, Evaluator, ParamsLiteral, SecretKey};

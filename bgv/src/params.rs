@@ -8,6 +8,9 @@
 //! and carry no correction factor, which is right only when each product is = 1 mod t. Since
 //! 2N is the largest power of two dividing 2Nm, this allows r up to log2(2N): 12 at m = 1023,
 //! 17 at m = 32767 (where `MAX_R` = 16 binds first), 9 at m = 127.
+//! 2^r is the default plaintext modulus; a ciphertext may carry any t = 2^k with 2^k | q - 1
+//! for every ciphertext prime (`plaintext_modulus`, `max_plaintext_bits`), and the noise
+//! formulas below take the t of what they bound (`*_for`).
 //! The ciphertext primes are split into `digits` consecutive groups D_j (the key-switching
 //! gadget); P is sized so that key switching adds no more noise than a modulus switch:
 //!   t * sum_j ||d_j||_can ||e_j||_can / P <= B_ms,  ||d_j||_can <= SCALE sqrt(m/12) D_j,
