@@ -66,7 +66,7 @@ impl Evaluator {
         }
         let plaintext = self.encode_bits(bits)?;
         let basis = self.params().extended_basis(level);
-        let extended = DcrtPoly::from_i64(basis, &plaintext.centered(self.params().t()))?;
+        let extended = DcrtPoly::from_i64(basis, &plaintext.centered())?;
         let mask = Arc::new(EncodedMask {
             ciphertext: extended.truncate(level)?,
             extended,
@@ -139,7 +139,8 @@ impl Evaluator {
             let keyed = if exponent == 1 {
                 None
             } else {
-                let key = self.keys().automorphism(exponent)?;
+                let key = self.keys_for(ct.t)?.automorphism(exponent)?;
+                key.check_modulus(ct.t)?;
                 let permutation = params
                     .ring()
                     .automorphism_permutation(exponent)
@@ -147,7 +148,11 @@ impl Evaluator {
                 Some((key, permutation))
             };
             let mask = match bits {
-                Some(bits) => Some(self.encoded_mask(level, bits)?),
+                // Masks are slot bits encoded mod the parameters' t.
+                Some(bits) => {
+                    ct.check_modulus(params.default_plaintext_modulus())?;
+                    Some(self.encoded_mask(level, bits)?)
+                }
                 None => None,
             };
             prepared.push(PreparedTerm { keyed, mask });
@@ -179,7 +184,7 @@ impl Evaluator {
             let switching = match &term.keyed {
                 Some((key, permutation)) => {
                     out0.add_assign(&masked(ct.parts[0].permuted(permutation)?)?)?;
-                    params.keyswitch_noise(level, key.source())
+                    params.keyswitch_noise_for(level, key.source(), key.plaintext_modulus())
                 }
                 None => {
                     out0.add_assign(&masked(ct.parts[0].clone())?)?;
@@ -197,6 +202,7 @@ impl Evaluator {
             Ciphertext {
                 parts: vec![out0, out1],
                 noise,
+                t: ct.t,
                 params_id: ct.params_id,
                 key_id: ct.key_id,
             },

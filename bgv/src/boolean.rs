@@ -27,6 +27,7 @@ impl SecretKey {
 
     /// Decrypts to one bit per slot.
     pub fn decrypt_bits(&self, ct: &Ciphertext) -> Result<Vec<bool>, BgvError> {
+        ct.check_modulus(self.params.default_plaintext_modulus())?;
         let p = self.decrypt(ct)?;
         Ok(self.params.slots()?.decode_bits(p.coeffs())?)
     }
@@ -49,8 +50,9 @@ impl Evaluator {
     pub fn trivial(&self, p: &Plaintext) -> Result<Ciphertext, BgvError> {
         let params = self.params();
         let basis = params.ctxt_basis(params.max_level());
-        let c0 = DcrtPoly::from_i64(basis, &p.centered(params.t()))?;
+        let c0 = DcrtPoly::from_i64(basis, &p.centered())?;
         Ok(Ciphertext {
+            t: p.plaintext_modulus(),
             params_id: params.fingerprint(),
             key_id: self.key_id(),
             parts: vec![c0, DcrtPoly::zero(basis)],

@@ -2,6 +2,9 @@
 //!
 //! Public key: c = (v b + t e_0 + m, v a + t e_1) with v dense ternary, e_i Gaussian.
 //! Secret key: c = (-a s + t e + m, a) with a uniform.
+//! The t is the plaintext's own (`Plaintext::plaintext_modulus`), and the ciphertext carries
+//! it; the public key's noise term is t e for the parameters' t, so public-key encryption
+//! takes plaintexts of that t only (`KeyPlaintextModulusMismatch` otherwise).
 //! Decryption: x = [c_0 + c_1 s (+ c_2 s^2)]_{Q_l} centered, m = x mod t; the measured noise is
 //! ||x||_can.
 //!
@@ -20,6 +23,7 @@ use crate::modswitch::{lowest_safe_level, mod_switch};
 use crate::noise::canonical_norm_big;
 use crate::noise::NoiseBound;
 use crate::params::Params;
+use crate::plaintext_modulus::PlaintextModulus;
 use nit_ring::sample::{discrete_gaussian, ternary_dense, SecureRng, ERROR_STD_DEV};
 use nit_ring::DcrtPoly;
 use num_bigint::BigInt;
@@ -67,8 +71,13 @@ pub(crate) fn check_phase(
     Ok(())
 }
 
-fn scaled_error(params: &Params, level: usize, rng: &mut SecureRng) -> Result<DcrtPoly, BgvError> {
-    let t = params.t() as i64;
+fn scaled_error(
+    params: &Params,
+    t: PlaintextModulus,
+    level: usize,
+    rng: &mut SecureRng,
+) -> Result<DcrtPoly, BgvError> {
+    let t = t.value() as i64;
     let e: Vec<i64> = discrete_gaussian(params.phi(), ERROR_STD_DEV, rng)
         .into_iter()
         .map(|x| x * t)
@@ -77,10 +86,8 @@ fn scaled_error(params: &Params, level: usize, rng: &mut SecureRng) -> Result<Dc
 }
 
 fn plaintext_poly(params: &Params, level: usize, m: &Plaintext) -> Result<DcrtPoly, BgvError> {
-    Ok(DcrtPoly::from_i64(
-        params.ctxt_basis(level),
-        &m.centered(params.t()),
-    )?)
+    params.check_plaintext_modulus(m.plaintext_modulus())?;
+    Ok(DcrtPoly::from_i64(params.ctxt_basis(level), &m.centered())?)
 }
 
 impl PublicKey {
@@ -92,38 +99,49 @@ impl PublicKey {
         rng: &mut SecureRng,
     ) -> Result<Ciphertext, BgvError> {
         params.check(&self.params_id)?;
+        let t = params.default_plaintext_modulus();
+        if m.plaintext_modulus() != t {
+            return Err(BgvError::KeyPlaintextModulusMismatch {
+                key: t.bits(),
+                ciphertext: m.plaintext_modulus().bits(),
+            });
+        }
         let level = params.max_level();
         let basis = params.ctxt_basis(level);
         let v = DcrtPoly::from_i64(basis, &ternary_dense(params.phi(), rng))?;
         let mut c0 = self.b.mul(&v)?;
-        c0.add_assign(&scaled_error(params, level, rng)?)?;
+        c0.add_assign(&scaled_error(params, t, level, rng)?)?;
         c0.add_assign(&plaintext_poly(params, level, m)?)?;
         let mut c1 = self.a.mul(&v)?;
-        c1.add_assign(&scaled_error(params, level, rng)?)?;
+        c1.add_assign(&scaled_error(params, t, level, rng)?)?;
         Ok(Ciphertext {
+            t,
             params_id: params.fingerprint(),
             key_id: self.key_id,
             parts: vec![c0, c1],
-            noise: params.fresh_noise_public(),
+            noise: params.fresh_noise_public_for(t),
         })
     }
 }
 
 impl SecretKey {
-    /// Symmetric encryption at the top level (smaller noise than the public key's).
+    /// Symmetric encryption at the top level (smaller noise than the public key's), mod the
+    /// plaintext's own t.
     pub fn encrypt(&self, m: &Plaintext, rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
         let params = &self.params;
+        let t = m.plaintext_modulus();
         let level = params.max_level();
         let basis = params.ctxt_basis(level);
         let a = DcrtPoly::uniform(basis, rng);
-        let mut c0 = scaled_error(params, level, rng)?;
+        let mut c0 = scaled_error(params, t, level, rng)?;
         c0.add_assign(&plaintext_poly(params, level, m)?)?;
         c0.sub_assign(&a.mul(&self.at_level(level))?)?;
         Ok(Ciphertext {
             params_id: params.fingerprint(),
             key_id: self.id,
             parts: vec![c0, a],
-            noise: params.fresh_noise_secret(),
+            noise: params.fresh_noise_secret_for(t),
+            t,
         })
     }
 
@@ -140,7 +158,7 @@ impl SecretKey {
         Ok(acc.to_coeff().to_bigint_centered())
     }
 
-    /// Decrypts to the plaintext polynomial, after switching a copy down to the lowest level
+    /// Decrypts to the plaintext polynomial mod the ciphertext's t, after switching a copy down to the lowest level
     /// that keeps 8 bits of capacity (the plaintext is unchanged; the work shrinks). Fails
     /// with `NoiseBudgetExhausted` when the noise estimate says the result could be wrong, and
     /// with `NoiseBoundExceeded` when the phase breaks the ciphertext's claimed bound (a
@@ -161,7 +179,7 @@ impl SecretKey {
         } else {
             ct.clone()
         };
-        let t = BigInt::from(self.params.t());
+        let t = BigInt::from(ct.t.value());
         let phase = self.phase(&low)?;
         check_phase(&self.params, low.level(), low.noise, &phase)?;
         let coeffs = phase
@@ -172,7 +190,7 @@ impl SecretKey {
                 r.to_u64().unwrap_or(0)
             })
             .collect();
-        Plaintext::new(&self.params, coeffs)
+        Plaintext::with_modulus(&self.params, ct.t, coeffs)
     }
 
     /// The measured noise ||m + t e||_can of a ciphertext.

@@ -37,6 +37,54 @@ pub enum BgvError {
         /// The offending ciphertext or special prime.
         prime: u64,
     },
+    /// A plaintext modulus 2^bits beyond what every ciphertext prime carries (q = 1 mod 2^bits).
+    #[error(
+        "plaintext modulus 2^{bits} is beyond what the chain carries (every ciphertext prime is \
+         = 1 mod 2^{max} at most, and 1 <= bits <= 62)"
+    )]
+    PlaintextModulusOutOfRange {
+        /// Requested exponent.
+        bits: u32,
+        /// Largest exponent the chain carries.
+        max: u32,
+    },
+    /// Two operands (ciphertexts or a ciphertext and a plaintext) of different plaintext moduli.
+    #[error("plaintext moduli differ: 2^{left} vs 2^{right}")]
+    PlaintextModulusMismatch {
+        /// Exponent of the left operand's t.
+        left: u32,
+        /// Exponent of the right operand's t.
+        right: u32,
+    },
+    /// A key made for another plaintext modulus (its noise term is t e for its own t).
+    #[error("key made for plaintext modulus 2^{key} used on a ciphertext with 2^{ciphertext}")]
+    KeyPlaintextModulusMismatch {
+        /// Exponent of the key's t.
+        key: u32,
+        /// Exponent of the ciphertext's t.
+        ciphertext: u32,
+    },
+    /// Dropping primes whose product is not 1 mod t would multiply the plaintext by D^-1 mod t.
+    #[error(
+        "switching from {from} to {to} primes would scale a plaintext mod 2^{bits}: the dropped \
+         primes' product is not 1 mod 2^{bits}"
+    )]
+    ModulusSwitchScalesPlaintext {
+        /// Exponent of the ciphertext's t.
+        bits: u32,
+        /// Primes before the switch.
+        from: usize,
+        /// Primes after the switch.
+        to: usize,
+    },
+    /// A division of the plaintext by 2^shift that would leave no plaintext bit.
+    #[error("cannot divide a plaintext mod 2^{bits} by 2^{shift}: needs shift < {bits}")]
+    BadTwoPowerDivision {
+        /// Exponent of the ciphertext's t.
+        bits: u32,
+        /// Exponent of the divisor.
+        shift: u32,
+    },
     #[error("unknown parameter set {0:?} (known: toy, paper)")]
     /// A named parameter set other than "toy" or "paper" (the field is the name given).
     UnknownSet(String),
@@ -149,6 +197,21 @@ pub enum BgvError {
     #[error("slot error: {0}")]
     /// An error of the slot encoding; the string describes it.
     Slots(String),
+}
+
+/// Ok when two plaintext moduli agree (operands of one operation).
+pub(crate) fn check_same_modulus(
+    left: crate::PlaintextModulus,
+    right: crate::PlaintextModulus,
+) -> Result<(), BgvError> {
+    if left == right {
+        Ok(())
+    } else {
+        Err(BgvError::PlaintextModulusMismatch {
+            left: left.bits(),
+            right: right.bits(),
+        })
+    }
 }
 
 /// Short hexadecimal form of a fingerprint for messages.

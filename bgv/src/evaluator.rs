@@ -7,23 +7,33 @@
 //! operand drops primes while nu >= 2 B_ms q_last (dropping then costs at most one bit of
 //! capacity and shrinks the product's noise), then both go to their common level.
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
+//! Operands of one operation share their plaintext modulus t (`PlaintextModulusMismatch`), and
+//! key switching uses the key set made for the ciphertext's t (`KeyPlaintextModulusMismatch`
+//! when the evaluator holds none); `two_power` has the operations that change t.
 
 use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
-use crate::error::BgvError;
+use crate::error::{check_same_modulus, BgvError};
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, in_pool, key_switch};
 use crate::modswitch::mod_switch;
 use crate::noise::NoiseBound;
 use crate::params::Params;
+use crate::plaintext_modulus::PlaintextModulus;
 use nit_ring::DcrtPoly;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext of noise bound `noise` at
-/// `level` goes to before a product.
-pub(crate) fn natural_level(params: &Params, mut level: usize, mut noise: NoiseBound) -> usize {
-    let b_ms = params.modswitch_noise();
+/// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext mod t of noise bound `noise`
+/// at `level` goes to before a product.
+pub(crate) fn natural_level(
+    params: &Params,
+    t: PlaintextModulus,
+    mut level: usize,
+    mut noise: NoiseBound,
+) -> usize {
+    let b_ms = params.modswitch_noise_for(t);
     while level > 1 {
         let log2_q = (params.ctxt_basis(level).moduli()[level - 1] as f64).log2();
         if noise.log2() < 1.0 + b_ms.log2() + log2_q {
@@ -44,8 +54,10 @@ pub fn supported_and_depth(params: &Params) -> usize {
         |level: usize, noise: NoiseBound, to: usize| params.switched_noise(noise, level, to, 2);
     let capacity = |level: usize, noise: NoiseBound| params.capacity_at(level, noise);
     let (mut level, mut noise, mut depth) = (top, fresh, 0);
+    let t = params.default_plaintext_modulus();
     loop {
-        let common = natural_level(params, level, noise).min(natural_level(params, top, fresh));
+        let common =
+            natural_level(params, t, level, noise).min(natural_level(params, t, top, fresh));
         let (x, y) = (switched(level, noise, common), switched(top, fresh, common));
         if capacity(common, x) < 0.0 || capacity(common, y) < 0.0 || capacity(common, x * y) < 0.0 {
             return depth;
@@ -73,28 +85,53 @@ pub struct Evaluator {
     params: Params,
     key_id: KeyId,
     keys: Arc<EvaluationKeys>,
+    /// Key sets for plaintext moduli other than the parameters' (`with_keys_for`).
+    other_keys: BTreeMap<PlaintextModulus, Arc<EvaluationKeys>>,
     masks: Arc<MaskCache>,
 }
 
 impl Evaluator {
-    /// The evaluator for the secret key `key_id`; every key in `keys` must carry the
-    /// fingerprints of `params` and of `key_id` (else [`BgvError::ParamsMismatch`] or
-    /// [`BgvError::KeyMismatch`]).
+    /// The evaluator for the secret key `key_id` with `keys`, made for the parameters' t; every
+    /// key in `keys` must carry the fingerprints of `params` and of `key_id` (else
+    /// [`BgvError::ParamsMismatch`] or [`BgvError::KeyMismatch`]).
     pub fn new(params: &Params, key_id: KeyId, keys: EvaluationKeys) -> Result<Self, BgvError> {
-        for key in keys
-            .relinearization
-            .iter()
-            .chain(keys.automorphisms.values())
-        {
-            params.check(&key.params_id)?;
-            check_key(key, &key_id)?;
-        }
+        check_key_set(params, &key_id, &keys, params.default_plaintext_modulus())?;
         Ok(Evaluator {
             params: params.clone(),
             key_id,
             keys: Arc::new(keys),
+            other_keys: BTreeMap::new(),
             masks: Arc::default(),
         })
+    }
+
+    /// Adds (or replaces) the key set for the plaintext modulus its keys were made for; an
+    /// empty set changes nothing.
+    pub fn with_keys_for(mut self, keys: EvaluationKeys) -> Result<Self, BgvError> {
+        let Some(t) = keys.plaintext_modulus() else {
+            return Ok(self);
+        };
+        check_key_set(&self.params, &self.key_id, &keys, t)?;
+        if t == self.params.default_plaintext_modulus() {
+            self.keys = Arc::new(keys);
+        } else {
+            self.other_keys.insert(t, Arc::new(keys));
+        }
+        Ok(self)
+    }
+
+    /// The key set for ciphertexts mod t (`KeyPlaintextModulusMismatch` when there is none).
+    pub fn keys_for(&self, t: PlaintextModulus) -> Result<&EvaluationKeys, BgvError> {
+        let default = self.params.default_plaintext_modulus();
+        if t == default {
+            return Ok(&self.keys);
+        }
+        self.other_keys.get(&t).map(|keys| keys.as_ref()).ok_or(
+            BgvError::KeyPlaintextModulusMismatch {
+                key: default.bits(),
+                ciphertext: t.bits(),
+            },
+        )
     }
 
     /// The parameter set every accepted ciphertext belongs to.
@@ -149,13 +186,14 @@ impl Evaluator {
         if level == ct.level() {
             return Ok(ct.clone());
         }
+        self.params.check_switch(ct.t, ct.level(), level)?;
         let switched = in_pool(|| mod_switch(&self.params, ct, level));
         self.checked(switched, "modulus switch")
     }
 
     /// The level HElib's rule would bring a ciphertext to before a product.
     pub fn natural_level(&self, ct: &Ciphertext) -> usize {
-        natural_level(&self.params, ct.level(), ct.noise)
+        natural_level(&self.params, ct.t, ct.level(), ct.noise)
     }
 
     fn at_common_level(
@@ -165,6 +203,7 @@ impl Evaluator {
     ) -> Result<(Ciphertext, Ciphertext), BgvError> {
         self.check(a)?;
         self.check(b)?;
+        check_same_modulus(a.t, b.t)?;
         let level = a.level().min(b.level());
         Ok((self.mod_switch_to(a, level)?, self.mod_switch_to(b, level)?))
     }
@@ -213,10 +252,18 @@ impl Evaluator {
         Ok(out)
     }
 
-    fn plain_poly(&self, level: usize, p: &Plaintext) -> Result<DcrtPoly, BgvError> {
+    /// p on the primes of `level`, for a ciphertext mod t (a plaintext encoded for another t
+    /// is `PlaintextModulusMismatch`).
+    fn plain_poly(
+        &self,
+        level: usize,
+        t: PlaintextModulus,
+        p: &Plaintext,
+    ) -> Result<DcrtPoly, BgvError> {
+        check_same_modulus(t, p.plaintext_modulus())?;
         Ok(DcrtPoly::from_i64(
             self.params.ctxt_basis(level),
-            &p.centered(self.params.t()),
+            &p.centered(),
         )?)
     }
 
@@ -224,7 +271,7 @@ impl Evaluator {
     pub fn add_plain(&self, ct: &Ciphertext, p: &Plaintext) -> Result<Ciphertext, BgvError> {
         self.check(ct)?;
         let mut out = ct.clone();
-        out.parts[0].add_assign(&self.plain_poly(ct.level(), p)?)?;
+        out.parts[0].add_assign(&self.plain_poly(ct.level(), ct.t, p)?)?;
         out.noise += NoiseBound::of(p.canonical_norm(&self.params));
         self.checked(out, "add plaintext")
     }
@@ -232,7 +279,7 @@ impl Evaluator {
     /// ct * p.
     pub fn mul_plain(&self, ct: &Ciphertext, p: &Plaintext) -> Result<Ciphertext, BgvError> {
         self.check(ct)?;
-        let poly = self.plain_poly(ct.level(), p)?;
+        let poly = self.plain_poly(ct.level(), ct.t, p)?;
         let mut out = ct.clone();
         for part in &mut out.parts {
             part.mul_assign(&poly)?;
@@ -250,6 +297,7 @@ impl Evaluator {
     ) -> Result<(Cow<'c, Ciphertext>, Option<Cow<'c, Ciphertext>>), BgvError> {
         self.check(a)?;
         self.check(b)?;
+        check_same_modulus(a.t, b.t)?;
         for ct in [a, b] {
             if ct.parts.len() != 2 {
                 return Err(BgvError::NotRelinearized(ct.parts.len()));
@@ -296,9 +344,17 @@ impl Evaluator {
         Ok(Ciphertext {
             parts: vec![d0, d1, d2],
             noise,
+            t: a.t,
             params_id: a.params_id,
             key_id: a.key_id,
         })
+    }
+
+    /// The relinearization key for ciphertexts mod t.
+    fn relinearization_key(&self, t: PlaintextModulus) -> Result<&crate::KeySwitchKey, BgvError> {
+        let key = self.keys_for(t)?.relinearization()?;
+        key.check_modulus(t)?;
+        Ok(key)
     }
 
     /// Brings a 3-part ciphertext back to 2 parts with the s^2 -> s key.
@@ -315,7 +371,7 @@ impl Evaluator {
         if ct.parts.len() != 3 {
             return Err(BgvError::NotRelinearized(ct.parts.len()));
         }
-        let key = self.keys.relinearization()?;
+        let key = self.relinearization_key(ct.t)?;
         let d2 = ct
             .parts
             .pop()
@@ -333,7 +389,9 @@ impl Evaluator {
     ) -> Result<Ciphertext, BgvError> {
         ct.parts[0].add_assign(&k0)?;
         ct.parts[1].add_assign(&k1)?;
-        ct.noise += self.params.keyswitch_noise(ct.level(), KeySource::Square);
+        ct.noise += self
+            .params
+            .keyswitch_noise_for(ct.level(), KeySource::Square, ct.t);
         self.checked(ct, "relinearize")
     }
 
@@ -345,7 +403,7 @@ impl Evaluator {
             let (a, b) = self.common_operands(a, b)?;
             let b = b.as_deref().unwrap_or(&a);
             let noise = self.product_noise(&a, b)?;
-            let key = self.keys.relinearization()?;
+            let key = self.relinearization_key(a.t)?;
             let d2 = a.parts[1].mul(&b.parts[1])?;
             let (low, switched) = rayon::join(
                 || linear_parts(&a, b),
@@ -355,6 +413,7 @@ impl Evaluator {
             let product = Ciphertext {
                 parts: vec![d0, d1],
                 noise,
+                t: a.t,
                 params_id: a.params_id,
                 key_id: a.key_id,
             };
@@ -371,4 +430,24 @@ impl Evaluator {
     pub fn automorphism(&self, ct: &Ciphertext, k: usize) -> Result<Ciphertext, BgvError> {
         self.masked_automorphisms(ct, &[(k, None)])
     }
+}
+
+/// Ok when every key of `keys` belongs to `params` and the secret key `key_id` and was made for
+/// plaintext modulus t.
+fn check_key_set(
+    params: &Params,
+    key_id: &KeyId,
+    keys: &EvaluationKeys,
+    t: PlaintextModulus,
+) -> Result<(), BgvError> {
+    for key in keys
+        .relinearization
+        .iter()
+        .chain(keys.automorphisms.values())
+    {
+        params.check(&key.params_id)?;
+        check_key(key, key_id)?;
+        key.check_modulus(t)?;
+    }
+    Ok(())
 }

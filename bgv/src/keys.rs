@@ -3,12 +3,17 @@
 //!
 //! A key-switching key from s' to s is, for each digit j (primes D_j of the chain):
 //!   (b_j, a_j) = (-a_j s + t e_j + P G_j s',  a_j)  mod Q P,
+//! for one plaintext modulus t, which the key carries: switching a ciphertext mod t' with it
+//! leaves t e_j-sized terms that are not 0 mod t' when t' does not divide t, so a key serves
+//! ciphertexts of its own t only (`KeyPlaintextModulusMismatch`). [`EvaluationKeys`] is one
+//! key set of one t; an evaluator holds one set per t it computes at.
 //! G_j the CRT idempotent of digit j (1 mod D_j, 0 mod the other digits); P G_j is then
 //! P mod q on the primes of D_j and 0 elsewhere. The a_j come from a 32-byte seed (ChaCha20),
 //! so a key travels as seed + b_j (the compressed form); in memory a_j is expanded.
 
 use crate::error::{hex, BgvError};
 use crate::params::Params;
+use crate::plaintext_modulus::PlaintextModulus;
 use nit_ring::sample::{
     discrete_gaussian, ternary_dense, ternary_with_weight, SecureRng, ERROR_STD_DEV,
 };
@@ -63,6 +68,8 @@ pub struct KeySwitchKey {
     pub(crate) params_id: [u8; 16],
     pub(crate) key_id: KeyId,
     pub(crate) source: KeySource,
+    /// The t of the noise term t e_j.
+    pub(crate) t: PlaintextModulus,
     pub(crate) seed: [u8; 32],
     pub(crate) b: Vec<DcrtPoly>,
     pub(crate) a: Vec<DcrtPoly>,
@@ -134,8 +141,13 @@ impl SecretKey {
     }
 
     /// t e for a fresh Gaussian e, on `basis`.
-    fn scaled_error(&self, basis: &RnsBasis, rng: &mut SecureRng) -> Result<DcrtPoly, BgvError> {
-        let t = self.params.t() as i64;
+    fn scaled_error(
+        &self,
+        t: PlaintextModulus,
+        basis: &RnsBasis,
+        rng: &mut SecureRng,
+    ) -> Result<DcrtPoly, BgvError> {
+        let t = t.value() as i64;
         let e: Vec<i64> = discrete_gaussian(self.params.phi(), ERROR_STD_DEV, rng)
             .into_iter()
             .map(|x| x * t)
@@ -149,7 +161,7 @@ impl SecretKey {
         let basis = self.params.ctxt_basis(level);
         let seed: [u8; 32] = rng.gen();
         let a = expand_seed(basis, seed, 1).remove(0);
-        let mut b = self.scaled_error(basis, rng)?;
+        let mut b = self.scaled_error(self.params.default_plaintext_modulus(), basis, rng)?;
         b.sub_assign(&a.mul(&self.at_level(level))?)?;
         Ok(PublicKey {
             params_id: self.params.fingerprint(),
@@ -160,13 +172,24 @@ impl SecretKey {
         })
     }
 
-    /// The key switching from `source` (s^2 or s(X^k)) back to s.
+    /// The key switching from `source` (s^2 or s(X^k)) back to s, for the parameters' t.
     pub fn key_switch_key(
         &self,
         source: KeySource,
         rng: &mut SecureRng,
     ) -> Result<KeySwitchKey, BgvError> {
+        self.key_switch_key_for(source, self.params.default_plaintext_modulus(), rng)
+    }
+
+    /// The key switching from `source` back to s for ciphertexts mod t (noise term t e_j).
+    pub fn key_switch_key_for(
+        &self,
+        source: KeySource,
+        t: PlaintextModulus,
+        rng: &mut SecureRng,
+    ) -> Result<KeySwitchKey, BgvError> {
         let params = &self.params;
+        params.check_plaintext_modulus(t)?;
         let level = params.max_level();
         let basis = params.extended_basis(level);
         let from = match source {
@@ -179,7 +202,7 @@ impl SecretKey {
         let special_product = params.special_basis().product().clone();
         let mut b = Vec::with_capacity(digits.len());
         for (digit, a_j) in digits.iter().zip(&a) {
-            let mut b_j = self.scaled_error(basis, rng)?;
+            let mut b_j = self.scaled_error(t, basis, rng)?;
             b_j.sub_assign(&a_j.mul(&self.s)?)?;
             // P G_j: P mod q on the digit's primes, 0 on the others and on the special primes.
             let gadget: Vec<u64> = basis
@@ -206,6 +229,7 @@ impl SecretKey {
             params_id: params.fingerprint(),
             key_id: self.id,
             source,
+            t,
             seed,
             b,
             a,
@@ -225,6 +249,23 @@ impl KeySwitchKey {
     /// The key s' this key switches from (to s): s^2 or s(X^k).
     pub fn source(&self) -> KeySource {
         self.source
+    }
+
+    /// The plaintext modulus of the ciphertexts this key switches.
+    pub fn plaintext_modulus(&self) -> PlaintextModulus {
+        self.t
+    }
+
+    /// Ok when the key serves a ciphertext mod t (`KeyPlaintextModulusMismatch` otherwise).
+    pub(crate) fn check_modulus(&self, t: PlaintextModulus) -> Result<(), BgvError> {
+        if self.t == t {
+            Ok(())
+        } else {
+            Err(BgvError::KeyPlaintextModulusMismatch {
+                key: self.t.bits(),
+                ciphertext: t.bits(),
+            })
+        }
     }
 
     /// The special rows' spectra, built on first use (sequentially: the builder must not
@@ -280,7 +321,8 @@ impl KeySwitchKey {
     }
 }
 
-/// The evaluation keys a computation asked for: relinearization and automorphisms.
+/// The evaluation keys a computation asked for at one plaintext modulus t: relinearization
+/// and automorphisms, every key made for that t (an empty set serves any t).
 #[derive(Clone, Debug, Default)]
 pub struct EvaluationKeys {
     pub(crate) relinearization: Option<Arc<KeySwitchKey>>,
@@ -289,25 +331,61 @@ pub struct EvaluationKeys {
 
 impl EvaluationKeys {
     /// Generates the relinearization key and one automorphism key per requested exponent
-    /// (exponents are reduced mod m; 1 needs no key).
+    /// (exponents are reduced mod m; 1 needs no key), for the parameters' t.
     pub fn generate(
         sk: &SecretKey,
         relinearization: bool,
         exponents: &[usize],
         rng: &mut SecureRng,
     ) -> Result<Self, BgvError> {
+        let t = sk.params.default_plaintext_modulus();
+        Self::generate_for(sk, t, relinearization, exponents, rng)
+    }
+
+    /// [`Self::generate`] for ciphertexts mod t.
+    pub fn generate_for(
+        sk: &SecretKey,
+        t: PlaintextModulus,
+        relinearization: bool,
+        exponents: &[usize],
+        rng: &mut SecureRng,
+    ) -> Result<Self, BgvError> {
         let mut keys = EvaluationKeys::default();
         if relinearization {
-            keys.relinearization = Some(Arc::new(sk.key_switch_key(KeySource::Square, rng)?));
+            let key = sk.key_switch_key_for(KeySource::Square, t, rng)?;
+            keys.relinearization = Some(Arc::new(key));
         }
-        keys.add_automorphisms(sk, exponents, rng)?;
+        keys.add_automorphisms_for(sk, t, exponents, rng)?;
         Ok(keys)
     }
 
-    /// Adds keys for more automorphism exponents.
+    /// The t of every key in the set (None when empty).
+    pub fn plaintext_modulus(&self) -> Option<PlaintextModulus> {
+        self.relinearization
+            .iter()
+            .chain(self.automorphisms.values())
+            .map(|key| key.t)
+            .next()
+    }
+
+    /// Adds keys for more automorphism exponents, at the set's t (the parameters' when the
+    /// set is empty).
     pub fn add_automorphisms(
         &mut self,
         sk: &SecretKey,
+        exponents: &[usize],
+        rng: &mut SecureRng,
+    ) -> Result<(), BgvError> {
+        let t = self
+            .plaintext_modulus()
+            .unwrap_or_else(|| sk.params.default_plaintext_modulus());
+        self.add_automorphisms_for(sk, t, exponents, rng)
+    }
+
+    fn add_automorphisms_for(
+        &mut self,
+        sk: &SecretKey,
+        t: PlaintextModulus,
         exponents: &[usize],
         rng: &mut SecureRng,
     ) -> Result<(), BgvError> {
@@ -315,7 +393,7 @@ impl EvaluationKeys {
         for &k in exponents {
             let k = k % m;
             if k != 1 && !self.automorphisms.contains_key(&k) {
-                let key = sk.key_switch_key(KeySource::Automorphism(k), rng)?;
+                let key = sk.key_switch_key_for(KeySource::Automorphism(k), t, rng)?;
                 self.automorphisms.insert(k, Arc::new(key));
             }
         }

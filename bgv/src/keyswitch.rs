@@ -31,7 +31,7 @@
 //! l forward) for P_l; for one unmasked term the special primes' part is K_l (c' + 2) NTTs
 //! (half a DFT each) instead (`Switch::special_row`).
 
-use crate::error::{check_key_id, BgvError};
+use crate::error::{check_key_id, check_same_modulus, BgvError};
 use crate::keys::{KeySource, KeySwitchKey, SpecialSpectra};
 use crate::modswitch::Rescaling;
 use crate::params::Params;
@@ -379,8 +379,13 @@ fn switch_sum(
         .unwrap_or(KeySource::Square);
     let extended = params.switching_basis(level, source);
     let special_count = extended.len() - level;
+    // Every key's noise term is t e_j for one t, which the division by P must preserve.
+    let t = terms
+        .first()
+        .map_or(params.default_plaintext_modulus(), |term| term.key.t);
     for term in terms {
         params.check(&term.key.params_id)?;
+        check_same_modulus(t, term.key.t)?;
         if let Some(mask) = term.mask {
             if *mask.basis() != *extended {
                 return Err(BgvError::LevelMismatch {
@@ -428,7 +433,7 @@ fn switch_sum(
     let n = extended.tables()[0].spectrum_len();
     let sizes = (m, phi, if switch.spectral.is_some() { n } else { 0 });
     let target = params.ctxt_basis(level);
-    let rescaling = Rescaling::new(params, extended, target);
+    let rescaling = Rescaling::new(params, t, extended, target);
     let special: Vec<(Vec<u64>, Vec<u64>)> = (level..extended.len())
         .into_par_iter()
         .map(|pos| {

@@ -11,7 +11,9 @@
 //! (relinearization and the automorphisms a computation asks for, see
 //! [`rotate_exponents`]); an [`Evaluator`] holds the evaluation keys and computes on
 //! [`Ciphertext`]s; a [`Plaintext`] is a polynomial mod t, or bits in the slots through
-//! `encrypt_bits` / `decrypt_bits`. Every failure is a [`BgvError`].
+//! `encrypt_bits` / `decrypt_bits`. Each plaintext, ciphertext and key carries its
+//! [`PlaintextModulus`] t = 2^k (the parameters' 2^r unless made otherwise; see docs/BGV.md).
+//! Every failure is a [`BgvError`].
 //!
 //! ```
 //! use nit_bgv::{rotate_exponents, EvaluationKeys, Evaluator, ParamsLiteral, SecretKey};
@@ -56,6 +58,7 @@ pub mod literal;
 pub(crate) mod modswitch;
 pub(crate) mod noise;
 pub mod params;
+pub mod plaintext_modulus;
 pub mod rotation;
 #[cfg(test)]
 mod rotation_tests;
@@ -63,6 +66,9 @@ pub(crate) mod security;
 mod serial;
 #[cfg(test)]
 mod tests;
+mod two_power;
+#[cfg(test)]
+mod two_power_tests;
 
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use error::BgvError;
@@ -71,6 +77,7 @@ pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, Secret
 pub use literal::ParamsLiteral;
 pub use noise::NoiseBound;
 pub use params::{Params, ParamsWire};
+pub use plaintext_modulus::PlaintextModulus;
 pub use rotation::{
     all_rotation_exponents, rotate_along_exponents, rotate_exponents, rotate_step_exponents,
     shift_exponents,

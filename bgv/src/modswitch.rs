@@ -4,13 +4,17 @@
 //!   c' = (c - delta) / D,  delta = c (mod D),  delta = 0 (mod t),  |delta| <= D (t + 1) / 2,
 //!
 //! with delta = v + D k, v the centered representative of c mod D (fast base conversion of
-//! the unreduced inverse DFT) and k = -v D^{-1} (mod t), centered. Since every prime is
-//! = 1 mod t (`Params` refuses any other chain), D = 1 (mod t) and the plaintext is unchanged;
-//! the noise becomes
+//! the unreduced inverse DFT) and k = -v D^{-1} (mod t), centered, t the ciphertext's own
+//! plaintext modulus. Then D c' = c (mod t): the plaintext becomes m D^{-1} mod t, unchanged
+//! exactly when D = 1 (mod t). Every t a ciphertext may carry divides q - 1 for every prime of
+//! the chain (`Params::plaintext_modulus`), and `Evaluator::mod_switch_to` checks the rule
+//! for the primes it drops (`Params::check_switch`); key switching's division by P needs no
+//! such rule (the key's gadget carries the factor P, see `keys`). The noise becomes
 //! noise / D + ||(delta_0 + delta_1 s) / D||_can.
 
 use crate::ciphertext::Ciphertext;
 use crate::params::Params;
+use crate::plaintext_modulus::PlaintextModulus;
 use nit_ring::base_conversion::{BaseConverter, ScaledResidues};
 use nit_ring::{DcrtPoly, RnsBasis};
 use rayon::prelude::*;
@@ -26,27 +30,18 @@ fn inverse_mod_2_64(x: u64) -> u64 {
 }
 
 /// k = -v D^{-1} mod t, centered in (-t/2, t/2], from v mod 2^64 (t divides 2^64).
-fn t_correction(params: &Params, product: &num_bigint::BigUint, low_bits: &[u64]) -> Vec<i64> {
-    let mask = params.t() - 1;
+fn t_correction(t: PlaintextModulus, product: &num_bigint::BigUint, low_bits: &[u64]) -> Vec<i64> {
     let inverse_low = inverse_mod_2_64(product.iter_u64_digits().next().unwrap_or(1));
-    let half_t = (params.t() / 2) as i64;
     low_bits
         .iter()
-        .map(|&w| {
-            let k = ((w.wrapping_mul(inverse_low)).wrapping_neg() & mask) as i64;
-            if k > half_t {
-                k - params.t() as i64
-            } else {
-                k
-            }
-        })
+        .map(|&w| t.centered(w.wrapping_mul(inverse_low).wrapping_neg()))
         .collect()
 }
 
 /// Division by the product D of a basis' dropped tail primes, onto the kept prefix `target`:
 /// c'_q = (c_q - delta_q) D^{-1} mod q for every kept prime q, delta = v + D k as above.
 pub(crate) struct Rescaling<'a> {
-    params: &'a Params,
+    t: PlaintextModulus,
     dropped: RnsBasis,
     target: &'a RnsBasis,
     converter: Arc<BaseConverter>,
@@ -55,8 +50,13 @@ pub(crate) struct Rescaling<'a> {
 }
 
 impl<'a> Rescaling<'a> {
-    /// Dropping the primes of `basis` past the prefix `target`.
-    pub(crate) fn new(params: &'a Params, basis: &RnsBasis, target: &'a RnsBasis) -> Self {
+    /// Dropping the primes of `basis` past the prefix `target`, delta = 0 mod t.
+    pub(crate) fn new(
+        params: &Params,
+        t: PlaintextModulus,
+        basis: &RnsBasis,
+        target: &'a RnsBasis,
+    ) -> Self {
         let kept = target.len();
         assert!(
             kept < basis.len() && basis.prefix(kept) == *target,
@@ -76,7 +76,7 @@ impl<'a> Rescaling<'a> {
             })
             .collect();
         Rescaling {
-            params,
+            t,
             dropped,
             target,
             converter,
@@ -94,7 +94,7 @@ impl<'a> Rescaling<'a> {
     pub(crate) fn delta<R: AsRef<[u64]> + Sync>(&self, tail_coeffs: &[R]) -> ScaledResidues {
         let mut scaled = self.converter.scale(tail_coeffs);
         let k = t_correction(
-            self.params,
+            self.t,
             self.dropped.product(),
             &self.converter.low_bits(&scaled),
         );
@@ -122,7 +122,12 @@ impl<'a> Rescaling<'a> {
 /// must be that prefix). Only the dropped rows go through an inverse DFT; then, per kept
 /// prime and per polynomial in turn (sharing the prime's transform tables),
 /// [`Rescaling::divide_row`].
-pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> Vec<DcrtPoly> {
+pub fn rescale_all(
+    params: &Params,
+    t: PlaintextModulus,
+    polys: Vec<DcrtPoly>,
+    target: &RnsBasis,
+) -> Vec<DcrtPoly> {
     let Some(first) = polys.first() else {
         return Vec::new();
     };
@@ -131,7 +136,7 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
         polys.iter().all(|p| *p.basis() == basis),
         "invariant: rescaling drops a tail of one common basis"
     );
-    let rescaling = Rescaling::new(params, &basis, target);
+    let rescaling = Rescaling::new(params, t, &basis, target);
     let kept = target.len();
     let m = basis.ring().m();
     let mut rows: Vec<Vec<Vec<u64>>> = polys.into_iter().map(DcrtPoly::into_rows).collect();
@@ -166,25 +171,29 @@ pub fn rescale_all(params: &Params, polys: Vec<DcrtPoly>, target: &RnsBasis) -> 
 }
 
 /// Switches every part of `ct` down to `level` (< its level) and updates the noise bound:
-/// nu / D + B_ms s^{parts - 2}. No capacity check: callers decide.
+/// nu / D + B_ms s^{parts - 2} (B_ms for the ciphertext's t). No capacity check and no check
+/// of the dropped primes (`Params::check_switch`): callers decide.
 pub fn mod_switch(params: &Params, ct: &Ciphertext, level: usize) -> Ciphertext {
     let target = params.ctxt_basis(level);
-    let parts = rescale_all(params, ct.parts.clone(), target);
+    let parts = rescale_all(params, ct.t, ct.parts.clone(), target);
     Ciphertext {
         parts,
-        noise: params.switched_noise(ct.noise, ct.level(), level, ct.parts.len()),
+        t: ct.t,
+        noise: params.switched_noise_for(ct.noise, ct.level(), level, ct.parts.len(), ct.t),
         params_id: ct.params_id,
         key_id: ct.key_id,
     }
 }
 
 /// The lowest level at which `ct`, switched down, keeps at least `margin` bits of capacity
-/// (its own level if none is lower).
+/// and its plaintext mod t (its own level if none is lower).
 pub fn lowest_safe_level(params: &Params, ct: &Ciphertext, margin: f64) -> usize {
     (1..ct.level())
         .find(|&level| {
-            let noise = params.switched_noise(ct.noise, ct.level(), level, ct.parts.len());
+            let noise =
+                params.switched_noise_for(ct.noise, ct.level(), level, ct.parts.len(), ct.t);
             params.capacity_at(level, noise) >= margin
+                && params.check_switch(ct.t, ct.level(), level).is_ok()
         })
         .unwrap_or(ct.level())
 }
@@ -204,7 +213,10 @@ mod tests {
         let c = DcrtPoly::uniform(top, &mut rng);
         for kept in [4, 2] {
             let target = params.ctxt_basis(kept);
-            let out = rescale_all(&params, vec![c.clone()], target).pop().unwrap();
+            let t = params.default_plaintext_modulus();
+            let out = rescale_all(&params, t, vec![c.clone()], target)
+                .pop()
+                .unwrap();
             let before = c.to_coeff().to_bigint_centered();
             let after = out.to_coeff().to_bigint_centered();
             let d = BigInt::from(top.select(kept..5).product().clone());

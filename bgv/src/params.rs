@@ -8,6 +8,9 @@
 //! and carry no correction factor, which is right only when each product is = 1 mod t. Since
 //! 2N is the largest power of two dividing 2Nm, this allows r up to log2(2N): 12 at m = 1023,
 //! 17 at m = 32767 (where `MAX_R` = 16 binds first), 9 at m = 127.
+//! 2^r is the default plaintext modulus; a ciphertext may carry any t = 2^k with 2^k | q - 1
+//! for every ciphertext prime (`plaintext_modulus`, `max_plaintext_bits`), and the noise
+//! formulas below take the t of what they bound (`*_for`).
 //! The ciphertext primes are split into `digits` consecutive groups D_j (the key-switching
 //! gadget); P is sized so that key switching adds no more noise than a modulus switch:
 //!   t * sum_j ||d_j||_can ||e_j||_can / P <= B_ms,  ||d_j||_can <= SCALE sqrt(m/12) D_j,
@@ -31,6 +34,7 @@ use crate::keys::KeySource;
 use crate::literal::validate;
 pub use crate::literal::ParamsLiteral;
 use crate::noise::{bound_for_product, bound_for_variance, NoiseBound, SCALE};
+use crate::plaintext_modulus::{PlaintextModulus, MAX_PLAINTEXT_BITS};
 use crate::security;
 use nit_ring::base_conversion::BaseConverter;
 use nit_ring::prime::generate_primes;
@@ -55,6 +59,9 @@ struct ParamsInner {
     literal: ParamsLiteral,
     ring: Arc<Cyclotomic>,
     t: u64,
+    /// Largest k with 2^k | q - 1 for every ciphertext prime q (at most 62): the plaintext
+    /// moduli a ciphertext may carry (`plaintext_modulus`).
+    max_plaintext_bits: u32,
     /// level_bases[l] = first l ciphertext primes (index 0 unused and empty).
     level_bases: Vec<RnsBasis>,
     /// extended_bases[l] = first l ciphertext primes followed by the first K_l special
@@ -137,8 +144,15 @@ impl Params {
         };
         let bytes =
             postcard::to_stdvec(&wire).map_err(|e| BgvError::InvalidParameters(e.to_string()))?;
+        let max_plaintext_bits = ctxt
+            .iter()
+            .map(|&q| (q - 1).trailing_zeros())
+            .min()
+            .unwrap_or(0)
+            .min(MAX_PLAINTEXT_BITS);
         Ok(Params(Arc::new(ParamsInner {
             t: 1 << literal.r,
+            max_plaintext_bits,
             digit_ranges,
             literal,
             ring,
@@ -207,6 +221,55 @@ impl Params {
     /// r in t = 2^r, in 1..=[`crate::literal::MAX_R`].
     pub fn r(&self) -> u32 {
         self.0.literal.r
+    }
+
+    /// The parameters' own plaintext modulus 2^r: what encryption, keys and the slot algebra
+    /// use unless told otherwise.
+    pub fn default_plaintext_modulus(&self) -> PlaintextModulus {
+        PlaintextModulus::from_checked_bits(self.0.literal.r)
+    }
+
+    /// The largest k for which the chain carries t = 2^k (2^k divides q - 1 for every
+    /// ciphertext prime q, so every modulus switch keeps a plaintext mod 2^k).
+    pub fn max_plaintext_bits(&self) -> u32 {
+        self.0.max_plaintext_bits
+    }
+
+    /// t = 2^bits for a plaintext or ciphertext of this chain; `PlaintextModulusOutOfRange`
+    /// beyond [`Self::max_plaintext_bits`] (such a t would decrypt wrongly after a switch).
+    pub fn plaintext_modulus(&self, bits: u32) -> Result<PlaintextModulus, BgvError> {
+        if bits == 0 || bits > self.max_plaintext_bits() {
+            return Err(BgvError::PlaintextModulusOutOfRange {
+                bits,
+                max: self.max_plaintext_bits(),
+            });
+        }
+        Ok(PlaintextModulus::from_checked_bits(bits))
+    }
+
+    /// Re-checks a modulus against this chain (one handed out by other parameters may be
+    /// larger than this chain carries).
+    pub(crate) fn check_plaintext_modulus(&self, t: PlaintextModulus) -> Result<(), BgvError> {
+        self.plaintext_modulus(t.bits()).map(|_| ())
+    }
+
+    /// Ok when switching a ciphertext mod t from `from` to `to` primes keeps its plaintext:
+    /// the dropped primes' product is = 1 mod t (`ModulusSwitchScalesPlaintext` otherwise).
+    pub(crate) fn check_switch(
+        &self,
+        t: PlaintextModulus,
+        from: usize,
+        to: usize,
+    ) -> Result<(), BgvError> {
+        let primes = self.ctxt_basis(from).moduli();
+        if to > from || !t.survives_drop_of(&primes[to..]) {
+            return Err(BgvError::ModulusSwitchScalesPlaintext {
+                bits: t.bits(),
+                from,
+                to,
+            });
+        }
+        Ok(())
     }
 
     /// Number of ciphertext primes L (the top level).
@@ -302,10 +365,10 @@ impl Params {
     }
 
     /// Bound B_ms on the noise a modulus switch adds: ||(delta_0 + delta_1 s)/q||_can.
-    pub(crate) fn modswitch_noise(&self) -> NoiseBound {
+    pub(crate) fn modswitch_noise_for(&self, t: PlaintextModulus) -> NoiseBound {
         NoiseBound::of(modswitch_noise(
             self.m(),
-            self.t(),
+            t.value(),
             secret_variance(self.phi(), self.hamming_weight()),
         ))
     }
@@ -319,12 +382,24 @@ impl Params {
         to: usize,
         parts: usize,
     ) -> NoiseBound {
+        self.switched_noise_for(noise, from, to, parts, self.default_plaintext_modulus())
+    }
+
+    /// [`Self::switched_noise`] for a ciphertext mod t (B_ms grows with t).
+    pub(crate) fn switched_noise_for(
+        &self,
+        noise: NoiseBound,
+        from: usize,
+        to: usize,
+        parts: usize,
+        t: PlaintextModulus,
+    ) -> NoiseBound {
         if to == from {
             return noise;
         }
         let dropped = self.log2_q(from) - self.log2_q(to);
         let s_power = NoiseBound::of(self.secret_bound().powi(parts as i32 - 2)).at_least_one();
-        noise.divided_by_log2(dropped) + self.modswitch_noise() * s_power
+        noise.divided_by_log2(dropped) + self.modswitch_noise_for(t) * s_power
     }
 
     /// Bits left before decryption fails at `level` with noise bound `noise`:
@@ -336,18 +411,33 @@ impl Params {
     /// Bound on the noise key switching from `source` at `level` adds after the division by
     /// P_l: per_digit * sum_j D_j' / P_l + B_ms over the digits D_j' meeting the level.
     pub(crate) fn keyswitch_noise(&self, level: usize, source: KeySource) -> NoiseBound {
+        self.keyswitch_noise_for(level, source, self.default_plaintext_modulus())
+    }
+
+    /// [`Self::keyswitch_noise`] with a key made for t (its noise term is t e_j).
+    pub(crate) fn keyswitch_noise_for(
+        &self,
+        level: usize,
+        source: KeySource,
+        t: PlaintextModulus,
+    ) -> NoiseBound {
         let log2_p = self
             .special_basis()
             .prefix(self.special_count(level, source))
             .log2_product();
-        let per_digit = keyswitch_digit_factor(self.m(), self.phi(), self.t());
+        let per_digit = keyswitch_digit_factor(self.m(), self.phi(), t.value());
         let digits = digit_log2s(self.ctxt_basis(level), self.digit_ranges());
-        NoiseBound::of(per_digit * digit_sum(&digits, log2_p)) + self.modswitch_noise()
+        NoiseBound::of(per_digit * digit_sum(&digits, log2_p)) + self.modswitch_noise_for(t)
     }
 
     /// Bound on the noise of a fresh public-key encryption: m + t(v e + e_0 + e_1 s).
     pub fn fresh_noise_public(&self) -> NoiseBound {
-        let (phi, t) = (self.phi(), self.t() as f64);
+        self.fresh_noise_public_for(self.default_plaintext_modulus())
+    }
+
+    /// [`Self::fresh_noise_public`] for a plaintext mod t.
+    pub fn fresh_noise_public_for(&self, t: PlaintextModulus) -> NoiseBound {
+        let (phi, t) = (self.phi(), t.value() as f64);
         let error = phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV;
         let ephemeral = phi as f64 * 2.0 / 3.0;
         let secret = secret_variance(phi, self.hamming_weight());
@@ -361,23 +451,28 @@ impl Params {
 
     /// The least noise bound a ciphertext with a nonzero c_1 carries at `level` (1..=L): every
     /// one starts as a fresh encryption at the top (the secret key's bound is the smaller), no
-    /// operation lowers a bound except a modulus switch, and that leaves at least B_ms. (A
-    /// trivial ciphertext (c_0, 0) can carry less: its phase c_0 is public.)
+    /// operation lowers a bound except a modulus switch, which leaves at least B_ms, and a
+    /// division by 2^k, which divides bound and t together. Both bounds grow with t at least
+    /// linearly, so their values at t = 1 are below every ciphertext's, of any t. (A trivial
+    /// ciphertext (c_0, 0) can carry less: its phase c_0 is public.)
     pub(crate) fn least_noise(&self, level: usize) -> NoiseBound {
-        if level == self.max_level() {
-            self.fresh_noise_secret()
+        let phi = self.phi();
+        let secret = secret_variance(phi, self.hamming_weight());
+        NoiseBound::of(if level == self.max_level() {
+            fresh_noise_secret(phi, 1.0)
         } else {
-            self.modswitch_noise()
-        }
+            modswitch_noise(self.m(), 1, secret)
+        })
     }
 
     /// Bound on the noise of a fresh secret-key encryption: m + t e.
     pub fn fresh_noise_secret(&self) -> NoiseBound {
-        let (phi, t) = (self.phi(), self.t() as f64);
-        NoiseBound::of(
-            bound_for_variance(phi, t * t / 4.0)
-                + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV),
-        )
+        self.fresh_noise_secret_for(self.default_plaintext_modulus())
+    }
+
+    /// [`Self::fresh_noise_secret`] for a plaintext mod t.
+    pub fn fresh_noise_secret_for(&self, t: PlaintextModulus) -> NoiseBound {
+        NoiseBound::of(fresh_noise_secret(self.phi(), t.value() as f64))
     }
 
     /// The plaintext slots mod t (HElib's hypercube for the named rings, the literal's
@@ -410,6 +505,12 @@ impl Params {
             .or_insert_with(|| Arc::new(BaseConverter::new(from, to)))
             .clone()
     }
+}
+
+/// m + t e for m uniform mod t and e Gaussian.
+fn fresh_noise_secret(phi: usize, t: f64) -> f64 {
+    bound_for_variance(phi, t * t / 4.0)
+        + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
 }
 
 /// Splits L primes into c consecutive groups of nearly equal size (larger groups first).
@@ -531,7 +632,7 @@ mod tests {
             let p = lit.build().unwrap();
             // The digit term is at most the modulus-switch term at every level, and at most
             // B_ms^2 / 16 for relinearization.
-            let b = p.modswitch_noise().value();
+            let b = p.modswitch_noise_for(p.default_plaintext_modulus()).value();
             for level in 1..=p.max_level() {
                 let automorphism = p.keyswitch_noise(level, KeySource::Automorphism(3)).value();
                 assert!(automorphism <= 2.0 * b * (1.0 + 1e-9));

@@ -46,6 +46,8 @@ struct PublicKeyWire {
 #[derive(Serialize, Deserialize)]
 struct KeySwitchKeyWire {
     source: KeySource,
+    /// k of the key's plaintext modulus t = 2^k.
+    plaintext_bits: u32,
     seed: [u8; 32],
     b: Vec<Vec<Vec<u64>>>,
 }
@@ -62,6 +64,8 @@ struct CiphertextWire {
     params_id: [u8; 16],
     key_id: KeyId,
     level: usize,
+    /// k of the plaintext modulus t = 2^k (checked against what the chain carries).
+    plaintext_bits: u32,
     /// log2 of the noise bound (-inf for the zero ciphertext).
     noise_log2: f64,
     parts: Vec<Vec<Vec<u64>>>,
@@ -191,6 +195,7 @@ impl EvaluationKeys {
                 params.check(&k.params_id)?;
                 Ok(KeySwitchKeyWire {
                     source: k.source,
+                    plaintext_bits: k.t.bits(),
                     seed: k.seed,
                     b: k.b.iter().map(|p| p.rows().to_vec()).collect(),
                 })
@@ -206,7 +211,8 @@ impl EvaluationKeys {
         )?)
     }
 
-    /// Loads and validates keys; returns them with the secret-key identity they belong to.
+    /// Loads and validates keys (one plaintext modulus the chain carries for all of them);
+    /// returns them with the secret-key identity they belong to.
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<(Self, KeyId), BgvError> {
         let wire: EvaluationKeysWire = open(EVALUATION_TAG, bytes)?;
         params.check(&wire.params_id)?;
@@ -226,10 +232,15 @@ impl EvaluationKeys {
                 .into_iter()
                 .map(|rows| polynomial(basis, rows))
                 .collect::<Result<Vec<_>, _>>()?;
+            let t = params.plaintext_modulus(key.plaintext_bits)?;
+            if let Some(set) = out.plaintext_modulus() {
+                crate::error::check_same_modulus(set, t)?;
+            }
             let loaded = Arc::new(KeySwitchKey {
                 params_id: wire.params_id,
                 key_id: wire.key_id,
                 source: key.source,
+                t,
                 seed: key.seed,
                 a: expand_seed(basis, key.seed, digits),
                 b,
@@ -274,6 +285,7 @@ impl Ciphertext {
                 params_id: self.params_id,
                 key_id: self.key_id,
                 level: self.level(),
+                plaintext_bits: self.t.bits(),
                 noise_log2: self.noise.log2(),
                 parts: self.parts.iter().map(|p| p.rows().to_vec()).collect(),
             },
@@ -297,6 +309,7 @@ impl Ciphertext {
         if !(2..=3).contains(&wire.parts.len()) {
             return Err(BgvError::NotRelinearized(wire.parts.len()));
         }
+        let t = params.plaintext_modulus(wire.plaintext_bits)?;
         let noise = NoiseBound::from_log2(wire.noise_log2)
             .ok_or_else(|| nit_ring::RingError::Corrupt("noise bound is NaN or infinite".into()))?;
         let basis = params.ctxt_basis(wire.level);
@@ -324,6 +337,7 @@ impl Ciphertext {
             key_id: wire.key_id,
             parts,
             noise,
+            t,
         })
     }
 }
@@ -389,6 +403,7 @@ mod tests {
             params_id: s.params.fingerprint(),
             key_id: s.sk.id(),
             level: 9,
+            plaintext_bits: 1,
             noise_log2: 1.0,
             parts: vec![],
         };

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 /// Every error of `nit-bootstrap`.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq)]
 pub enum BootstrapError {
     /// Two operands live modulo different powers of two 2^left and 2^right.
     #[error("plaintext moduli differ: 2^{left} vs 2^{right}")]
@@ -62,4 +62,7 @@ pub enum BootstrapError {
     /// An error of the ring layer.
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),
+    /// An error of the BGV layer (a step run on ciphertexts).
+    #[error(transparent)]
+    Bgv(#[from] nit_bgv::BgvError),
 }

@@ -10,6 +10,7 @@
 //! - [`modulus_switch`]: the switch of (c_0, c_1) mod Q_in to 2^e, rounded in the powerful
 //!   basis (in the clear).
 //! - [`digit_extraction`]: removal of the low digits of z mod 2^e (GIKV retain circuits).
+//! - [`encrypted_two_power`]: the same arithmetic on BGV ciphertexts of their own t.
 //! - [`thin_structure`]: the hypercube aligned with the powerful factorization, thin
 //!   positions J(e) and the slot matrices W_i.
 //! - [`slot_linear_map`]: linear maps as hoisted sums of automorphisms with slot constants
@@ -19,6 +20,7 @@
 
 pub mod coeffs_to_slots;
 pub mod digit_extraction;
+pub mod encrypted_two_power;
 pub mod error;
 pub mod local_ring_matrix;
 pub mod modulus_switch;
@@ -31,6 +33,7 @@ pub mod two_power_arithmetic;
 
 pub use coeffs_to_slots::CoeffsToSlots;
 pub use digit_extraction::{CircuitCost, DigitExtraction, Extraction, RetainCircuit};
+pub use encrypted_two_power::EncryptedTwoPower;
 pub use error::BootstrapError;
 pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
