@@ -1,7 +1,13 @@
 //! Subcommands of the `fhe-nit` binary; each returns Err(message) on failure.
 
+pub mod artifacts;
+pub mod decrypt;
+pub mod demo;
+pub mod encrypt;
 pub mod eval;
+pub mod keygen;
 pub mod params;
 pub mod plot;
+pub mod provider;
 pub mod selftest;
 pub mod train;
