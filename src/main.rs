@@ -33,6 +33,8 @@ enum Command {
     Plot(cli::plot::PlotArgs),
     /// Data owner: a secret key (KEYS/secret.key) and the public keys (KEYS/public/).
     Keygen(cli::keygen::KeygenArgs),
+    /// Service provider: pretrain NN2 in plaintext on its own images (the fine-tuning start).
+    Pretrain(cli::start::PretrainArgs),
     /// Data owner: encrypt the first N MNIST training images, one sample per slot.
     Encrypt(cli::encrypt::EncryptArgs),
     /// Service provider: SGD steps on the encrypted data with the public keys only.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => cli::eval::run(&args),
         Some(Command::Plot(args)) => cli::plot::run(&args),
         Some(Command::Keygen(args)) => cli::keygen::run(&args),
+        Some(Command::Pretrain(args)) => cli::start::run(&args),
         Some(Command::Encrypt(args)) => cli::encrypt::run(&args),
         Some(Command::Train(args)) => cli::provider::run(&args),
         Some(Command::Decrypt(args)) => cli::decrypt::run(&args),

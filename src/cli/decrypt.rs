@@ -3,9 +3,10 @@
 //! `fhe-nit eval` and `fhe-nit plot` read.
 
 use super::artifacts::{load_secret, write_model_json, EncryptedModel, MODEL};
-use super::provider::model_file;
+use super::start::model_file;
 use clap::Args;
 use nit_bgv::keys::SecretKey;
+use nit_nn::model::ModelKind;
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -31,6 +32,14 @@ pub fn decrypt(sk: &SecretKey, model_dir: &Path, out: &Path) -> Result<(), Strin
     let path = model_dir.join(MODEL);
     let model =
         EncryptedModel::read(&path, sk.params(), sk.id(), None).map_err(|e| e.to_string())?;
+    let sizes = ModelKind::Nn2.layer_sizes();
+    if model.shape.sizes != sizes {
+        return Err(format!(
+            "{}: a model of a network {:?}, model.json holds NN2 {sizes:?}",
+            path.display(),
+            model.shape.sizes
+        ));
+    }
     let slots = sk
         .params()
         .slots()

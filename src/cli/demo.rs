@@ -1,12 +1,15 @@
 //! `fhe-nit demo` (and `fhe-nit` with no arguments): the paper's Figure 1 on `toy` in one
-//! run. The owner makes keys and encrypts one batch of MNIST samples; the provider, with the
-//! public keys only, fine-tunes its pretrained NN2 on them encrypted; the owner decrypts the
-//! model. Prints the time of each phase and the test accuracy before and after.
+//! run, as encrypted fine-tuning ([`super::start`]). The owner makes keys; the provider
+//! pretrains NN2 in plaintext on its own images and publishes it; the owner encrypts one
+//! batch of samples (the outputs of the public frozen layers); the provider, with the public
+//! keys only, trains the last layer on them encrypted; the owner decrypts the model. Prints
+//! the time of each phase and the test accuracy before and after.
 
 use super::decrypt::DecryptArgs;
 use super::encrypt::{encrypt, owner_data};
 use super::keygen::{generate, literal};
-use super::provider::{TrainArgs, START_MODEL};
+use super::provider::TrainArgs;
+use super::start::{pretrain, StartModel};
 use super::{artifacts, provider};
 use clap::Args;
 use nit_nn::data::{default_data_dir, Mnist};
@@ -24,7 +27,7 @@ pub struct DemoArgs {
     /// Encrypted SGD steps.
     #[arg(long, default_value_t = 1)]
     pub steps: usize,
-    /// Seed of the provider's start model.
+    /// Seed of the provider's pretraining.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Working directory (default: a fresh one under the system's temporary directory,
@@ -85,30 +88,45 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     let data = dir.join("data");
     let model = dir.join("model");
     let model_json = dir.join("model.json");
+    let start = dir.join("start.json");
     let params = literal(&args.set, None)?.build().map_err(|e| e.to_string())?;
     phase("owner: keygen", || {
         generate(&params, &keys).map_err(|e| e.to_string())
     })?;
-    phase(&format!("owner: encrypt {} samples", args.samples), || {
-        let prepared = owner_data(args.data.as_deref(), args.samples)?;
-        let public = artifacts::PublicMaterial::load(&keys.join(artifacts::PUBLIC_DIR))
-            .map_err(|e| e.to_string())?;
-        encrypt(&params, &public.public_key, &prepared, &data)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+    phase("provider: pretrain NN2 in plaintext on its own images", || {
+        let file = pretrain(args.data.as_deref(), args.samples, 3, args.seed)?;
+        artifacts::write_model_json(&start, &file).map_err(|e| e.to_string())
     })?;
     phase(
-        &format!("provider: pretrain, then {} encrypted fine-tuning step(s)", args.steps),
+        &format!(
+            "owner: encrypt {} samples (outputs of the public frozen layers)",
+            args.samples
+        ),
+        || {
+            let model = StartModel::read(&start)?;
+            let prepared = owner_data(args.data.as_deref(), args.samples, Some(model))?;
+            let public = artifacts::PublicMaterial::load(&keys.join(artifacts::PUBLIC_DIR))
+                .map_err(|e| e.to_string())?;
+            encrypt(&params, &public.public_key, &prepared, &data)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    )?;
+    phase(
+        &format!(
+            "provider: {} encrypted fine-tuning step(s) of the last layer",
+            args.steps
+        ),
         || {
             provider::run(&TrainArgs {
                 keys: keys.join(artifacts::PUBLIC_DIR),
                 data: data.clone(),
                 steps: args.steps,
                 seed: args.seed,
+                start: Some(start.clone()),
                 out: model.clone(),
                 resume: false,
                 full: false,
-                mnist: args.data.clone(),
             })
         },
     )?;
@@ -123,7 +141,7 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     phase("owner: test accuracy", || {
         let dir = args.data.clone().unwrap_or_else(default_data_dir);
         let mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
-        let before = accuracy(&model.join(START_MODEL), &mnist)?;
+        let before = accuracy(&start, &mnist)?;
         let after = accuracy(&model_json, &mnist)?;
         println!(
             "test accuracy on {} images: {:.2}% before (the provider's pretrained model), {:.2}% after encrypted fine-tuning",

@@ -10,4 +10,5 @@ pub mod params;
 pub mod plot;
 pub mod provider;
 pub mod selftest;
+pub mod start;
 pub mod train;

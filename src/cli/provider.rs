@@ -1,51 +1,33 @@
-//! `fhe-nit train`: the service provider's side. It holds only KEYS/public and the encrypted
-//! batches, and runs the fixed-point SGD step of `train-plain --arith fixed` on ciphertexts.
+//! `fhe-nit train`: the service provider's side. It holds only KEYS/public, the encrypted
+//! batches and (fine-tuning) its own start model, and runs the fixed-point SGD step of
+//! `train-plain --arith fixed` on ciphertexts, writing the encrypted model after every step.
 //!
-//! Default: encrypted fine-tuning (Nandakumar et al. 2019, Sec. 6: the suggested next task).
-//! The provider pretrains NN2 in plaintext on MNIST images the owner did not encrypt (the
-//! training set minus the owner's first N), quantizes it to 16 bits (F = 12), keeps its first
-//! two layers public and frozen, and trains the last layer (16 -> 10, 170 weights) encrypted
-//! under the owner's public key. One such step has AND-depth 59, which the toy chain carries.
-//! `--full` trains all layers from the seed's N(0, 0.1^2) weights, as `train-plain --arith
-//! fixed --seed S` starts; its AND-depth 198 exceeds every leveled chain here, so the run stops
-//! at once with the noise-budget estimate until recryption lands.
-//!
-//! Adders: Sklansky prefix adders and carry-save total sums (the least AND-depth).
-//! `train-plain` uses ripple adders; every adder computes the same integers, so the weights
-//! agree bit for bit (tests/roles.rs checks it on an MNIST batch).
+//! Default: encrypted fine-tuning ([`super::start`]): `--start` names the pretrained model
+//! whose frozen layers made the owner's encrypted features; its last layer is encrypted under
+//! the owner's public key and trained. `--full` trains every layer of NN2 from the seed's
+//! N(0, 0.1^2) weights on encrypted images, as `train-plain --arith fixed --seed S` starts;
+//! its AND-depth 198 exceeds every leveled chain here, so the run stops before any work with
+//! the noise-budget estimate until recryption lands.
 
 use super::artifacts::{
-    batch_file, write_model_json, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial,
-    Stamp, MODEL,
+    batch_file, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp, MODEL,
 };
+use super::start::{circuit, StartModel, ADDER, FROZEN_LAYERS, LR_SHIFT, SUM};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use nit_bgv::evaluator::Evaluator;
-use nit_nn::bitsliced::{AdderKind, Bit, TotalSumMethod};
-use nit_nn::data::{default_data_dir, normalized_dataset, Dataset, Mnist, Normalization};
+use nit_nn::bitsliced::Bit;
+use nit_nn::data::Normalization;
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::EncryptedWeights;
-use nit_nn::model::fixed_format::{quantize, WEIGHT_FRAC, WIDE};
-use nit_nn::model::{
-    step_cost, train, Arithmetic, EncryptedTrainer, FixedCircuit, FixedTrainer, FloatTrainer,
-    ModelFile, ModelKind, TrainConfig,
-};
+use nit_nn::model::{step_cost, EncryptedTrainer, FixedTrainer, ModelKind};
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Learning rate 2^-4 on the batch sum, as `train-plain`'s default.
-pub const LR_SHIFT: usize = 4;
-pub const ADDER: AdderKind = AdderKind::Sklansky;
-pub const SUM: TotalSumMethod = TotalSumMethod::CarrySave(AdderKind::Sklansky);
-/// Layers kept public in fine-tuning: all but the last.
-pub const FROZEN_LAYERS: usize = 2;
-/// Plaintext pretraining epochs of the provider's start model (float SGD, batch 60).
-pub const PRETRAIN_EPOCHS: usize = 3;
-/// Modulus one AND level costs on the toy chain, measured: what the depth check assumes.
+/// Modulus one AND level costs on the toy chain (measured, about 25-30 bits): what the depth
+/// check of `--full` assumes.
 pub const BITS_PER_AND_LEVEL: f64 = 28.0;
-/// The provider's plaintext start model, written beside the encrypted one.
-pub const START_MODEL: &str = "start.json";
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -58,10 +40,13 @@ pub struct TrainArgs {
     /// SGD steps, one batch each (batches taken in order, cycling).
     #[arg(long, default_value_t = 1)]
     pub steps: usize,
-    /// Seed of the start model (pretraining, or the initial weights with --full).
+    /// Seed of the initial weights (--full).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output directory: model.enc after every step, start.json (the public start model).
+    /// The pretrained start model (from `pretrain`) whose last layer is fine-tuned.
+    #[arg(long)]
+    pub start: Option<PathBuf>,
+    /// Output directory: model.enc, rewritten after every step.
     #[arg(long)]
     pub out: PathBuf,
     /// Continue from the checkpoint in --out (same keys, data and options).
@@ -70,93 +55,10 @@ pub struct TrainArgs {
     /// Train every layer from the seed's initial weights (needs recryption on toy).
     #[arg(long)]
     pub full: bool,
-    /// MNIST IDX files for the provider's pretraining (default: the repository's data/mnist).
-    #[arg(long)]
-    pub mnist: Option<PathBuf>,
 }
 
-/// The circuit the run trains: NN2, frozen layers unless `full`.
-pub fn circuit(full: bool) -> Result<FixedCircuit, String> {
-    let frozen = if full { 0 } else { FROZEN_LAYERS };
-    FixedCircuit::new(ModelKind::Nn2.layer_sizes(), LR_SHIFT, ADDER, SUM)
-        .and_then(|c| c.with_frozen_layers(frozen))
-        .map_err(|e| e.to_string())
-}
-
-/// The provider's data: the MNIST training images after the owner's first `owner_samples`,
-/// normalized with the owner's statistics (so frozen layers see the owner's input scale).
-fn provider_data(
-    mnist: &Mnist,
-    normalization: Normalization,
-    owner_samples: usize,
-) -> Result<(Dataset, Dataset), String> {
-    let geometry = ModelKind::Nn2.geometry();
-    let all = normalized_dataset(&mnist.train, geometry, normalization).map_err(|e| e.to_string())?;
-    let skip = owner_samples.min(all.len());
-    let train = Dataset {
-        dim: all.dim,
-        features: all.features[skip * all.dim..].to_vec(),
-        labels: all.labels[skip..].to_vec(),
-    };
-    let test = normalized_dataset(&mnist.test, geometry, normalization).map_err(|e| e.to_string())?;
-    Ok((train, test))
-}
-
-/// The start weights (16 bits, F = 12): the seed's initial weights (`full`), else NN2
-/// pretrained in float on the provider's images and quantized.
-pub fn start_weights(
-    full: bool,
-    seed: u64,
-    mnist_dir: Option<&Path>,
-    normalization: Normalization,
-    owner_samples: usize,
-) -> Result<Vec<Vec<i64>>, String> {
-    let sizes = ModelKind::Nn2.layer_sizes();
-    if full {
-        return FixedTrainer::new(sizes, seed, LR_SHIFT, ADDER, SUM)
-            .map(|t| t.weights)
-            .map_err(|e| e.to_string());
-    }
-    let dir = mnist_dir.map_or_else(default_data_dir, Path::to_path_buf);
-    let mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
-    let (train_set, test_set) = provider_data(&mnist, normalization, owner_samples)?;
-    let mut trainer = FloatTrainer::new(sizes, seed, 1.0 / (1u64 << LR_SHIFT) as f64)
-        .map_err(|e| e.to_string())?;
-    let config = TrainConfig {
-        epochs: PRETRAIN_EPOCHS,
-        batch: 60,
-        seed,
-        first_epoch: 1,
-    };
-    train(&mut trainer, &train_set, &test_set, config, |_, _| {}).map_err(|e| e.to_string())?;
-    Ok(trainer
-        .network
-        .weights
-        .iter()
-        .map(|w| w.iter().map(|&v| quantize(v, WEIGHT_FRAC, WIDE)).collect())
-        .collect())
-}
-
-/// The model.json of fixed-point NN2 weights.
-pub fn model_file(
-    weights: Vec<Vec<i64>>,
-    normalization: Normalization,
-) -> Result<ModelFile, String> {
-    let trainer = FixedTrainer {
-        circuit: circuit(true)?,
-        weights,
-    };
-    Ok(ModelFile::new(
-        ModelKind::Nn2,
-        Arithmetic::Fixed,
-        ModelKind::Nn2.geometry(),
-        normalization,
-        &trainer.dequantized(),
-    ))
-}
-
-/// Refuses a circuit the chain cannot carry, before any work: depth times the measured cost
-/// of one AND level against the chain's modulus.
+/// Refuses a circuit the chain cannot carry, before any work: its AND-depth times the
+/// measured cost of one level against the chain's modulus.
 fn check_depth(trainer: &EncryptedTrainer, keys: &Path) -> Result<(), String> {
     let params = trainer.backend().evaluator().params();
     let cost = step_cost(trainer.circuit(), trainer.batch_size()).map_err(|e| e.to_string())?;
@@ -164,7 +66,7 @@ fn check_depth(trainer: &EncryptedTrainer, keys: &Path) -> Result<(), String> {
     let held = params.log2_q(params.max_level());
     if needed > held {
         return Err(format!(
-            "{}: noise budget: one step has AND-depth {} ({} ANDs), about {needed:.0} bits of modulus at {BITS_PER_AND_LEVEL} bits per level; this chain holds {held:.0} bits. Without recryption (not implemented yet) it cannot run; encrypted fine-tuning (without --full) fits the toy chain",
+            "{}: noise budget: one step has AND-depth {} ({} ANDs), about {needed:.0} bits of modulus at {BITS_PER_AND_LEVEL} bits per level; this chain holds {held:.0} bits. It cannot run without recryption (not implemented yet); encrypted fine-tuning (--start, without --full) fits the toy chain",
             keys.display(),
             cost.step_depth,
             cost.step.and
@@ -193,10 +95,10 @@ fn read_batch(
     dir: &Path,
     index: usize,
     material: &PublicMaterial,
+    dim: usize,
     expected: Option<(usize, Normalization)>,
 ) -> Result<EncryptedBatch, String> {
     let path = dir.join(batch_file(index));
-    let dim = ModelKind::Nn2.layer_sizes()[0];
     let batch = EncryptedBatch::read(&path, &material.params, material.key_id(), dim)
         .map_err(|e| e.to_string())?;
     let found = (batch.batches, batch.normalization);
@@ -210,10 +112,57 @@ fn read_batch(
     Ok(batch)
 }
 
+/// The start weights, the shape of the run and the width of an encrypted sample.
+fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String> {
+    let sizes = ModelKind::Nn2.layer_sizes();
+    let (weights, frozen_layers, identity) = if args.full {
+        let trainer = FixedTrainer::new(sizes, args.seed, LR_SHIFT, ADDER, SUM)
+            .map_err(|e| e.to_string())?;
+        let identity = nit_ring::serial::fingerprint(&args.seed.to_le_bytes());
+        (trainer.weights, 0, identity)
+    } else {
+        let path = args.start.as_deref().ok_or(
+            "fine-tuning needs --start (the model `fhe-nit pretrain` writes); --full trains every layer",
+        )?;
+        let model = StartModel::read(path)?;
+        let identity = model.fingerprint();
+        (model.weights, FROZEN_LAYERS, identity)
+    };
+    let shape = ModelShape {
+        sizes: sizes.to_vec(),
+        frozen_layers,
+        lr_shift: LR_SHIFT,
+        start: identity,
+    };
+    Ok((weights, shape, sizes[frozen_layers]))
+}
+
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let material = PublicMaterial::load(&args.keys).map_err(|e| e.to_string())?;
-    let first = read_batch(&args.data, 0, &material, None)?;
+    let (start_weights, shape, dim) = start(args)?;
+    let first = read_batch(&args.data, 0, &material, dim, None)?;
+    let expected_start = (shape.frozen_layers > 0).then_some(shape.start);
+    if first.start != expected_start {
+        return Err(format!(
+            "{}: {}, this run needs {}",
+            args.data.join(batch_file(0)).display(),
+            if first.start.is_some() {
+                "features of another start model's frozen layers"
+            } else {
+                "encrypted images"
+            },
+            if args.full {
+                "encrypted images (encrypt without --start)".to_string()
+            } else {
+                format!(
+                    "the outputs of the frozen layers of {} (encrypt --start)",
+                    args.start.as_deref().unwrap_or(Path::new("")).display()
+                )
+            }
+        ));
+    }
     let set = (first.batches, first.normalization);
+    let batches = first.batches;
     let params = material.params.clone();
     let key_id = material.key_id();
     let stamp = Stamp {
@@ -223,15 +172,10 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let evaluator = Evaluator::new(&params, key_id, material.evaluation_keys.clone())
         .map_err(|e| format!("{}: {e}", args.keys.display()))?;
     let backend = EncryptedBackend::new(evaluator).map_err(|e| e.to_string())?;
-    let trainer = EncryptedTrainer::new(circuit(args.full)?, backend);
-    check_depth(&trainer, &args.keys)?;
-    let batches = first.batches;
-    let shape = ModelShape {
-        sizes: ModelKind::Nn2.layer_sizes().to_vec(),
-        frozen_layers: trainer.circuit().frozen_layers(),
-        lr_shift: LR_SHIFT,
-        seed: args.seed,
-    };
+    let trainer = EncryptedTrainer::new(circuit(shape.frozen_layers)?, backend);
+    if args.full {
+        check_depth(&trainer, &args.keys)?;
+    }
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let checkpoint = args.out.join(MODEL);
     let started = Instant::now();
@@ -247,28 +191,15 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         }
         model
     } else {
-        let start = start_weights(
-            args.full,
-            args.seed,
-            args.mnist.as_deref(),
-            first.normalization,
-            batches * trainer.batch_size(),
-        )?;
-        let start_path = args.out.join(START_MODEL);
-        write_model_json(&start_path, &model_file(start.clone(), first.normalization)?)
-            .map_err(|e| e.to_string())?;
         let weights = trainer
-            .encrypt_weights(&material.public_key, &start, &mut secure_rng())
+            .encrypt_weights(&material.public_key, &start_weights, &mut secure_rng())
             .map_err(|e| e.to_string())?;
         println!(
-            "start model in {} ({}); {} weights encrypted, {:.1} s",
-            start_path.display(),
-            if args.full {
-                "the seed's initial weights"
-            } else {
-                "pretrained in plaintext, last layer to train"
-            },
-            start[shape.frozen_layers..].iter().map(Vec::len).sum::<usize>(),
+            "{} trainable weights encrypted in {:.1} s",
+            start_weights[shape.frozen_layers..]
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>(),
             started.elapsed().as_secs_f64()
         );
         EncryptedModel {
@@ -298,13 +229,21 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         let index = model.steps % batches;
         let batch = match loaded.take() {
             Some(b) if b.index == index => b,
-            _ => read_batch(&args.data, index, &material, Some(set))?,
+            _ => read_batch(&args.data, index, &material, dim, Some(set))?,
         };
         bar.set_message(format!("on batch {index}"));
         let step_started = Instant::now();
-        trainer
-            .step(&mut model.weights, &batch.batch)
-            .map_err(|e| format!("step {}: {e}", model.steps + 1))?;
+        let stepped = if shape.frozen_layers > 0 {
+            trainer.circuit().step_from_features(
+                trainer.backend(),
+                &mut model.weights,
+                &batch.batch.inputs,
+                &batch.batch.labels,
+            )
+        } else {
+            trainer.step(&mut model.weights, &batch.batch)
+        };
+        stepped.map_err(|e| format!("step {}: {e}", model.steps + 1))?;
         model.steps += 1;
         let bytes = model.write(&checkpoint, stamp).map_err(|e| e.to_string())?;
         bar.println(format!(

@@ -233,11 +233,28 @@ impl FixedCircuit {
         B::Error: 'static,
     {
         self.check(weights, x)?;
+        self.forward_from(backend, weights, 0, x)
+    }
+
+    /// The forward pass from layer `first` on, whose inputs are `x`: `activations[l]` and
+    /// `slopes[l - 1]` are empty for l < `first`.
+    fn forward_from<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &FixedWeights<B>,
+        first: usize,
+        x: &[BitInt<B>],
+    ) -> Result<ForwardPass<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let mut activations = vec![Vec::new(); first];
+        activations.push(x.to_vec());
         let mut pass = ForwardPass {
-            activations: vec![x.to_vec()],
-            slopes: Vec::new(),
+            activations,
+            slopes: vec![Vec::new(); first],
         };
-        for (l, w) in weights.layers.iter().enumerate() {
+        for (l, w) in weights.layers.iter().enumerate().skip(first) {
             let inputs = &pass.activations[l];
             let n = inputs.len();
             let frac = Self::input_frac(l);
@@ -306,6 +323,56 @@ impl FixedCircuit {
             )));
         }
         let pass = self.forward(backend, weights, x)?;
+        self.backward_and_update(backend, weights, pass, labels)
+    }
+
+    /// [`Self::step_traced`] from the frozen layers' outputs `features` (8-bit, F = 7): the
+    /// frozen weights are public, so whoever holds the samples can run the frozen layers and
+    /// hand over their outputs; the trainable layers compute exactly the same bits as from
+    /// the inputs. The trace's activations and slopes of the frozen layers are empty.
+    pub fn step_from_features<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        features: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        if self.frozen == 0 || features.len() != self.sizes[self.frozen] {
+            return Err(ModelError::Inconsistent(format!(
+                "{} features for {} frozen layers of {:?}",
+                features.len(),
+                self.frozen,
+                self.sizes
+            )));
+        }
+        let outputs = self.sizes[self.sizes.len() - 1];
+        if labels.len() != outputs || weights.layers.len() + 1 != self.sizes.len() {
+            return Err(ModelError::Inconsistent(format!(
+                "{} label bits and {} weight layers for {:?}",
+                labels.len(),
+                weights.layers.len(),
+                self.sizes
+            )));
+        }
+        let pass = self.forward_from(backend, weights, self.frozen, features)?;
+        self.backward_and_update(backend, weights, pass, labels)
+    }
+
+    /// Backward pass from `pass` (the forward pass with the current weights) and the update
+    /// of the trainable layers.
+    fn backward_and_update<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        pass: ForwardPass<B>,
+        labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
         let layers = weights.layers.len();
         let last = &pass.activations[layers];
         let mut delta: Vec<BitInt<B>> = last
