@@ -140,6 +140,14 @@ fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String>
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let material = PublicMaterial::load(&args.keys).map_err(|e| e.to_string())?;
     let (start_weights, shape, dim) = start(args)?;
+    let key_id = material.key_id();
+    let evaluator = Evaluator::new(&material.params, key_id, material.evaluation_keys.clone())
+        .map_err(|e| format!("{}: {e}", args.keys.display()))?;
+    let backend = EncryptedBackend::new(evaluator).map_err(|e| e.to_string())?;
+    let trainer = EncryptedTrainer::new(circuit(shape.frozen_layers)?, backend);
+    if args.full {
+        check_depth(&trainer, &args.keys)?;
+    }
     let first = read_batch(&args.data, 0, &material, dim, None)?;
     let expected_start = (shape.frozen_layers > 0).then_some(shape.start);
     if first.start != expected_start {
@@ -164,18 +172,10 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let set = (first.batches, first.normalization);
     let batches = first.batches;
     let params = material.params.clone();
-    let key_id = material.key_id();
     let stamp = Stamp {
         params_id: params.fingerprint(),
         key_id,
     };
-    let evaluator = Evaluator::new(&params, key_id, material.evaluation_keys.clone())
-        .map_err(|e| format!("{}: {e}", args.keys.display()))?;
-    let backend = EncryptedBackend::new(evaluator).map_err(|e| e.to_string())?;
-    let trainer = EncryptedTrainer::new(circuit(shape.frozen_layers)?, backend);
-    if args.full {
-        check_depth(&trainer, &args.keys)?;
-    }
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let checkpoint = args.out.join(MODEL);
     let started = Instant::now();
