@@ -536,3 +536,77 @@ impl FixedCircuit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitsliced::{PlainBackend, PlainError};
+    use crate::data::Dataset;
+    use crate::model::batch::BitslicedBatch;
+    use crate::model::fixed_format::quantize;
+    use crate::model::float::FloatNetwork;
+    use crate::model::sgd::{rng_for, INIT_STREAM};
+
+    /// The frozen layers' outputs handed over as features give the trainable layers exactly
+    /// the bits of the whole step: same deltas, same updated weights.
+    #[test]
+    fn step_from_features_equals_the_step_from_the_inputs() {
+        let sizes = [8, 6, 4, 10];
+        let slots = 16;
+        let data = Dataset {
+            dim: 8,
+            features: (0..8 * slots)
+                .map(|i| ((i * 37 % 23) as f64 - 11.0) / 5.0)
+                .collect(),
+            labels: (0..slots).map(|i| (i * 7 % 10) as u8).collect(),
+        };
+        let samples: Vec<usize> = (0..slots).collect();
+        let backend = PlainBackend::new(slots).unwrap();
+        let batch =
+            BitslicedBatch::<PlainBackend>::encode(&data, &samples, slots, |b| backend.encode(b))
+                .unwrap();
+        let start: Vec<Vec<i64>> = FloatNetwork::random(&sizes, &mut rng_for(5, INIT_STREAM))
+            .weights
+            .iter()
+            .map(|w| w.iter().map(|&v| quantize(v, WEIGHT_FRAC, WIDE)).collect())
+            .collect();
+        let circuit = FixedCircuit::new(
+            &sizes,
+            4,
+            AdderKind::Ripple,
+            TotalSumMethod::Adder(AdderKind::Ripple),
+        )
+        .unwrap()
+        .with_frozen_layers(2)
+        .unwrap();
+        let decode = |w: &FixedWeights<PlainBackend>| {
+            w.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                .unwrap()
+        };
+        let mut from_inputs = FixedWeights::<PlainBackend>::constants(&start).unwrap();
+        let whole = circuit
+            .step_traced(&backend, &mut from_inputs, &batch.inputs, &batch.labels)
+            .unwrap();
+        let features = whole.pass.activations[2].clone();
+        let mut from_features = FixedWeights::<PlainBackend>::constants(&start).unwrap();
+        let last = circuit
+            .step_from_features(&backend, &mut from_features, &features, &batch.labels)
+            .unwrap();
+        let decode_all = |xs: &[BitInt<PlainBackend>]| -> Vec<Vec<i64>> {
+            xs.iter()
+                .map(|x| {
+                    x.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                        .unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(decode_all(&last.deltas[2]), decode_all(&whole.deltas[2]));
+        assert_eq!(decode(&from_features), decode(&from_inputs));
+        assert_ne!(decode(&from_features), start, "the step changed no weight");
+
+        let error = circuit
+            .step_from_features(&backend, &mut from_features, &features[1..], &batch.labels)
+            .err();
+        assert!(matches!(error, Some(ModelError::Inconsistent(_))));
+    }
+}
