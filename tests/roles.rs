@@ -284,7 +284,11 @@ fn full_step_reports_the_noise_budget_of_the_chain() {
 /// `train-plain --arith fixed`) stepped once from the provider's start model on those
 /// samples. Also: decrypt refuses a model under another key, and a finished run refuses
 /// `--resume` for the steps it already holds.
+///
+/// One encrypted step on toy takes minutes and several GB (docs/BENCHMARKS.md), so it is out
+/// of the default suite: `cargo test --release --test roles -- --ignored --nocapture`.
 #[test]
+#[ignore]
 fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
     let owner = owner();
     let dir = scratch("contract");
