@@ -62,10 +62,21 @@ fn owner() -> &'static Owner {
         let keys = dir.join("keys");
         let data = dir.join("data");
         let start = dir.join("start.json");
-        succeeds(&["pretrain", "--reserve", "60", "--seed", "3", "--out", path(&start)]);
+        succeeds(&[
+            "pretrain",
+            "--reserve",
+            "60",
+            "--seed",
+            "3",
+            "--out",
+            path(&start),
+        ]);
         let printed = succeeds(&["keygen", "--set", "toy", "--out", path(&keys)]);
         for file in ["secret.key", "public.key", "evaluation.keys", "params.bin"] {
-            assert!(printed.contains(file), "keygen does not list {file}: {printed}");
+            assert!(
+                printed.contains(file),
+                "keygen does not list {file}: {printed}"
+            );
         }
         #[cfg(unix)]
         {
@@ -206,7 +217,17 @@ fn provider_refuses_features_of_another_start_model() {
     let owner = owner();
     let dir = scratch("other-start");
     let other = dir.join("other.json");
-    succeeds(&["pretrain", "--reserve", "60", "--seed", "4", "--epochs", "1", "--out", path(&other)]);
+    succeeds(&[
+        "pretrain",
+        "--reserve",
+        "60",
+        "--seed",
+        "4",
+        "--epochs",
+        "1",
+        "--out",
+        path(&other),
+    ]);
     let message = fails(&[
         "train",
         "--keys",
@@ -231,7 +252,11 @@ fn provider_refuses_truncated_and_altered_batches() {
     let mut altered = bytes.clone();
     altered[bytes.len() / 3] ^= 0x10;
     for (name, damaged, what) in [
-        ("truncated", bytes[..bytes.len() - 1000].to_vec(), "length mismatch"),
+        (
+            "truncated",
+            bytes[..bytes.len() - 1000].to_vec(),
+            "length mismatch",
+        ),
         ("altered", altered, "checksum mismatch"),
     ] {
         let dir = scratch(name);
@@ -336,7 +361,10 @@ fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
     expected.step(&data, &(0..60).collect::<Vec<_>>()).unwrap();
     let found = ModelFile::read(&decrypted).unwrap();
     assert_eq!(found.normalization(), start.normalization());
-    assert_eq!(found.network().unwrap().weights, expected.dequantized().weights);
+    assert_eq!(
+        found.network().unwrap().weights,
+        expected.dequantized().weights
+    );
     assert_ne!(
         found.network().unwrap().weights,
         start.network().unwrap().weights,

@@ -52,7 +52,9 @@ pub enum ArtifactError {
         #[source]
         source: BgvError,
     },
-    #[error("{path}: the provider's key directory holds the secret key; hand over {PUBLIC_DIR}/ only")]
+    #[error(
+        "{path}: the provider's key directory holds the secret key; hand over {PUBLIC_DIR}/ only"
+    )]
     SecretKeyPresent { path: PathBuf },
     #[error("{path}: encrypted under key {found}, the keys given are key {expected}")]
     KeyMismatch {
@@ -419,7 +421,10 @@ impl EncryptedModel {
         if rows != found {
             return Err(ArtifactError::Mismatch {
                 path: path.to_path_buf(),
-                what: format!("layers of {found:?} weights for a network {:?}", shape.sizes),
+                what: format!(
+                    "layers of {found:?} weights for a network {:?}",
+                    shape.sizes
+                ),
             });
         }
         let layers = wire
@@ -442,10 +447,7 @@ impl EncryptedModel {
 }
 
 /// Writes a model.json atomically.
-pub fn write_model_json(
-    path: &Path,
-    file: &nit_nn::model::ModelFile,
-) -> Result<(), ArtifactError> {
+pub fn write_model_json(path: &Path, file: &nit_nn::model::ModelFile) -> Result<(), ArtifactError> {
     let text = serde_json::to_string_pretty(file).map_err(|e| {
         model(path)(ModelError::Json {
             path: path.to_path_buf(),
@@ -484,7 +486,8 @@ mod tests {
     }
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("fhe-nit-artifacts-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("fhe-nit-artifacts-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }
@@ -507,7 +510,10 @@ mod tests {
                 lr_shift: 4,
                 start: [9; 16],
             },
-            normalization: Normalization { mean: 1.0, std: 2.0 },
+            normalization: Normalization {
+                mean: 1.0,
+                std: 2.0,
+            },
             steps: 3,
             weights: FixedWeights {
                 layers: public.layers.into_iter().chain(encrypted.layers).collect(),
@@ -522,10 +528,17 @@ mod tests {
         let path = dir.join(MODEL);
         let written = model(&params, &pk);
         written.write(&path, stamp(&params, &pk)).unwrap();
-        let read_back = EncryptedModel::read(&path, &params, pk.key_id(), Some(&written.shape)).unwrap();
+        let read_back =
+            EncryptedModel::read(&path, &params, pk.key_id(), Some(&written.shape)).unwrap();
         assert_eq!(read_back.steps, 3);
         assert_eq!(read_back.normalization, written.normalization);
-        for (a, b) in written.weights.layers.iter().flatten().zip(read_back.weights.layers.iter().flatten()) {
+        for (a, b) in written
+            .weights
+            .layers
+            .iter()
+            .flatten()
+            .zip(read_back.weights.layers.iter().flatten())
+        {
             for (x, y) in a.bits().iter().zip(b.bits()) {
                 match (x, y) {
                     (Bit::Const(p), Bit::Const(q)) => assert_eq!(p, q),
@@ -542,7 +555,10 @@ mod tests {
             .weights
             .decode(slots, |bits: &EncryptedBits| sk.decrypt_bits(&bits.ct))
             .unwrap();
-        assert_eq!(decrypted[1], (0..30).map(|i| i * 37 - 500).collect::<Vec<i64>>());
+        assert_eq!(
+            decrypted[1],
+            (0..30).map(|i| i * 37 - 500).collect::<Vec<i64>>()
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -561,7 +577,10 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(error, ArtifactError::Mismatch { .. }), "{error}");
-        assert!(error.to_string().contains(&path.display().to_string()), "{error}");
+        assert!(
+            error.to_string().contains(&path.display().to_string()),
+            "{error}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -587,7 +606,10 @@ mod tests {
         let file = EncryptedBatch {
             index: 0,
             batches: 1,
-            normalization: Normalization { mean: 0.0, std: 1.0 },
+            normalization: Normalization {
+                mean: 0.0,
+                std: 1.0,
+            },
             start: None,
             batch,
         };
@@ -596,7 +618,10 @@ mod tests {
         let error = EncryptedBatch::read(&path, &params, other.key_id(), 2)
             .err()
             .unwrap();
-        assert!(matches!(error, ArtifactError::KeyMismatch { .. }), "{error}");
+        assert!(
+            matches!(error, ArtifactError::KeyMismatch { .. }),
+            "{error}"
+        );
         assert!(error.to_string().contains("batch-0000.bin"), "{error}");
         let error = EncryptedBatch::read(&path, &params, pk.key_id(), 64)
             .err()
@@ -610,7 +635,9 @@ mod tests {
         let (params, _, pk) = keys(1);
         let dir = scratch("damaged");
         let path = dir.join(MODEL);
-        model(&params, &pk).write(&path, stamp(&params, &pk)).unwrap();
+        model(&params, &pk)
+            .write(&path, stamp(&params, &pk))
+            .unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let truncated = dir.join("truncated.enc");
         std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -618,13 +645,19 @@ mod tests {
         altered_bytes[bytes.len() / 2] ^= 1;
         let altered = dir.join("altered.enc");
         std::fs::write(&altered, &altered_bytes).unwrap();
-        for (file, what) in [(&truncated, "length mismatch"), (&altered, "checksum mismatch")] {
+        for (file, what) in [
+            (&truncated, "length mismatch"),
+            (&altered, "checksum mismatch"),
+        ] {
             let error = EncryptedModel::read(file, &params, pk.key_id(), None)
                 .err()
                 .unwrap();
             assert!(matches!(error, ArtifactError::Bgv { .. }), "{error}");
             let message = error.to_string();
-            assert!(message.contains(&file.display().to_string()) && message.contains(what), "{message}");
+            assert!(
+                message.contains(&file.display().to_string()) && message.contains(what),
+                "{message}"
+            );
         }
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -638,10 +671,16 @@ mod tests {
         let error = PublicMaterial::load(&dir).err().unwrap();
         let message = error.to_string();
         assert!(matches!(error, ArtifactError::Bgv { .. }), "{message}");
-        assert!(message.contains("public.key") && message.contains("not a bgv.public-key"), "{message}");
+        assert!(
+            message.contains("public.key") && message.contains("not a bgv.public-key"),
+            "{message}"
+        );
         std::fs::write(dir.join(SECRET_KEY), sk.to_bytes().unwrap()).unwrap();
         let error = PublicMaterial::load(&dir).err().unwrap();
-        assert!(matches!(error, ArtifactError::SecretKeyPresent { .. }), "{error}");
+        assert!(
+            matches!(error, ArtifactError::SecretKeyPresent { .. }),
+            "{error}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -652,7 +691,10 @@ mod tests {
         write_atomic(&path, b"first", 0o600).unwrap();
         write_atomic(&path, b"second", 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("secret.key")]);
         #[cfg(unix)]
         {
@@ -661,7 +703,10 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         let missing = dir.join("no-such-dir").join("x");
-        assert!(matches!(write_atomic(&missing, b"x", 0o644), Err(ArtifactError::Io { .. })));
+        assert!(matches!(
+            write_atomic(&missing, b"x", 0o644),
+            Err(ArtifactError::Io { .. })
+        ));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -89,14 +89,19 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
     let model = dir.join("model");
     let model_json = dir.join("model.json");
     let start = dir.join("start.json");
-    let params = literal(&args.set, None)?.build().map_err(|e| e.to_string())?;
+    let params = literal(&args.set, None)?
+        .build()
+        .map_err(|e| e.to_string())?;
     phase("owner: keygen", || {
         generate(&params, &keys).map_err(|e| e.to_string())
     })?;
-    phase("provider: pretrain NN2 in plaintext on its own images", || {
-        let file = pretrain(args.data.as_deref(), args.samples, 3, args.seed)?;
-        artifacts::write_model_json(&start, &file).map_err(|e| e.to_string())
-    })?;
+    phase(
+        "provider: pretrain NN2 in plaintext on its own images",
+        || {
+            let file = pretrain(args.data.as_deref(), args.samples, 3, args.seed)?;
+            artifacts::write_model_json(&start, &file).map_err(|e| e.to_string())
+        },
+    )?;
     phase(
         &format!(
             "owner: encrypt {} samples (outputs of the public frozen layers)",

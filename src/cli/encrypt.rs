@@ -8,19 +8,19 @@
 //! --train-samples N` does (NN2: central 24 x 24 resized to 8 x 8, normalized with the N
 //! images' statistics), quantized to 8 bits (F = 5).
 
-use super::start::StartModel;
 use super::artifacts::{
     batch_file, load_params, ArtifactError, EncryptedBatch, Stamp, PUBLIC_DIR, PUBLIC_KEY,
 };
+use super::start::StartModel;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use nit_bgv::keys::PublicKey;
 use nit_bgv::Params;
 use nit_nn::bitsliced::{Bit, BitInt};
 use nit_nn::data::{default_data_dir, normalized_dataset, prepare, Dataset, Mnist, Normalization};
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::batch::label_columns;
 use nit_nn::model::fixed_format::NARROW;
-use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::{BitslicedBatch, ModelKind};
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
@@ -93,7 +93,8 @@ pub fn run(args: &EncryptArgs) -> Result<(), String> {
     let params = load_params(&public).map_err(|e| e.to_string())?;
     let path = public.join(PUBLIC_KEY);
     let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let pk = PublicKey::from_bytes(&bytes, &params).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pk =
+        PublicKey::from_bytes(&bytes, &params).map_err(|e| format!("{}: {e}", path.display()))?;
     let start = args.start.as_deref().map(StartModel::read).transpose()?;
     let data = owner_data(args.data.as_deref(), args.samples, start)?;
     encrypt(&params, &pk, &data, &args.out)
@@ -132,8 +133,10 @@ pub fn encrypt(
         key_id: pk.key_id(),
     };
     let bar = ProgressBar::new(batches as u64).with_style(
-        ProgressStyle::with_template("encrypt {elapsed_precise} [{bar:30}] batch {pos}/{len} ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "encrypt {elapsed_precise} [{bar:30}] batch {pos}/{len} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let mut rng = secure_rng();

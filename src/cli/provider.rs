@@ -121,8 +121,8 @@ fn read_batch(
 fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String> {
     let sizes = ModelKind::Nn2.layer_sizes();
     let (weights, frozen_layers, identity) = if args.full {
-        let trainer = FixedTrainer::new(sizes, args.seed, LR_SHIFT, ADDER, SUM)
-            .map_err(|e| e.to_string())?;
+        let trainer =
+            FixedTrainer::new(sizes, args.seed, LR_SHIFT, ADDER, SUM).map_err(|e| e.to_string())?;
         let identity = nit_ring::serial::fingerprint(&args.seed.to_le_bytes());
         (trainer.weights, 0, identity)
     } else {

@@ -58,7 +58,10 @@ pub fn circuit(frozen: usize) -> Result<FixedCircuit, String> {
 }
 
 /// The model.json of fixed-point NN2 weights (16 bits, F = 12).
-pub fn model_file(weights: Vec<Vec<i64>>, normalization: Normalization) -> Result<ModelFile, String> {
+pub fn model_file(
+    weights: Vec<Vec<i64>>,
+    normalization: Normalization,
+) -> Result<ModelFile, String> {
     let trainer = FixedTrainer {
         circuit: circuit(0)?,
         weights,
@@ -84,7 +87,9 @@ impl StartModel {
         let file = read_model_json(path).map_err(|e| e.to_string())?;
         let named = |e: nit_nn::model::ModelError| format!("{}: {e}", path.display());
         let network = file.network().map_err(named)?;
-        if network.sizes != ModelKind::Nn2.layer_sizes() || file.geometry() != ModelKind::Nn2.geometry() {
+        if network.sizes != ModelKind::Nn2.layer_sizes()
+            || file.geometry() != ModelKind::Nn2.geometry()
+        {
             return Err(format!(
                 "{}: a network {:?}, fine-tuning needs NN2 {:?}",
                 path.display(),
