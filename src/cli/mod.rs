@@ -1,6 +1,8 @@
 //! Subcommands of the `fhe-nit` binary; each returns Err(message) on failure.
 
 pub mod artifacts;
+#[cfg(test)]
+mod artifacts_tests;
 pub mod decrypt;
 pub mod demo;
 pub mod encrypt;
