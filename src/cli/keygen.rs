@@ -12,11 +12,12 @@ use nit_bgv::{Params, ParamsLiteral};
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
 
-/// Ciphertext primes of the toy chain for encrypted fine-tuning: one step of NN2 with its
-/// first two layers frozen has AND-depth 59 (`nit_nn::model::step_cost`); measured to carry
-/// it with margin (fewer primes make every gate cheaper). The full 60-prime chain is
-/// `--primes 60`.
-pub const TOY_FINE_TUNE_PRIMES: usize = 40;
+/// Ciphertext primes of the toy chain for encrypted fine-tuning: one step of NN2's last
+/// layer from the frozen layers' outputs has AND-depth 70 (144 450 ANDs, 40 860 rotations,
+/// counted with `CountingBackend`); at about 28 bits of modulus per AND level that is 1960
+/// bits, so 44 primes of 50 bits (2200 bits) leave a margin (fewer primes make every gate
+/// cheaper). The full 60-prime chain is `--primes 60`.
+pub const TOY_FINE_TUNE_PRIMES: usize = 44;
 
 #[derive(Args)]
 pub struct KeygenArgs {
@@ -90,6 +91,11 @@ pub fn generate(params: &Params, out: &Path) -> Result<(), ArtifactError> {
             0o644,
         ),
     ];
+    // Every file is written before anything is printed: a closed stdout (`| head`) ends the
+    // process quietly and must not leave the key directory half written.
+    for (path, bytes, mode) in &files {
+        write_atomic(path, bytes, *mode)?;
+    }
     println!(
         "{}: m = {}, {} slots, {} ciphertext primes ({:.0} bits), {} rotation keys",
         params.name(),
@@ -99,8 +105,7 @@ pub fn generate(params: &Params, out: &Path) -> Result<(), ArtifactError> {
         params.log2_q(params.max_level()),
         exponents.len()
     );
-    for (path, bytes, mode) in files {
-        write_atomic(&path, &bytes, mode)?;
+    for (path, bytes, _) in &files {
         println!("{:>12} bytes  {}", bytes.len(), path.display());
     }
     Ok(())
