@@ -33,7 +33,7 @@ pub struct MallocConf(*const c_char);
 unsafe impl Sync for MallocConf {}
 
 /// jemalloc's options (its `malloc_conf` symbol, under tikv-jemalloc-sys's `_rjem_` prefix):
-/// huge pages for data and for jemalloc's own metadata, no decay.
+/// huge pages for data and for jemalloc's own metadata, freed pages returned after 60 s.
 #[export_name = "_rjem_malloc_conf"]
 pub static MALLOC_CONF: MallocConf =
-    MallocConf(c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr());
+    MallocConf(c"thp:always,metadata_thp:always,dirty_decay_ms:60000,muzzy_decay_ms:60000".as_ptr());
