@@ -12,12 +12,12 @@
 //! MADV_HUGEPAGE on its mappings; a kernel whose THP mode is `never` just ignores it) the
 //! cycling DFT costs 0.45 ms and a good-dimension rotation at 12 primes is 15-25% faster
 //! (docs/BENCHMARKS.md).
-//! Decay is off (`dirty_decay_ms:-1`, `muzzy_decay_ms:-1`): freed pages stay with the
-//! process. The history of this file (commits 21eade0, 2e4ee3a) describes decay turned back
-//! on, then set to 60 s as measured faster (a multiplication at paper/12: 82 ms with
-//! jemalloc's default 10 s, 45 ms with 60 s, 90 ms with no decay), but the options string kept
-//! `-1` throughout: every figure since was measured with decay off. Which setting is faster
-//! is open until measured again; this module keeps the options as they ran.
+//! Freed pages go back to the kernel after 60 s (`dirty_decay_ms:60000`): the history of this
+//! file (commits 21eade0, 2e4ee3a) measured 60 s fastest (a multiplication at paper/12: 82 ms
+//! with jemalloc's default 10 s, 45 ms with 60 s, 90 ms with no decay), but the options string
+//! had kept decay off (`-1`) until an encrypted training step's resident memory grew past
+//! 14 GB with it (under 4.2 GB with 60 s decay). Figures in docs/BENCHMARKS.md measured before
+//! 2026-12-01 ran with decay off.
 //! Programs that use the layer crates without it keep their own allocator; with glibc,
 //! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1` has part of the effect.
 
@@ -33,9 +33,12 @@ pub struct MallocConf(*const c_char);
 // NUL-terminated string, so sharing it between threads shares read-only data.
 unsafe impl Sync for MallocConf {}
 
-/// jemalloc's options: huge pages for data and for jemalloc's own metadata, no decay.
-pub const OPTIONS: MallocConf =
-    MallocConf(c"thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1".as_ptr());
+/// jemalloc's options: huge pages for data and for jemalloc's own metadata, freed pages
+/// returned after 60 s (with decay off, an encrypted training step's resident memory grew past
+/// 14 GB on one thread where it stays under 4.2 GB with it).
+pub const OPTIONS: MallocConf = MallocConf(
+    c"thp:always,metadata_thp:always,dirty_decay_ms:60000,muzzy_decay_ms:60000".as_ptr(),
+);
 
 /// Makes jemalloc with [`OPTIONS`] the allocator of the program that expands it (once, at the
 /// root of a binary, benchmark or integration-test crate): a `#[global_allocator]` and

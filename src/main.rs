@@ -16,8 +16,9 @@ fhe_nit::install_jemalloc!();
     about = "Neural-network training on BGV-encrypted data"
 )]
 struct Args {
+    /// Without a subcommand: `demo` with its defaults.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -32,6 +33,18 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Draw test accuracy per epoch of several runs on one SVG (Figure 5).
     Plot(cli::plot::PlotArgs),
+    /// Data owner: a secret key (KEYS/secret.key) and the public keys (KEYS/public/).
+    Keygen(cli::keygen::KeygenArgs),
+    /// Service provider: pretrain NN2 in plaintext on its own images (the fine-tuning start).
+    Pretrain(cli::start::PretrainArgs),
+    /// Data owner: encrypt the first N MNIST training images, one sample per slot.
+    Encrypt(cli::encrypt::EncryptArgs),
+    /// Service provider: SGD steps on the encrypted data with the public keys only.
+    Train(cli::provider::TrainArgs),
+    /// Data owner: decrypt the provider's model into model.json.
+    Decrypt(cli::decrypt::DecryptArgs),
+    /// The whole flow on toy: keys, encryption, encrypted fine-tuning, decryption, accuracy.
+    Demo(cli::demo::DemoArgs),
 }
 
 /// `println!` panics when stdout is a closed pipe (`fhe-nit params | head`): end quietly then,
@@ -55,11 +68,18 @@ fn exit_quietly_on_closed_pipe() {
 fn main() -> ExitCode {
     exit_quietly_on_closed_pipe();
     let result = match Args::parse().command {
-        Command::Params(args) => cli::params::run(&args),
-        Command::Selftest(args) => cli::selftest::run(&args),
-        Command::TrainPlain(args) => cli::train::run(&args),
-        Command::Eval(args) => cli::eval::run(&args),
-        Command::Plot(args) => cli::plot::run(&args),
+        None => cli::demo::run(&cli::demo::DemoArgs::default()),
+        Some(Command::Params(args)) => cli::params::run(&args),
+        Some(Command::Selftest(args)) => cli::selftest::run(&args),
+        Some(Command::TrainPlain(args)) => cli::train::run(&args),
+        Some(Command::Eval(args)) => cli::eval::run(&args),
+        Some(Command::Plot(args)) => cli::plot::run(&args),
+        Some(Command::Keygen(args)) => cli::keygen::run(&args),
+        Some(Command::Pretrain(args)) => cli::start::run(&args),
+        Some(Command::Encrypt(args)) => cli::encrypt::run(&args),
+        Some(Command::Train(args)) => cli::provider::run(&args),
+        Some(Command::Decrypt(args)) => cli::decrypt::run(&args),
+        Some(Command::Demo(args)) => cli::demo::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

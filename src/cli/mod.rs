@@ -1,7 +1,16 @@
 //! Subcommands of the `fhe-nit` binary; each returns Err(message) on failure.
 
+pub mod artifacts;
+#[cfg(test)]
+mod artifacts_tests;
+pub mod decrypt;
+pub mod demo;
+pub mod encrypt;
 pub mod eval;
+pub mod keygen;
 pub mod params;
 pub mod plot;
+pub mod provider;
 pub mod selftest;
+pub mod start;
 pub mod train;

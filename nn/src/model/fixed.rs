@@ -254,11 +254,28 @@ impl FixedCircuit {
         B::Error: 'static,
     {
         self.check(weights, x)?;
+        self.forward_from(backend, weights, 0, x)
+    }
+
+    /// The forward pass from layer `first` on, whose inputs are `x`: `activations[l]` and
+    /// `slopes[l - 1]` are empty for l < `first`.
+    fn forward_from<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &FixedWeights<B>,
+        first: usize,
+        x: &[BitInt<B>],
+    ) -> Result<ForwardPass<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let mut activations = vec![Vec::new(); first];
+        activations.push(x.to_vec());
         let mut pass = ForwardPass {
-            activations: vec![x.to_vec()],
-            slopes: Vec::new(),
+            activations,
+            slopes: vec![Vec::new(); first],
         };
-        for (l, w) in weights.layers.iter().enumerate() {
+        for (l, w) in weights.layers.iter().enumerate().skip(first) {
             let inputs = &pass.activations[l];
             let n = inputs.len();
             let frac = Self::input_frac(l);
@@ -327,6 +344,56 @@ impl FixedCircuit {
             )));
         }
         let pass = self.forward(backend, weights, x)?;
+        self.backward_and_update(backend, weights, pass, labels)
+    }
+
+    /// [`Self::step_traced`] from the frozen layers' outputs `features` (8-bit, F = 7): the
+    /// frozen weights are public, so whoever holds the samples can run the frozen layers and
+    /// hand over their outputs; the trainable layers compute exactly the same bits as from
+    /// the inputs. The trace's activations and slopes of the frozen layers are empty.
+    pub fn step_from_features<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        features: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        if self.frozen == 0 || features.len() != self.sizes[self.frozen] {
+            return Err(ModelError::Inconsistent(format!(
+                "{} features for {} frozen layers of {:?}",
+                features.len(),
+                self.frozen,
+                self.sizes
+            )));
+        }
+        let outputs = self.sizes[self.sizes.len() - 1];
+        if labels.len() != outputs || weights.layers.len() + 1 != self.sizes.len() {
+            return Err(ModelError::Inconsistent(format!(
+                "{} label bits and {} weight layers for {:?}",
+                labels.len(),
+                weights.layers.len(),
+                self.sizes
+            )));
+        }
+        let pass = self.forward_from(backend, weights, self.frozen, features)?;
+        self.backward_and_update(backend, weights, pass, labels)
+    }
+
+    /// Backward pass from `pass` (the forward pass with the current weights) and the update
+    /// of the trainable layers.
+    fn backward_and_update<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        pass: ForwardPass<B>,
+        labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
         let layers = weights.layers.len();
         let last = &pass.activations[layers];
         let mut delta: Vec<BitInt<B>> = last
@@ -488,5 +555,79 @@ impl FixedCircuit {
                 self.sizes
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bitsliced::{PlainBackend, PlainError};
+    use crate::data::Dataset;
+    use crate::model::batch::BitslicedBatch;
+    use crate::model::fixed_format::quantize;
+    use crate::model::float::FloatNetwork;
+    use crate::model::sgd::{rng_for, INIT_STREAM};
+
+    /// The frozen layers' outputs handed over as features give the trainable layers exactly
+    /// the bits of the whole step: same deltas, same updated weights.
+    #[test]
+    fn step_from_features_equals_the_step_from_the_inputs() {
+        let sizes = [8, 6, 4, 10];
+        let slots = 16;
+        let data = Dataset {
+            dim: 8,
+            features: (0..8 * slots)
+                .map(|i| ((i * 37 % 23) as f64 - 11.0) / 5.0)
+                .collect(),
+            labels: (0..slots).map(|i| (i * 7 % 10) as u8).collect(),
+        };
+        let samples: Vec<usize> = (0..slots).collect();
+        let backend = PlainBackend::new(slots).unwrap();
+        let batch =
+            BitslicedBatch::<PlainBackend>::encode(&data, &samples, slots, |b| backend.encode(b))
+                .unwrap();
+        let start: Vec<Vec<i64>> = FloatNetwork::random(&sizes, &mut rng_for(5, INIT_STREAM))
+            .weights
+            .iter()
+            .map(|w| w.iter().map(|&v| quantize(v, WEIGHT_FRAC, WIDE)).collect())
+            .collect();
+        let circuit = FixedCircuit::new(
+            &sizes,
+            4,
+            AdderKind::Ripple,
+            TotalSumMethod::Adder(AdderKind::Ripple),
+        )
+        .unwrap()
+        .with_frozen_layers(2)
+        .unwrap();
+        let decode = |w: &FixedWeights<PlainBackend>| {
+            w.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                .unwrap()
+        };
+        let mut from_inputs = FixedWeights::<PlainBackend>::constants(&start).unwrap();
+        let whole = circuit
+            .step_traced(&backend, &mut from_inputs, &batch.inputs, &batch.labels)
+            .unwrap();
+        let features = whole.pass.activations[2].clone();
+        let mut from_features = FixedWeights::<PlainBackend>::constants(&start).unwrap();
+        let last = circuit
+            .step_from_features(&backend, &mut from_features, &features, &batch.labels)
+            .unwrap();
+        let decode_all = |xs: &[BitInt<PlainBackend>]| -> Vec<Vec<i64>> {
+            xs.iter()
+                .map(|x| {
+                    x.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                        .unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(decode_all(&last.deltas[2]), decode_all(&whole.deltas[2]));
+        assert_eq!(decode(&from_features), decode(&from_inputs));
+        assert_ne!(decode(&from_features), start, "the step changed no weight");
+
+        let error = circuit
+            .step_from_features(&backend, &mut from_features, &features[1..], &batch.labels)
+            .err();
+        assert!(matches!(error, Some(ModelError::Inconsistent(_))));
     }
 }

@@ -1,0 +1,468 @@
+//! The files the data owner and the service provider exchange, and their typed errors.
+//!
+//! Layout of a key directory written by `keygen`:
+//!   KEYS/secret.key                 the owner's secret key (mode 0600), never handed over;
+//!   KEYS/public/params.bin          the parameters;
+//!   KEYS/public/public.key          the public key;
+//!   KEYS/public/evaluation.keys     relinearization and rotation keys.
+//! An encrypted data set is DATA/batch-NNNN.bin, one file per batch of `slots` samples; an
+//! encrypted model is MODEL/model.enc (the checkpoint after the last step). Every file is a
+//! nit-ring checked envelope (magic, tag, length, SHA-256) whose payload names the parameter
+//! fingerprint and the key id it belongs to; ciphertexts inside are nit-bgv's own sealed
+//! ciphertext bytes. Every write goes to a temporary file in the same directory and is renamed
+//! into place, so an interrupted run never leaves a half-written artifact.
+
+use nit_bgv::ciphertext::Ciphertext;
+use nit_bgv::keys::{EvaluationKeys, KeyId, PublicKey, SecretKey};
+use nit_bgv::params::Params;
+use nit_bgv::BgvError;
+use nit_nn::bitsliced::{Bit, BitInt};
+use nit_nn::data::Normalization;
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::model::{BitslicedBatch, FixedWeights, ModelError};
+use nit_ring::serial::{open, seal};
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+pub const SECRET_KEY: &str = "secret.key";
+pub const PUBLIC_DIR: &str = "public";
+pub const PARAMS: &str = "params.bin";
+pub const PUBLIC_KEY: &str = "public.key";
+pub const EVALUATION_KEYS: &str = "evaluation.keys";
+pub const MODEL: &str = "model.enc";
+const BATCH_TAG: &str = "fhe-nit.encrypted-batch";
+const MODEL_TAG: &str = "fhe-nit.encrypted-model";
+
+/// What went wrong with an artifact; every variant names the file.
+#[derive(Debug, Error)]
+pub enum ArtifactError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Truncated, altered, of another kind, or of other parameters (the envelope's check).
+    #[error("{path}: {source}")]
+    Bgv {
+        path: PathBuf,
+        #[source]
+        source: BgvError,
+    },
+    #[error(
+        "{path}: the provider's key directory holds the secret key; hand over {PUBLIC_DIR}/ only"
+    )]
+    SecretKeyPresent { path: PathBuf },
+    #[error("{path}: encrypted under key {found}, the keys given are key {expected}")]
+    KeyMismatch {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{path}: {what}")]
+    Mismatch { path: PathBuf, what: String },
+    #[error("{path}: {source}")]
+    Model {
+        path: PathBuf,
+        #[source]
+        source: ModelError,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
+    move |source| ArtifactError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn bgv<E: Into<BgvError>>(path: &Path) -> impl FnOnce(E) -> ArtifactError + '_ {
+    move |e| ArtifactError::Bgv {
+        path: path.to_path_buf(),
+        source: e.into(),
+    }
+}
+
+fn model(path: &Path) -> impl FnOnce(ModelError) -> ArtifactError + '_ {
+    move |source| ArtifactError::Model {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (created with
+/// `mode` on Unix), flushed to disk, then renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ArtifactError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io(path)(e));
+    }
+    Ok(())
+}
+
+pub fn read(path: &Path) -> Result<Vec<u8>, ArtifactError> {
+    std::fs::read(path).map_err(io(path))
+}
+
+/// Everything the provider holds: parameters, public key, evaluation keys.
+pub struct PublicMaterial {
+    pub params: Params,
+    pub public_key: PublicKey,
+    pub evaluation_keys: EvaluationKeys,
+}
+
+impl PublicMaterial {
+    /// Loads `dir` (KEYS/public); refuses a directory that holds a secret key.
+    pub fn load(dir: &Path) -> Result<Self, ArtifactError> {
+        let secret = dir.join(SECRET_KEY);
+        if secret.exists() {
+            return Err(ArtifactError::SecretKeyPresent { path: secret });
+        }
+        let params = load_params(dir)?;
+        let path = dir.join(PUBLIC_KEY);
+        let public_key = PublicKey::from_bytes(&read(&path)?, &params).map_err(bgv(&path))?;
+        let path = dir.join(EVALUATION_KEYS);
+        let (evaluation_keys, key_id) =
+            EvaluationKeys::from_bytes(&read(&path)?, &params).map_err(bgv(&path))?;
+        check_key(&path, public_key.key_id(), key_id)?;
+        Ok(Self {
+            params,
+            public_key,
+            evaluation_keys,
+        })
+    }
+
+    pub fn key_id(&self) -> KeyId {
+        self.public_key.key_id()
+    }
+}
+
+pub fn load_params(public_dir: &Path) -> Result<Params, ArtifactError> {
+    let path = public_dir.join(PARAMS);
+    Params::from_bytes(&read(&path)?).map_err(bgv(&path))
+}
+
+/// The owner's secret key from KEYS/ (parameters from KEYS/public).
+pub fn load_secret(dir: &Path) -> Result<SecretKey, ArtifactError> {
+    let params = load_params(&dir.join(PUBLIC_DIR))?;
+    let path = dir.join(SECRET_KEY);
+    SecretKey::from_bytes(&read(&path)?, &params).map_err(bgv(&path))
+}
+
+/// The first 6 bytes of a key id in hex, as errors name keys.
+fn hex(id: &[u8]) -> String {
+    id.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Ok when an artifact stamped with key `found` belongs to key `expected`.
+pub fn check_key(path: &Path, expected: KeyId, found: KeyId) -> Result<(), ArtifactError> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(ArtifactError::KeyMismatch {
+            path: path.to_path_buf(),
+            expected: hex(&expected),
+            found: hex(&found),
+        })
+    }
+}
+
+/// One bit of an integer on the wire: a public constant or a sealed ciphertext and its
+/// AND-depth.
+#[derive(Serialize, Deserialize)]
+enum BitWire {
+    Const(bool),
+    Var { depth: usize, ciphertext: Vec<u8> },
+}
+
+fn bit_to_wire(bit: &Bit<EncryptedBits>) -> Result<BitWire, BgvError> {
+    Ok(match bit {
+        Bit::Const(c) => BitWire::Const(*c),
+        Bit::Var(v) => BitWire::Var {
+            depth: v.depth,
+            ciphertext: v.ct.to_bytes()?,
+        },
+    })
+}
+
+fn integer_to_wire(x: &BitInt<EncryptedBackend>) -> Result<Vec<BitWire>, BgvError> {
+    x.bits().iter().map(bit_to_wire).collect()
+}
+
+/// Rebuilds a bit, checking its ciphertext's parameters and key.
+fn bit_from_wire(
+    path: &Path,
+    bit: BitWire,
+    params: &Params,
+    key_id: KeyId,
+) -> Result<Bit<EncryptedBits>, ArtifactError> {
+    match bit {
+        BitWire::Const(c) => Ok(Bit::Const(c)),
+        BitWire::Var { depth, ciphertext } => {
+            let ct = Ciphertext::from_bytes(&ciphertext, params).map_err(bgv(path))?;
+            check_key(path, key_id, ct.key_id())?;
+            Ok(Bit::Var(EncryptedBits { ct, depth }))
+        }
+    }
+}
+
+/// Rebuilds an integer, checking every ciphertext's parameters and key.
+fn integer_from_wire(
+    path: &Path,
+    bits: Vec<BitWire>,
+    params: &Params,
+    key_id: KeyId,
+) -> Result<BitInt<EncryptedBackend>, ArtifactError> {
+    let bits = bits
+        .into_iter()
+        .map(|b| bit_from_wire(path, b, params, key_id))
+        .collect::<Result<Vec<_>, ArtifactError>>()?;
+    BitInt::from_bits(bits).map_err(|e| ArtifactError::Mismatch {
+        path: path.to_path_buf(),
+        what: e.to_string(),
+    })
+}
+
+/// The header every encrypted artifact carries.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub params_id: [u8; 16],
+    pub key_id: KeyId,
+}
+
+impl Stamp {
+    /// Checks that an artifact at `path` belongs to `params` and `key_id`.
+    fn check(&self, path: &Path, params: &Params, key_id: KeyId) -> Result<(), ArtifactError> {
+        params.check(&self.params_id).map_err(bgv(path))?;
+        check_key(path, key_id, self.key_id)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct BatchWire {
+    stamp: Stamp,
+    /// Batch index and the number of batches of the set.
+    index: usize,
+    batches: usize,
+    normalization: Normalization,
+    start: Option<[u8; 16]>,
+    inputs: Vec<Vec<BitWire>>,
+    labels: Vec<BitWire>,
+}
+
+/// One encrypted batch of `slots` samples and what the provider must know about the set.
+pub struct EncryptedBatch {
+    pub index: usize,
+    pub batches: usize,
+    /// The preprocessing statistics (public: the model file records them).
+    pub normalization: Normalization,
+    /// Fine-tuning: the fingerprint of the start model whose frozen layers made the inputs
+    /// (then the inputs are the frozen layers' outputs); None: the inputs are the images.
+    pub start: Option<[u8; 16]>,
+    pub batch: BitslicedBatch<EncryptedBackend>,
+}
+
+/// The file name of batch `index`.
+pub fn batch_file(index: usize) -> String {
+    format!("batch-{index:04}.bin")
+}
+
+impl EncryptedBatch {
+    pub fn write(&self, path: &Path, stamp: Stamp) -> Result<u64, ArtifactError> {
+        let wire = BatchWire {
+            stamp,
+            index: self.index,
+            batches: self.batches,
+            normalization: self.normalization,
+            start: self.start,
+            inputs: self
+                .batch
+                .inputs
+                .iter()
+                .map(integer_to_wire)
+                .collect::<Result<_, _>>()
+                .map_err(bgv(path))?,
+            labels: self
+                .batch
+                .labels
+                .iter()
+                .map(bit_to_wire)
+                .collect::<Result<_, _>>()
+                .map_err(bgv(path))?,
+        };
+        let bytes = seal(BATCH_TAG, &wire).map_err(bgv(path))?;
+        write_atomic(path, &bytes, 0o644)?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// Loads a batch of `params` under `key_id`, checking its shape against `dim` inputs.
+    pub fn read(
+        path: &Path,
+        params: &Params,
+        key_id: KeyId,
+        dim: usize,
+    ) -> Result<Self, ArtifactError> {
+        let wire: BatchWire = open(BATCH_TAG, &read(path)?).map_err(bgv(path))?;
+        wire.stamp.check(path, params, key_id)?;
+        if wire.inputs.len() != dim || wire.labels.len() != nit_nn::data::DIGITS {
+            return Err(ArtifactError::Mismatch {
+                path: path.to_path_buf(),
+                what: format!(
+                    "{} inputs and {} labels, the network takes {dim} inputs and {} labels",
+                    wire.inputs.len(),
+                    wire.labels.len(),
+                    nit_nn::data::DIGITS
+                ),
+            });
+        }
+        let inputs = wire
+            .inputs
+            .into_iter()
+            .map(|bits| integer_from_wire(path, bits, params, key_id))
+            .collect::<Result<_, _>>()?;
+        let labels = wire
+            .labels
+            .into_iter()
+            .map(|bit| bit_from_wire(path, bit, params, key_id))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            index: wire.index,
+            batches: wire.batches,
+            normalization: wire.normalization,
+            start: wire.start,
+            batch: BitslicedBatch { inputs, labels },
+        })
+    }
+}
+
+/// What fixes the network an encrypted model trains: a model of another network is refused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelShape {
+    pub sizes: Vec<usize>,
+    pub frozen_layers: usize,
+    pub lr_shift: usize,
+    /// The start weights' identity: the frozen layers' fingerprint (fine-tuning) or the
+    /// seed's (full training).
+    pub start: [u8; 16],
+}
+
+#[derive(Serialize, Deserialize)]
+struct ModelWire {
+    stamp: Stamp,
+    shape: ModelShape,
+    normalization: Normalization,
+    /// Steps done.
+    steps: usize,
+    layers: Vec<Vec<Vec<BitWire>>>,
+}
+
+/// An encrypted model checkpoint: frozen layers public, trainable layers encrypted.
+pub struct EncryptedModel {
+    pub shape: ModelShape,
+    pub normalization: Normalization,
+    pub steps: usize,
+    pub weights: FixedWeights<EncryptedBackend>,
+}
+
+impl EncryptedModel {
+    pub fn write(&self, path: &Path, stamp: Stamp) -> Result<u64, ArtifactError> {
+        let layers = self
+            .weights
+            .layers
+            .iter()
+            .map(|layer| layer.iter().map(integer_to_wire).collect())
+            .collect::<Result<_, BgvError>>()
+            .map_err(bgv(path))?;
+        let wire = ModelWire {
+            stamp,
+            shape: self.shape.clone(),
+            normalization: self.normalization,
+            steps: self.steps,
+            layers,
+        };
+        let bytes = seal(MODEL_TAG, &wire).map_err(bgv(path))?;
+        write_atomic(path, &bytes, 0o644)?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// Loads a model of `params` under `key_id`; `expected` (if given) must be its shape.
+    pub fn read(
+        path: &Path,
+        params: &Params,
+        key_id: KeyId,
+        expected: Option<&ModelShape>,
+    ) -> Result<Self, ArtifactError> {
+        let wire: ModelWire = open(MODEL_TAG, &read(path)?).map_err(bgv(path))?;
+        wire.stamp.check(path, params, key_id)?;
+        if let Some(shape) = expected {
+            if *shape != wire.shape {
+                return Err(ArtifactError::Mismatch {
+                    path: path.to_path_buf(),
+                    what: format!("a model of {:?}, this run trains {:?}", wire.shape, shape),
+                });
+            }
+        }
+        let shape = wire.shape;
+        let rows: Vec<usize> = shape.sizes.windows(2).map(|s| s[1] * (s[0] + 1)).collect();
+        let found: Vec<usize> = wire.layers.iter().map(Vec::len).collect();
+        if rows != found {
+            return Err(ArtifactError::Mismatch {
+                path: path.to_path_buf(),
+                what: format!(
+                    "layers of {found:?} weights for a network {:?}",
+                    shape.sizes
+                ),
+            });
+        }
+        let layers = wire
+            .layers
+            .into_iter()
+            .map(|layer| {
+                layer
+                    .into_iter()
+                    .map(|bits| integer_from_wire(path, bits, params, key_id))
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            shape,
+            normalization: wire.normalization,
+            steps: wire.steps,
+            weights: FixedWeights { layers },
+        })
+    }
+}
+
+/// Writes a model.json atomically.
+pub fn write_model_json(path: &Path, file: &nit_nn::model::ModelFile) -> Result<(), ArtifactError> {
+    let text = serde_json::to_string_pretty(file).map_err(|e| {
+        model(path)(ModelError::Json {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    })?;
+    write_atomic(path, text.as_bytes(), 0o644)
+}
+
+/// Reads a model.json, naming the file in the error.
+pub fn read_model_json(path: &Path) -> Result<nit_nn::model::ModelFile, ArtifactError> {
+    nit_nn::model::ModelFile::read(path).map_err(model(path))
+}

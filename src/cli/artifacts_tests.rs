@@ -1,0 +1,254 @@
+//! Tests of the exchanged artifacts on a small ring (m = 127, NOT SECURE): round trips bit
+//! for bit, and every refusal names the file.
+
+use super::artifacts::*;
+use nit_bgv::keys::{PublicKey, SecretKey};
+use nit_bgv::Params;
+use nit_bgv::ParamsLiteral;
+use nit_nn::bitsliced::Bit;
+use nit_nn::data::Dataset;
+use nit_nn::data::Normalization;
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::model::{BitslicedBatch, FixedWeights};
+use nit_ring::sample::seeded_rng;
+use std::path::PathBuf;
+
+/// A small ring (m = 127, 18 slots, NOT SECURE) with a secret and public key.
+fn keys(seed: u64) -> (Params, SecretKey, PublicKey) {
+    let params = ParamsLiteral::small(127, 3).build().unwrap();
+    let mut rng = seeded_rng(seed);
+    let sk = SecretKey::generate(&params, &mut rng).unwrap();
+    let pk = sk.public_key(&mut rng).unwrap();
+    (params, sk, pk)
+}
+
+fn stamp(params: &Params, pk: &PublicKey) -> Stamp {
+    Stamp {
+        params_id: params.fingerprint(),
+        key_id: pk.key_id(),
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fhe-nit-artifacts-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A model of sizes [2, 10]: the first layer public, the second encrypted.
+fn model(params: &Params, pk: &PublicKey) -> EncryptedModel {
+    let mut rng = seeded_rng(3);
+    let slots = params.slots().unwrap().slots();
+    let weights: Vec<Vec<i64>> = vec![(0..30).map(|i| i * 37 - 500).collect()];
+    let encrypted = FixedWeights::<EncryptedBackend>::encode(&weights, slots, |bits| {
+        pk.encrypt_bits(params, bits, &mut rng)
+            .map(|ct| EncryptedBits { ct, depth: 0 })
+    })
+    .unwrap();
+    let public = FixedWeights::<EncryptedBackend>::constants(&[vec![5; 2 * 2]]).unwrap();
+    EncryptedModel {
+        shape: ModelShape {
+            sizes: vec![1, 2, 10],
+            frozen_layers: 1,
+            lr_shift: 4,
+            start: [9; 16],
+        },
+        normalization: Normalization {
+            mean: 1.0,
+            std: 2.0,
+        },
+        steps: 3,
+        weights: FixedWeights {
+            layers: public.layers.into_iter().chain(encrypted.layers).collect(),
+        },
+    }
+}
+
+#[test]
+fn model_checkpoint_round_trips_bit_for_bit() {
+    let (params, sk, pk) = keys(1);
+    let dir = scratch("round-trip");
+    let path = dir.join(MODEL);
+    let written = model(&params, &pk);
+    written.write(&path, stamp(&params, &pk)).unwrap();
+    let read_back =
+        EncryptedModel::read(&path, &params, pk.key_id(), Some(&written.shape)).unwrap();
+    assert_eq!(read_back.steps, 3);
+    assert_eq!(read_back.normalization, written.normalization);
+    for (a, b) in written
+        .weights
+        .layers
+        .iter()
+        .flatten()
+        .zip(read_back.weights.layers.iter().flatten())
+    {
+        for (x, y) in a.bits().iter().zip(b.bits()) {
+            match (x, y) {
+                (Bit::Const(p), Bit::Const(q)) => assert_eq!(p, q),
+                (Bit::Var(p), Bit::Var(q)) => {
+                    assert_eq!(p.ct.to_bytes().unwrap(), q.ct.to_bytes().unwrap());
+                    assert_eq!(p.depth, q.depth);
+                }
+                _ => panic!("a constant bit came back as a ciphertext or back"),
+            }
+        }
+    }
+    let slots = params.slots().unwrap().slots();
+    let decrypted = read_back
+        .weights
+        .decode(slots, |bits: &EncryptedBits| sk.decrypt_bits(&bits.ct))
+        .unwrap();
+    assert_eq!(
+        decrypted[1],
+        (0..30).map(|i| i * 37 - 500).collect::<Vec<i64>>()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn model_of_another_network_is_refused_naming_the_file() {
+    let (params, _, pk) = keys(1);
+    let dir = scratch("other-network");
+    let path = dir.join(MODEL);
+    let written = model(&params, &pk);
+    written.write(&path, stamp(&params, &pk)).unwrap();
+    let nn2 = ModelShape {
+        sizes: vec![64, 32, 16, 10],
+        ..written.shape.clone()
+    };
+    let error = EncryptedModel::read(&path, &params, pk.key_id(), Some(&nn2))
+        .err()
+        .unwrap();
+    assert!(matches!(error, ArtifactError::Mismatch { .. }), "{error}");
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn batch_under_another_key_is_refused_naming_the_file() {
+    let (params, _, pk) = keys(1);
+    let (_, _, other) = keys(2);
+    let dir = scratch("other-key");
+    let path = dir.join(batch_file(0));
+    let slots = params.slots().unwrap().slots();
+    let data = Dataset {
+        dim: 2,
+        features: (0..2 * slots).map(|i| i as f64 / 40.0).collect(),
+        labels: (0..slots).map(|i| (i % 10) as u8).collect(),
+    };
+    let mut rng = seeded_rng(4);
+    let samples: Vec<usize> = (0..slots).collect();
+    let batch = BitslicedBatch::encode(&data, &samples, slots, |bits| {
+        pk.encrypt_bits(&params, bits, &mut rng)
+            .map(|ct| EncryptedBits { ct, depth: 0 })
+    })
+    .unwrap();
+    let file = EncryptedBatch {
+        index: 0,
+        batches: 1,
+        normalization: Normalization {
+            mean: 0.0,
+            std: 1.0,
+        },
+        start: None,
+        batch,
+    };
+    file.write(&path, stamp(&params, &pk)).unwrap();
+    assert!(EncryptedBatch::read(&path, &params, pk.key_id(), 2).is_ok());
+    let error = EncryptedBatch::read(&path, &params, other.key_id(), 2)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, ArtifactError::KeyMismatch { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("batch-0000.bin"), "{error}");
+    let error = EncryptedBatch::read(&path, &params, pk.key_id(), 64)
+        .err()
+        .unwrap();
+    assert!(matches!(error, ArtifactError::Mismatch { .. }), "{error}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn truncated_and_altered_files_are_refused_naming_the_file() {
+    let (params, _, pk) = keys(1);
+    let dir = scratch("damaged");
+    let path = dir.join(MODEL);
+    model(&params, &pk)
+        .write(&path, stamp(&params, &pk))
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let truncated = dir.join("truncated.enc");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let mut altered_bytes = bytes.clone();
+    altered_bytes[bytes.len() / 2] ^= 1;
+    let altered = dir.join("altered.enc");
+    std::fs::write(&altered, &altered_bytes).unwrap();
+    for (file, what) in [
+        (&truncated, "length mismatch"),
+        (&altered, "checksum mismatch"),
+    ] {
+        let error = EncryptedModel::read(file, &params, pk.key_id(), None)
+            .err()
+            .unwrap();
+        assert!(matches!(error, ArtifactError::Bgv { .. }), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&file.display().to_string()) && message.contains(what),
+            "{message}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn secret_key_is_refused_as_public_keys() {
+    let (params, sk, _) = keys(1);
+    let dir = scratch("secret-as-public");
+    std::fs::write(dir.join(PARAMS), params.to_bytes().unwrap()).unwrap();
+    std::fs::write(dir.join(PUBLIC_KEY), sk.to_bytes().unwrap()).unwrap();
+    let error = PublicMaterial::load(&dir).err().unwrap();
+    let message = error.to_string();
+    assert!(matches!(error, ArtifactError::Bgv { .. }), "{message}");
+    assert!(
+        message.contains("public.key") && message.contains("not a bgv.public-key"),
+        "{message}"
+    );
+    std::fs::write(dir.join(SECRET_KEY), sk.to_bytes().unwrap()).unwrap();
+    let error = PublicMaterial::load(&dir).err().unwrap();
+    assert!(
+        matches!(error, ArtifactError::SecretKeyPresent { .. }),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn atomic_write_leaves_no_temporary_file_and_sets_the_mode() {
+    let dir = scratch("atomic");
+    let path = dir.join("secret.key");
+    write_atomic(&path, b"first", 0o600).unwrap();
+    write_atomic(&path, b"second", 0o600).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"second");
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("secret.key")]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let missing = dir.join("no-such-dir").join("x");
+    assert!(matches!(
+        write_atomic(&missing, b"x", 0o644),
+        Err(ArtifactError::Io { .. })
+    ));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,211 @@
+//! `fhe-nit encrypt`: the data owner's side. The first N MNIST training images, bit-sliced
+//! one sample per slot, labels one-hot, encrypted under the owner's public key: one file per
+//! batch of `slots` samples.
+//!
+//! With `--start` (fine-tuning, see [`super::start`]): the images normalized with the start
+//! model's statistics go through its frozen layers in plaintext, and their 16 outputs (8 bits,
+//! F = 7) are encrypted. Without: the images themselves, preprocessed as `train-plain
+//! --train-samples N` does (NN2: central 24 x 24 resized to 8 x 8, normalized with the N
+//! images' statistics), quantized to 8 bits (F = 5).
+
+use super::artifacts::{
+    batch_file, load_params, ArtifactError, EncryptedBatch, Stamp, PUBLIC_DIR, PUBLIC_KEY,
+};
+use super::start::StartModel;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use nit_bgv::keys::PublicKey;
+use nit_bgv::Params;
+use nit_nn::bitsliced::{Bit, BitInt};
+use nit_nn::data::{default_data_dir, normalized_dataset, prepare, Dataset, Mnist, Normalization};
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::model::batch::label_columns;
+use nit_nn::model::fixed_format::NARROW;
+use nit_nn::model::{BitslicedBatch, ModelKind};
+use nit_ring::sample::secure_rng;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct EncryptArgs {
+    /// The owner's key directory (written by `keygen`); only KEYS/public is read.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// Encrypt the first N training images (whole batches of `slots` samples).
+    #[arg(long)]
+    pub samples: usize,
+    /// Directory with the MNIST IDX files (default: the repository's data/mnist).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The provider's start model (from `pretrain`): encrypt the outputs of its frozen layers.
+    #[arg(long)]
+    pub start: Option<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// What the owner encrypts: the samples and, in fine-tuning, the start model.
+pub struct OwnerData {
+    pub samples: Dataset,
+    pub normalization: Normalization,
+    pub start: Option<StartModel>,
+}
+
+/// The first `samples` training images of NN2: normalized with the start model's statistics
+/// (fine-tuning), else as `train-plain --train-samples` prepares them.
+pub fn owner_data(
+    dir: Option<&Path>,
+    samples: usize,
+    start: Option<StartModel>,
+) -> Result<OwnerData, String> {
+    let dir = dir.map_or_else(default_data_dir, Path::to_path_buf);
+    let mut mnist = Mnist::load(&dir).map_err(|e| e.to_string())?;
+    if samples > mnist.train.len() {
+        return Err(format!(
+            "--samples {samples}: {} holds {} training images",
+            dir.display(),
+            mnist.train.len()
+        ));
+    }
+    mnist.train = mnist.train.truncated(samples);
+    let geometry = ModelKind::Nn2.geometry();
+    let (samples, normalization) = match &start {
+        Some(model) => (
+            normalized_dataset(&mnist.train, geometry, model.normalization)
+                .map_err(|e| e.to_string())?,
+            model.normalization,
+        ),
+        None => {
+            let prepared = prepare(&mnist, geometry).map_err(|e| e.to_string())?;
+            (prepared.train, prepared.normalization)
+        }
+    };
+    Ok(OwnerData {
+        samples,
+        normalization,
+        start,
+    })
+}
+
+pub fn run(args: &EncryptArgs) -> Result<(), String> {
+    let public = args.keys.join(PUBLIC_DIR);
+    let params = load_params(&public).map_err(|e| e.to_string())?;
+    let path = public.join(PUBLIC_KEY);
+    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pk =
+        PublicKey::from_bytes(&bytes, &params).map_err(|e| format!("{}: {e}", path.display()))?;
+    let start = args.start.as_deref().map(StartModel::read).transpose()?;
+    let data = owner_data(args.data.as_deref(), args.samples, start)?;
+    encrypt(&params, &pk, &data, &args.out)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Encrypts every whole batch of `data.train` into `out`; returns the bytes written.
+pub fn encrypt(
+    params: &Params,
+    pk: &PublicKey,
+    data: &OwnerData,
+    out: &Path,
+) -> Result<u64, ArtifactError> {
+    let bgv = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ArtifactError::Bgv { path, source }
+    };
+    let slots = params.slots().map_err(bgv(out))?.slots();
+    let batches = data.samples.len() / slots;
+    if batches == 0 {
+        return Err(ArtifactError::Mismatch {
+            path: out.to_path_buf(),
+            what: format!(
+                "{} samples do not fill one batch of {slots} (one sample per slot)",
+                data.samples.len()
+            ),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(|source| ArtifactError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let stamp = Stamp {
+        params_id: params.fingerprint(),
+        key_id: pk.key_id(),
+    };
+    let bar = ProgressBar::new(batches as u64).with_style(
+        ProgressStyle::with_template(
+            "encrypt {elapsed_precise} [{bar:30}] batch {pos}/{len} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let mut rng = secure_rng();
+    let mut total = 0;
+    for index in 0..batches {
+        let path = out.join(batch_file(index));
+        let samples: Vec<usize> = (index * slots..(index + 1) * slots).collect();
+        let batch = encrypt_batch(params, pk, data, &samples, &mut rng).map_err(|what| {
+            ArtifactError::Mismatch {
+                path: path.clone(),
+                what,
+            }
+        })?;
+        let file = EncryptedBatch {
+            index,
+            batches,
+            normalization: data.normalization,
+            start: data.start.as_ref().map(StartModel::fingerprint),
+            batch,
+        };
+        total += file.write(&path, stamp)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let samples = batches * slots;
+    println!(
+        "encrypted {samples} samples ({batches} batches of {slots}) into {} in {:.1} s: {total} bytes, {} bytes per sample",
+        out.display(),
+        started.elapsed().as_secs_f64(),
+        total / samples as u64
+    );
+    if samples < data.samples.len() {
+        println!(
+            "the last {} samples do not fill a batch and were left out",
+            data.samples.len() - samples
+        );
+    }
+    Ok(total)
+}
+
+/// One batch: the images (F = 5) or the frozen layers' outputs (F = 7), and the labels.
+fn encrypt_batch(
+    params: &Params,
+    pk: &PublicKey,
+    data: &OwnerData,
+    samples: &[usize],
+    rng: &mut nit_ring::sample::SecureRng,
+) -> Result<BitslicedBatch<EncryptedBackend>, String> {
+    let slots = samples.len();
+    let mut encrypt = |bits: &[bool]| {
+        pk.encrypt_bits(params, bits, rng)
+            .map(|ct| EncryptedBits { ct, depth: 0 })
+    };
+    match &data.start {
+        None => BitslicedBatch::encode(&data.samples, samples, slots, encrypt)
+            .map_err(|e| e.to_string()),
+        Some(start) => {
+            let inputs = start
+                .features(&data.samples, samples)?
+                .iter()
+                .map(|values| BitInt::encode(values, NARROW, slots, &mut encrypt))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            let labels = label_columns(&data.samples, samples)
+                .iter()
+                .map(|column| encrypt(column).map(Bit::Var))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?;
+            Ok(BitslicedBatch { inputs, labels })
+        }
+    }
+}
