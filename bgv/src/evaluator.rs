@@ -8,8 +8,8 @@
 //! capacity and shrinks the product's noise), then both go to their common level.
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
 
-use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::encoded_constant::MaskCache;
 use crate::error::BgvError;
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, in_pool, key_switch};
