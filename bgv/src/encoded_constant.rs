@@ -6,16 +6,17 @@
 //! c = 1 (the product is skipped). The ciphertext rows are the leading l rows
 //! (`DcrtPoly::mul_assign_prefix`), so nothing is kept twice.
 //!
-//! Cost per constant: (l + K_l) phi 8 bytes, e.g. 36 x 27000 x 8 = 7.8 MB at `paper`'s top
-//! level (21 + 15 primes), 70 x 600 x 8 = 336 KB at `toy`'s (60 + 10). Per use it costs one
-//! pointwise product per row, fused into the key switch's inner products; the constant
-//! kept as its phi coefficients (phi bytes for t <= 2^8) would instead cost l + K_l forward
-//! DFTs per use, more than the key switch shared by all terms (about c'(l + K_l)). So the
-//! evaluation form is kept, encoded at the level where the sum runs (a lower level costs
-//! less), and a constant encoded at level L serves any level l <= L by selecting rows (a
-//! copy, no DFT). A map whose constants do not fit in memory at once (CoeffsToSlots at
-//! `paper`: 70 constants, 546 MB at the top level) encodes each hoisted sum's constants
-//! just before the sum and drops them after.
+//! Cost per constant: (l + K_l) phi 8 bytes, e.g. 21 x 27000 x 8 = 4.5 MB at `paper`'s top
+//! level (15 + 6 primes), 81 x 600 x 8 = 389 KB at `toy`'s (60 + 21); a copy on the
+//! ciphertext basis besides, as masks kept before, would add l phi 8 (7.8 MB in all at
+//! `paper`). Per use it costs one pointwise product per row, fused into the key switch's
+//! inner products; the constant kept as its phi coefficients (phi bytes for t <= 2^8) would
+//! instead cost l + K_l forward DFTs per use, more than the key switch shared by all terms
+//! (about c'(l + K_l)). So the evaluation form is kept, encoded at the level where the sum
+//! runs (a lower level costs less), and a constant encoded at level L serves any level
+//! l <= L by selecting rows (a copy, no DFT). A map whose constants do not fit in memory at
+//! once (CoeffsToSlots at `paper`: 70 constants, 318 MB at the top level) encodes each
+//! hoisted sum's constants just before the sum and drops them after.
 //!
 //! 0/1 slot masks are constants too; the evaluator keeps the masks of its rotations in a
 //! cache of bounded size, since the same rotations recur in a circuit.
@@ -30,7 +31,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Bytes of encoded masks one evaluator keeps (a paper-set mask at the top level is 7.8 MB).
+/// Bytes of encoded masks one evaluator keeps (a `paper` mask at the top level is 4.5 MB).
 const MASK_CACHE_BYTES: usize = 128 << 20;
 
 /// A plaintext constant on the extended basis of a level (module doc).
