@@ -126,8 +126,15 @@ fn neuron_widths() -> Vec<u64> {
     let fresh = |w: usize| BitInt::from_bits(vec![Bit::Var(0); w]).expect("positive width");
     let xs: Vec<_> = (0..TERMS).map(|_| fresh(8)).collect();
     let ws: Vec<_> = (0..TERMS).map(|_| fresh(16)).collect();
-    dot(&backend, &xs, &ws, Some(&fresh(16)), WIDTH, AdderKind::Sklansky)
-        .expect("the histogram backend cannot fail");
+    dot(
+        &backend,
+        &xs,
+        &ws,
+        Some(&fresh(16)),
+        WIDTH,
+        AdderKind::Sklansky,
+    )
+    .expect("the histogram backend cannot fail");
     let widths = backend.widths.lock().unwrap_or_else(|e| e.into_inner());
     widths.clone()
 }

@@ -1,22 +1,26 @@
-//! Masked sums of automorphisms, sum_i M_i sigma_{h_i}(c), the form every slot movement takes
-//! (`Hypercube::automorphism_terms`: rotate1D on a good dimension is one term with M = 1, on
-//! a bad one two, a full rotation up to 2^n). All terms share one digit decomposition of c_1
-//! and one division by P (`keyswitch::key_switch_sum`), so a sum of n keyed terms costs one
-//! key switch's DFTs plus n inner products, instead of n key switches.
+//! Weighted sums of automorphisms, sum_i c_i sigma_{h_i}(ct), with c_i plaintext constants:
+//! the form every slot movement takes (`Hypercube::automorphism_terms`: rotate1D on a good
+//! dimension is one term with the full 0/1 mask, on a bad one two, a full rotation up to 2^n)
+//! and the form of recryption's linear maps (full slot constants over GF(2^d), or
+//! GR(2^r, d) for t = 2^r: nit-bootstrap's `WeightedAutomorphismSum::encoded_terms`). All
+//! terms share one digit decomposition of c_1 and one division by P
+//! (`keyswitch::key_switch_sum`), so a sum of n keyed terms costs one key switch's DFTs plus n
+//! inner products, instead of n key switches.
 //!
-//! For c = (c_0, c_1) under s, term i contributes M_i sigma_i(c_0) to part 0 and, through the
-//! key sigma_i(s) -> s, M_i sigma_i(c_1) sigma_i(s) to the decryption; the identity term
-//! (h = 1) needs no key and contributes M_i c_1 to part 1 directly.
+//! For c = (c_0, c_1) under s, term i contributes c_i sigma_i(c_0) to part 0 and, through the
+//! key sigma_i(s) -> s, c_i sigma_i(c_1) sigma_i(s) to the decryption; the identity term
+//! (h = 1) needs no key and contributes c_i c_1 to part 1 directly; a term with c_i = 1 skips
+//! its products.
 //!
-//! Noise: ||sum_i M_i (sigma_i(m + t e) + eps_i)||_can <= sum_i ||M_i||_can (nu + ks_i), with
-//! ks_i = keyswitch_noise(l, sigma_i) for a keyed term and 0 for the identity (||M||_can taken >= 1,
-//! as for `mul_plain`).
+//! Noise: ||sum_i c_i (sigma_i(m + t e) + eps_i)||_can <= sum_i ||c_i||_can (nu + ks_i), with
+//! ks_i = keyswitch_noise(l, sigma_i) for a keyed term and 0 for the identity; ||c||_can is
+//! taken at least 1, as for `mul_plain` (it is for every nonzero integer polynomial).
 //!
-//! Masks are encoded on the extended basis of the level (one DFT per prime), kept with their
-//! ciphertext-basis rows in a per-evaluator cache of bounded size, since the same rotations
-//! recur in a circuit.
+//! Constants are [`EncodedConstant`]s (evaluation form on the extended basis of the level;
+//! their memory cost is given there); 0/1 masks come from the evaluator's mask cache.
 
 use crate::ciphertext::Ciphertext;
+use crate::encoded_constant::EncodedConstant;
 use crate::error::BgvError;
 use crate::evaluator::Evaluator;
 use crate::keys::KeySwitchKey;
@@ -24,63 +28,26 @@ use crate::keyswitch::{in_pool, key_switch_sum, SwitchTerm};
 use crate::noise::NoiseBound;
 use nit_ring::slots::AutomorphismTerm;
 use nit_ring::{DcrtPoly, RingError};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::borrow::Cow;
+use std::sync::Arc;
 
-/// Bytes of encoded masks one evaluator keeps (a paper-set mask at the top level, on 21 + 15
-/// primes, is 7.8 MB).
-const MASK_CACHE_BYTES: usize = 128 << 20;
-
-/// A 0/1 slot mask as a polynomial on the extended basis of one level (for the switched
-/// terms) and on its ciphertext basis (for part 0), with ||M||_can.
-#[derive(Debug)]
-pub(crate) struct EncodedMask {
-    extended: DcrtPoly,
-    ciphertext: DcrtPoly,
+/// One term c sigma_h of a sum: its exponent h, the constant on the extended basis of the
+/// ciphertext's level (None for c = 1) and ||c||_can.
+struct Weighted<'a> {
+    exponent: usize,
+    constant: Option<&'a DcrtPoly>,
     norm: NoiseBound,
 }
 
-/// A cache key: the level and the mask's slot bits.
-type MaskKey = (usize, Vec<bool>);
-
-/// Encoded masks by (level, slot bits); emptied when it would exceed [`MASK_CACHE_BYTES`].
-#[derive(Debug, Default)]
-pub(crate) struct MaskCache {
-    entries: Mutex<HashMap<MaskKey, Arc<EncodedMask>>>,
-}
-
 /// One term ready to apply: its key and evaluation-point permutation (None for the
-/// identity) and its encoded mask (None for the full mask).
+/// identity) and its constant.
 struct PreparedTerm<'a> {
     keyed: Option<(&'a KeySwitchKey, Vec<u32>)>,
-    mask: Option<Arc<EncodedMask>>,
+    constant: Option<&'a DcrtPoly>,
+    norm: NoiseBound,
 }
 
 impl Evaluator {
-    /// The mask `bits` encoded on the extended basis of `level`, from the cache if present.
-    fn encoded_mask(&self, level: usize, bits: &[bool]) -> Result<Arc<EncodedMask>, BgvError> {
-        let key = (level, bits.to_vec());
-        let cache = &self.mask_cache().entries;
-        if let Some(mask) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(mask.clone());
-        }
-        let plaintext = self.encode_bits(bits)?;
-        let basis = self.params().extended_basis(level);
-        let extended = DcrtPoly::from_i64(basis, &plaintext.centered())?;
-        let mask = Arc::new(EncodedMask {
-            ciphertext: extended.truncate(level)?,
-            extended,
-            norm: NoiseBound::of(plaintext.canonical_norm(self.params())).at_least_one(),
-        });
-        let bytes = (basis.len() + level) * self.params().phi() * 8;
-        let mut entries = cache.lock().unwrap_or_else(|e| e.into_inner());
-        if (entries.len() + 1) * bytes > MASK_CACHE_BYTES {
-            entries.clear();
-        }
-        entries.insert(key, mask.clone());
-        Ok(mask)
-    }
-
     /// True when every keyed term of `terms` has its automorphism key.
     pub fn has_keys_for(&self, terms: &[AutomorphismTerm]) -> bool {
         let m = self.params().m();
@@ -109,22 +76,86 @@ impl Evaluator {
         self.masked_automorphisms(ct, &masked)
     }
 
+    /// sum_i c_i sigma_{h_i}(ct) for the terms (h_i, c_i), with one hoisted key switch
+    /// (none when every h_i = 1). Each constant must be encoded at the ciphertext's level or
+    /// above (`LevelMismatch` otherwise); a missing key is a typed error naming its
+    /// automorphism. The noise bound grows by sum_i ||c_i||_can (nu + ks_i) (module doc).
+    pub fn weighted_automorphism_sum(
+        &self,
+        ct: &Ciphertext,
+        terms: &[(usize, &EncodedConstant)],
+    ) -> Result<Ciphertext, BgvError> {
+        let level = ct.level();
+        for (_, constant) in terms {
+            ct.check_modulus(constant.plaintext_modulus())?;
+        }
+        let constants = terms
+            .iter()
+            .map(|(_, constant)| constant.at_level(self.params(), level))
+            .collect::<Result<Vec<_>, _>>()?;
+        let weighted: Vec<Weighted> = terms
+            .iter()
+            .zip(&constants)
+            .map(|(&(exponent, constant), at_level)| Weighted {
+                exponent,
+                constant: at_level.as_ref().map(Cow::as_ref),
+                norm: constant.canonical_norm(),
+            })
+            .collect();
+        self.weighted_sum(ct, &weighted)
+    }
+
     /// sum_i M_i sigma_{h_i}(ct) for (h_i, M_i), M_i = None meaning the full mask.
     pub(crate) fn masked_automorphisms(
         &self,
         ct: &Ciphertext,
         terms: &[(usize, Option<&[bool]>)],
     ) -> Result<Ciphertext, BgvError> {
+        let masks = terms
+            .iter()
+            .map(|&(_, bits)| {
+                bits.map(|bits| self.encoded_mask(ct.level(), bits))
+                    .transpose()
+            })
+            .collect::<Result<Vec<Option<Arc<EncodedConstant>>>, _>>()?;
+        // Masks are slot bits encoded mod the parameters' t.
+        for mask in masks.iter().flatten() {
+            ct.check_modulus(mask.plaintext_modulus())?;
+        }
+        let constants = masks
+            .iter()
+            .map(|mask| match mask {
+                Some(mask) => mask.at_level(self.params(), ct.level()),
+                None => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let weighted: Vec<Weighted> = terms
+            .iter()
+            .zip(&masks)
+            .zip(&constants)
+            .map(|((&(exponent, _), mask), at_level)| Weighted {
+                exponent,
+                constant: at_level.as_ref().map(Cow::as_ref),
+                norm: mask
+                    .as_ref()
+                    .map_or(NoiseBound::of(1.0), |mask| mask.canonical_norm()),
+            })
+            .collect();
+        self.weighted_sum(ct, &weighted)
+    }
+
+    /// The sum of the weighted terms, on a rayon worker.
+    fn weighted_sum(&self, ct: &Ciphertext, terms: &[Weighted]) -> Result<Ciphertext, BgvError> {
         // The slot tables are built (with rayon, inside a OnceLock) on this thread first: built
         // on a pool worker, it could take another caller's job that waits on the same cell.
         self.params().slots()?;
-        in_pool(|| self.masked_automorphisms_in_pool(ct, terms))
+        in_pool(|| self.weighted_sum_in_pool(ct, terms))
     }
 
-    fn masked_automorphisms_in_pool(
+    fn weighted_sum_in_pool(
         &self,
         ct: &Ciphertext,
-        terms: &[(usize, Option<&[bool]>)],
+        terms: &[Weighted],
     ) -> Result<Ciphertext, BgvError> {
         self.check(ct)?;
         if ct.parts.len() != 2 {
@@ -134,8 +165,8 @@ impl Evaluator {
         let level = ct.level();
         let m = params.m();
         let mut prepared = Vec::new();
-        for &(exponent, bits) in terms {
-            let exponent = exponent % m;
+        for term in terms {
+            let exponent = term.exponent % m;
             let keyed = if exponent == 1 {
                 None
             } else {
@@ -147,15 +178,11 @@ impl Evaluator {
                     .ok_or(RingError::NotAUnit(exponent))?;
                 Some((key, permutation))
             };
-            let mask = match bits {
-                // Masks are slot bits encoded mod the parameters' t.
-                Some(bits) => {
-                    ct.check_modulus(params.default_plaintext_modulus())?;
-                    Some(self.encoded_mask(level, bits)?)
-                }
-                None => None,
-            };
-            prepared.push(PreparedTerm { keyed, mask });
+            prepared.push(PreparedTerm {
+                keyed,
+                constant: term.constant,
+                norm: term.norm,
+            });
         }
         let switch_terms: Vec<SwitchTerm> = prepared
             .iter()
@@ -163,7 +190,7 @@ impl Evaluator {
                 term.keyed.as_ref().map(|(key, permutation)| SwitchTerm {
                     key,
                     permutation: Some(permutation),
-                    mask: term.mask.as_ref().map(|mask| &mask.extended),
+                    mask: term.constant,
                 })
             })
             .collect();
@@ -175,28 +202,24 @@ impl Evaluator {
         };
         let mut noise = NoiseBound::ZERO;
         for term in &prepared {
-            let masked = |mut part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
-                if let Some(mask) = &term.mask {
-                    part.mul_assign(&mask.ciphertext)?;
+            let weighted = |mut part: DcrtPoly| -> Result<DcrtPoly, BgvError> {
+                if let Some(constant) = term.constant {
+                    part.mul_assign_prefix(constant)?;
                 }
                 Ok(part)
             };
             let switching = match &term.keyed {
                 Some((key, permutation)) => {
-                    out0.add_assign(&masked(ct.parts[0].permuted(permutation)?)?)?;
+                    out0.add_assign(&weighted(ct.parts[0].permuted(permutation)?)?)?;
                     params.keyswitch_noise_for(level, key.source(), key.plaintext_modulus())
                 }
                 None => {
-                    out0.add_assign(&masked(ct.parts[0].clone())?)?;
-                    out1.add_assign(&masked(ct.parts[1].clone())?)?;
+                    out0.add_assign(&weighted(ct.parts[0].clone())?)?;
+                    out1.add_assign(&weighted(ct.parts[1].clone())?)?;
                     NoiseBound::ZERO
                 }
             };
-            let norm = term
-                .mask
-                .as_ref()
-                .map_or(NoiseBound::of(1.0), |mask| mask.norm);
-            noise += norm * (ct.noise + switching);
+            noise += term.norm.at_least_one() * (ct.noise + switching);
         }
         self.checked(
             Ciphertext {

@@ -11,8 +11,8 @@
 //! key switching uses the key set made for the ciphertext's t (`KeyPlaintextModulusMismatch`
 //! when the evaluator holds none); `two_power` has the operations that change t.
 
-use crate::automorphism_sum::MaskCache;
 use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::encoded_constant::MaskCache;
 use crate::error::{check_same_modulus, BgvError};
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, in_pool, key_switch};

@@ -114,7 +114,8 @@ fn digits(params: &Params, extended: &RnsBasis, coeffs: &[Vec<u64>], level: usiz
 
 /// One term M sigma of a hoisted key switch: the key from sigma(s') to s, the evaluation-point
 /// permutation of sigma (`Cyclotomic::automorphism_permutation`; None for the identity) and
-/// the mask M on the extended basis of the level (None for M = 1). The permutation must be
+/// the plaintext constant M (a 0/1 mask or any polynomial) on the extended basis of the level
+/// (None for M = 1). The permutation must be
 /// that of the key's own automorphism (`KeySwitchKey::source`): a single unmasked term applies
 /// sigma to the special primes' rows from the key's exponent.
 pub struct SwitchTerm<'a> {

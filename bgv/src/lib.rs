@@ -45,10 +45,13 @@
 //! ```
 
 mod automorphism_sum;
+#[cfg(test)]
+mod automorphism_sum_tests;
 mod boolean;
 #[cfg(test)]
 mod boolean_tests;
 pub mod ciphertext;
+pub mod encoded_constant;
 mod encryption;
 pub mod error;
 pub mod evaluator;
@@ -71,6 +74,7 @@ mod two_power;
 mod two_power_tests;
 
 pub use ciphertext::{Ciphertext, Plaintext};
+pub use encoded_constant::EncodedConstant;
 pub use error::BgvError;
 pub use evaluator::{supported_and_depth, Evaluator};
 pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey};

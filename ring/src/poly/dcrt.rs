@@ -208,6 +208,20 @@ impl DcrtPoly {
         Ok(())
     }
 
+    /// self *= other, with `other` on a basis that starts with this one's primes (the same
+    /// polynomial modulo a multiple of Q): its leading rows are used, nothing is copied.
+    pub fn mul_assign_prefix(&mut self, other: &DcrtPoly) -> Result<(), RingError> {
+        let k = self.basis.len();
+        if other.basis.len() < k || other.basis.prefix(k) != self.basis {
+            return Err(RingError::BasisMismatch {
+                left: self.basis.moduli(),
+                right: other.basis.moduli(),
+            });
+        }
+        self.rows_apply([other], |md, row, [y]| mul_row(md, row, y));
+        Ok(())
+    }
+
     /// self + other; allocating form of [`DcrtPoly::add_assign`].
     pub fn add(&self, other: &DcrtPoly) -> Result<DcrtPoly, RingError> {
         let mut r = self.clone();

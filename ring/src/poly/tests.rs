@@ -236,3 +236,30 @@ fn unreduced_coefficients_are_a_representative() {
     assert_eq!(b.len(), 1023);
     assert_eq!(DcrtPoly::from_coeff(&b), dcrt);
 }
+
+/// A product by a polynomial on a longer basis equals the product by its truncation; a basis
+/// that does not start with the left operand's primes is a typed error.
+#[test]
+fn product_by_a_polynomial_on_a_longer_basis_uses_its_leading_rows() {
+    let big = basis(1023, 4);
+    let mut rng = ChaCha8Rng::seed_from_u64(700);
+    let small_coeffs = |rng: &mut ChaCha8Rng| -> Vec<i64> {
+        (0..600).map(|_| rng.gen_range(-1000..1000)).collect()
+    };
+    let a = DcrtPoly::from_i64(&big.prefix(2), &small_coeffs(&mut rng)).unwrap();
+    let b = DcrtPoly::from_i64(&big, &small_coeffs(&mut rng)).unwrap();
+    let mut product = a.clone();
+    product.mul_assign_prefix(&b).unwrap();
+    assert_eq!(product, a.mul(&b.truncate(2).unwrap()).unwrap());
+    let mut wide = b.clone();
+    assert!(matches!(
+        wide.mul_assign_prefix(&a),
+        Err(RingError::BasisMismatch { .. })
+    ));
+    let other = DcrtPoly::from_i64(&big.select(1..3), &small_coeffs(&mut rng)).unwrap();
+    let mut shifted = a.clone();
+    assert!(matches!(
+        shifted.mul_assign_prefix(&other),
+        Err(RingError::BasisMismatch { .. })
+    ));
+}
