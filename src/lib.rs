@@ -14,3 +14,8 @@ pub use nit_ring as ring;
 
 #[cfg(feature = "jemalloc")]
 pub mod allocator;
+
+/// The README's Rust blocks, compiled and run as doctests (`cargo test --doc -p fhe-nit`).
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -116,40 +116,27 @@ fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64)
             })
             .collect()
     };
-    for (l, (found, expect)) in trace
-        .pass
-        .activations
-        .iter()
-        .zip(&plain_trace.pass.activations)
-        .enumerate()
-    {
-        assert_eq!(
-            decrypt_all(found),
-            plain_values(&plain, expect),
-            "activations of layer {l}"
-        );
-    }
-    for (l, (found, expect)) in trace
-        .pass
-        .slopes
-        .iter()
-        .zip(&plain_trace.pass.slopes)
-        .enumerate()
-    {
-        assert_eq!(
-            decrypt_all(found),
-            plain_values(&plain, expect),
-            "slopes of layer {}",
-            l + 1
-        );
-    }
-    for (l, (found, expect)) in trace.deltas.iter().zip(&plain_trace.deltas).enumerate() {
-        assert_eq!(
-            decrypt_all(found),
-            plain_values(&plain, expect),
-            "deltas of layer {}",
-            l + 1
-        );
+    // Layer l of each list: activations count the input as layer 0, slopes and deltas start
+    // at layer 1.
+    let lists = [
+        (
+            "activations",
+            0,
+            &trace.pass.activations,
+            &plain_trace.pass.activations,
+        ),
+        ("slopes", 1, &trace.pass.slopes, &plain_trace.pass.slopes),
+        ("deltas", 1, &trace.deltas, &plain_trace.deltas),
+    ];
+    for (what, first, found, expected) in lists {
+        for (l, (found, expect)) in found.iter().zip(expected).enumerate() {
+            assert_eq!(
+                decrypt_all(found),
+                plain_values(&plain, expect),
+                "{what} of layer {}",
+                l + first
+            );
+        }
     }
     let decrypted = trainer.decrypt_weights(&sk, &weights).unwrap();
     assert_eq!(decrypted, expected.weights, "weights after one step");
