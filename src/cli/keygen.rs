@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 /// layer from the frozen layers' outputs has AND-depth 70 (144 450 ANDs, 40 860 rotations,
 /// counted with `CountingBackend`). Measured: 44 primes (2200 bits) ran out of noise budget
 /// at the end of the step (12.8 bits short), so the chain costs more than 31 bits per AND
-/// level here; 50 primes (2500 bits) is the next guess, NOT yet verified by a complete run.
+/// level here; 50 primes (2500 bits) carry it (the whole `fhe-nit demo` ran through,
+/// docs/BENCHMARKS.md).
 pub const TOY_FINE_TUNE_PRIMES: usize = 50;
 
 #[derive(Args)]
