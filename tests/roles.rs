@@ -47,6 +47,22 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Runs `train --keys keys --data data --start start --out out`, which must fail; returns
+/// its error message.
+fn train_fails(keys: &Path, data: &Path, start: &Path, out: &Path) -> String {
+    fails(&[
+        "train",
+        "--keys",
+        path(keys),
+        "--data",
+        path(data),
+        "--start",
+        path(start),
+        "--out",
+        path(out),
+    ])
+}
+
 /// Owner keys, the provider's start model (seed 3) and one encrypted batch of the first 60
 /// training images through its frozen layers, made once.
 struct Owner {
@@ -145,17 +161,7 @@ fn ripple_and_sklansky_steps_give_the_same_weights_on_an_mnist_batch() {
 fn provider_refuses_the_owner_directory_with_the_secret_key() {
     let owner = owner();
     let out = scratch("secret-present");
-    let message = fails(&[
-        "train",
-        "--keys",
-        path(&owner.keys),
-        "--data",
-        path(&owner.data),
-        "--start",
-        path(&owner.start),
-        "--out",
-        path(&out),
-    ]);
+    let message = train_fails(&owner.keys, &owner.data, &owner.start, &out);
     assert!(
         message.contains("secret.key") && message.contains("holds the secret key"),
         "{message}"
@@ -172,17 +178,7 @@ fn provider_refuses_the_secret_key_as_public_key() {
         std::fs::copy(owner.keys.join("public").join(file), public.join(file)).unwrap();
     }
     std::fs::copy(owner.keys.join("secret.key"), public.join("public.key")).unwrap();
-    let message = fails(&[
-        "train",
-        "--keys",
-        path(&public),
-        "--data",
-        path(&owner.data),
-        "--start",
-        path(&owner.start),
-        "--out",
-        path(&dir.join("model")),
-    ]);
+    let message = train_fails(&public, &owner.data, &owner.start, &dir.join("model"));
     assert!(
         message.contains("public.key") && message.contains("not a bgv.public-key"),
         "{message}"
@@ -195,17 +191,12 @@ fn provider_refuses_data_under_another_key() {
     let dir = scratch("other-key");
     let other = dir.join("keys");
     succeeds(&["keygen", "--set", "toy", "--out", path(&other)]);
-    let message = fails(&[
-        "train",
-        "--keys",
-        path(&other.join("public")),
-        "--data",
-        path(&owner.data),
-        "--start",
-        path(&owner.start),
-        "--out",
-        path(&dir.join("model")),
-    ]);
+    let message = train_fails(
+        &other.join("public"),
+        &owner.data,
+        &owner.start,
+        &dir.join("model"),
+    );
     assert!(
         message.contains("batch-0000.bin") && message.contains("encrypted under key"),
         "{message}"
@@ -228,17 +219,12 @@ fn provider_refuses_features_of_another_start_model() {
         "--out",
         path(&other),
     ]);
-    let message = fails(&[
-        "train",
-        "--keys",
-        path(&owner.keys.join("public")),
-        "--data",
-        path(&owner.data),
-        "--start",
-        path(&other),
-        "--out",
-        path(&dir.join("model")),
-    ]);
+    let message = train_fails(
+        &owner.keys.join("public"),
+        &owner.data,
+        &other,
+        &dir.join("model"),
+    );
     assert!(
         message.contains("batch-0000.bin") && message.contains("another start model"),
         "{message}"
@@ -263,17 +249,12 @@ fn provider_refuses_truncated_and_altered_batches() {
         let data = dir.join("data");
         std::fs::create_dir_all(&data).unwrap();
         std::fs::write(data.join("batch-0000.bin"), damaged).unwrap();
-        let message = fails(&[
-            "train",
-            "--keys",
-            path(&owner.keys.join("public")),
-            "--data",
-            path(&data),
-            "--start",
-            path(&owner.start),
-            "--out",
-            path(&dir.join("model")),
-        ]);
+        let message = train_fails(
+            &owner.keys.join("public"),
+            &data,
+            &owner.start,
+            &dir.join("model"),
+        );
         assert!(
             message.contains("batch-0000.bin") && message.contains(what),
             "{name}: {message}"
