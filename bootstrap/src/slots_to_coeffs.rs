@@ -67,19 +67,6 @@ mod tests {
             .unwrap()
     }
 
-    /// sum_e b_e X^J(e) in the powerful basis.
-    fn thin_polynomial(structure: &ThinStructure, b: &[u64]) -> Vec<u64> {
-        let mut expect = vec![0u64; structure.basis().len()];
-        for (slot, &value) in b.iter().enumerate() {
-            let index = structure
-                .basis()
-                .index(&structure.thin_position(slot))
-                .unwrap();
-            expect[index] = value;
-        }
-        expect
-    }
-
     fn one_hot_is_one_powerful_monomial(m: usize, slots: &[usize]) {
         let structure = ThinStructure::new(&ring(m, 1)).unwrap();
         let stoc = SlotsToCoeffs::new(&structure, 1).unwrap();
@@ -90,7 +77,7 @@ mod tests {
             let output = stoc.map().apply(&thin(structure.ring(), &b)).unwrap();
             assert_eq!(
                 powerful_coefficients(&structure, 1, &output),
-                thin_polynomial(&structure, &b),
+                structure.thin_polynomial(&b).unwrap(),
                 "m = {m}, slot {e}"
             );
             if e == 0 {
@@ -103,7 +90,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             powerful_coefficients(&structure, 1, &ones),
-            thin_polynomial(&structure, &vec![1; l]),
+            structure.thin_polynomial(&vec![1; l]).unwrap(),
             "m = {m}: all ones"
         );
     }
@@ -140,7 +127,7 @@ mod tests {
             let output = stoc.map().apply(&thin(&ring(m, 9), &b)).unwrap();
             assert_eq!(
                 powerful_coefficients(&structure, 9, &output),
-                thin_polynomial(&structure, &b),
+                structure.thin_polynomial(&b).unwrap(),
                 "m = {m}"
             );
         }

@@ -126,6 +126,16 @@ impl ThinStructure {
             .collect()
     }
 
+    /// The thin polynomial sum_e b_e X^J(e) as powerful coefficients: what SlotsToCoeffs
+    /// makes of the thin slot values `b` (one per slot).
+    pub fn thin_polynomial(&self, b: &[u64]) -> Result<Vec<u64>, BootstrapError> {
+        let mut coefficients = vec![0u64; self.basis.len()];
+        for (slot, &value) in b.iter().enumerate() {
+            coefficients[self.basis.index(&self.thin_position(slot))?] = value;
+        }
+        Ok(coefficients)
+    }
+
     /// The slot with coordinate c in dimension `dim` and 0 in every other.
     pub(crate) fn axis_slot(&self, dim: usize, c: usize) -> usize {
         let mut coordinates = vec![0; self.dims.len()];

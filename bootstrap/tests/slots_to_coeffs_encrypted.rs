@@ -22,19 +22,6 @@ fn thin_slots(d: usize, b: &[u64]) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// sum_e b_e X^J(e) as powerful coefficients mod 2.
-fn thin_polynomial(structure: &ThinStructure, b: &[u64]) -> Vec<u64> {
-    let mut expect = vec![0u64; structure.basis().len()];
-    for (slot, &value) in b.iter().enumerate() {
-        let index = structure
-            .basis()
-            .index(&structure.thin_position(slot))
-            .unwrap();
-        expect[index] = value;
-    }
-    expect
-}
-
 struct Encrypted {
     params: Params,
     sk: SecretKey,
@@ -108,7 +95,11 @@ fn check_one_hot_inputs(m: usize, one_hot: &[usize], seed: u64) {
             .basis()
             .to_powerful(decrypted.coeffs(), &Modulus::new(2))
             .unwrap();
-        assert_eq!(powerful, thin_polynomial(&structure, b), "input {b:?}");
+        assert_eq!(
+            powerful,
+            structure.thin_polynomial(b).unwrap(),
+            "input {b:?}"
+        );
         let measured = e.sk.measure_noise(&out).unwrap().log2();
         let estimate = out.noise_bound().log2();
         println!(
