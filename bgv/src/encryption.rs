@@ -145,6 +145,19 @@ impl SecretKey {
         })
     }
 
+    /// Enc_s(s) mod t at the top level: the key's own coefficients (ternary, -1 as t - 1) as
+    /// the plaintext. Recryption's bootstrapping key: the inner product c_0' + c_1' Enc_s(s)
+    /// with a ciphertext switched to the modulus t decrypts to [c_0' + c_1' s]_t (circular
+    /// security, as in every bootstrappable scheme).
+    pub fn encrypt_own_key(
+        &self,
+        t: PlaintextModulus,
+        rng: &mut SecureRng,
+    ) -> Result<Ciphertext, BgvError> {
+        let coeffs = self.coeffs.iter().map(|&c| t.reduce(c as u64)).collect();
+        self.encrypt(&Plaintext::with_modulus(&self.params, t, coeffs)?, rng)
+    }
+
     /// x = [c_0 + c_1 s + c_2 s^2]_{Q_l} as centered integers (degree < phi).
     fn phase(&self, ct: &Ciphertext) -> Result<Vec<BigInt>, BgvError> {
         self.params.check(&ct.params_id)?;

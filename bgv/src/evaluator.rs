@@ -16,7 +16,7 @@ use crate::encoded_constant::MaskCache;
 use crate::error::{check_same_modulus, BgvError};
 use crate::keys::{EvaluationKeys, KeyId, KeySource};
 use crate::keyswitch::{check_key, in_pool, key_switch};
-use crate::modswitch::mod_switch;
+use crate::modswitch::{lowest_safe_level, mod_switch};
 use crate::noise::NoiseBound;
 use crate::params::Params;
 use crate::plaintext_modulus::PlaintextModulus;
@@ -189,6 +189,12 @@ impl Evaluator {
         self.params.check_switch(ct.t, ct.level(), level)?;
         let switched = in_pool(|| mod_switch(&self.params, ct, level));
         self.checked(switched, "modulus switch")
+    }
+
+    /// The lowest level at which `ct`, switched down, keeps at least `bits` of capacity and
+    /// its plaintext (every dropped prime 1 mod its t); its own level when none lower does.
+    pub fn lowest_level_with_capacity(&self, ct: &Ciphertext, bits: f64) -> usize {
+        lowest_safe_level(&self.params, ct, bits)
     }
 
     /// The level HElib's rule would bring a ciphertext to before a product.

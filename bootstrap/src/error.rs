@@ -59,6 +59,24 @@ pub enum BootstrapError {
     /// The named matrix is not invertible mod 2 (or not square).
     #[error("{0} is singular mod 2")]
     SingularMatrix(&'static str),
+    /// Recryption takes ciphertexts (and parameters) with plaintext modulus 2 only.
+    #[error("recryption needs plaintext modulus 2, found 2^{0}")]
+    NotBinary(u32),
+    /// Recryption takes relinearized ciphertexts (two parts).
+    #[error("recryption needs a relinearized ciphertext (2 parts), found {0} parts")]
+    CiphertextParts(usize),
+    /// The ciphertext's noise leaves too little room for SlotsToCoeffs and the switch to 2^e:
+    /// it must be refreshed earlier.
+    #[error("capacity {capacity:.1} bits is below the {needed:.1} bits recryption needs")]
+    CapacityTooLow {
+        /// Capacity of the ciphertext (bits).
+        capacity: f64,
+        /// Capacity recryption needs (bits).
+        needed: f64,
+    },
+    /// A bootstrapping key lacks the key set of the named plaintext modulus.
+    #[error("the bootstrapping key has no key set for {0}")]
+    MissingKeys(&'static str),
     /// An error of the ring layer.
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),

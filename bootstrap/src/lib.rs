@@ -18,12 +18,14 @@
 //! - [`slots_to_coeffs`], [`coeffs_to_slots`]: the two linear maps of thin recryption.
 //! - [`local_ring_matrix`]: matrices over Z_(2^r) and GR(2^r, d) and their inverses.
 
+pub mod bootstrapping_key;
 pub mod coeffs_to_slots;
 pub mod digit_extraction;
 pub mod encrypted_two_power;
 pub mod error;
 pub mod local_ring_matrix;
 pub mod modulus_switch;
+pub mod recryption;
 pub mod slot_linear_map;
 pub mod slots_to_coeffs;
 #[cfg(test)]
@@ -31,12 +33,14 @@ mod test_rings;
 pub mod thin_structure;
 pub mod two_power_arithmetic;
 
+pub use bootstrapping_key::BootstrappingKey;
 pub use coeffs_to_slots::CoeffsToSlots;
 pub use digit_extraction::{CircuitCost, DigitExtraction, Extraction, RetainCircuit};
 pub use encrypted_two_power::EncryptedTwoPower;
 pub use error::BootstrapError;
 pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
+pub use recryption::Bootstrapper;
 pub use slot_linear_map::{SlotLinearMap, WeightedAutomorphism, WeightedAutomorphismSum};
 pub use slots_to_coeffs::SlotsToCoeffs;
 pub use thin_structure::{ThinDimension, ThinStructure};

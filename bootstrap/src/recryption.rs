@@ -1,0 +1,233 @@
+//! Thin recryption of a ciphertext mod 2 whose slots hold bits b (HElib's `thinReCrypt`,
+//! with the switch to 2^e and GIKV digit extraction of docs/BOOTSTRAP.md):
+//! 1. switch down to the lowest level that still carries SlotsToCoeffs and the switch to 2^e;
+//! 2. SlotsToCoeffs (t = 2): the plaintext a gets the bits at its thin powerful coefficients,
+//!    a_J(e) = b_e mod 2;
+//! 3. switch down to the lowest level Q_in with e + 3 bits of capacity (so that
+//!    2^e ||a/2 + E|| / Q_in < 1/4), then, in the clear, to the modulus 2^e in the powerful
+//!    basis: c_0' + c_1' s = 2^(e-1) a + eps (mod 2^e), |eps| small per powerful coefficient
+//!    ([`crate::modulus_switch`]);
+//! 4. u = c_0' + c_1' BK at the top of the chain, BK = Enc_s(s) mod 2^e: u decrypts to
+//!    2^(e-1) a + eps mod 2^e;
+//! 5. CoeffsToSlots and the trace (t = 2^e): slot e holds the thin coefficient
+//!    2^(e-1) b_e + eps_J(e) mod 2^e;
+//! 6. add 2^(e-2) and remove the e - 1 low digits: slot e holds b_e while
+//!    |eps_J(e)| < 2^(e-2); the result is a ciphertext mod 2 at a high level.
+//!
+//! The [`Bootstrapper`] holds only public material ([`BootstrappingKey`]) and is Send + Sync.
+
+use crate::bootstrapping_key::BootstrappingKey;
+use crate::coeffs_to_slots::CoeffsToSlots;
+use crate::digit_extraction::DigitExtraction;
+use crate::encrypted_two_power::EncryptedTwoPower;
+use crate::error::BootstrapError;
+use crate::modulus_switch::switch_to_two_power;
+use crate::slot_linear_map::SlotLinearMap;
+use crate::slots_to_coeffs::SlotsToCoeffs;
+use crate::thin_structure::ThinStructure;
+use nit_bgv::{Ciphertext, EncodedConstant, Evaluator, Params, Plaintext, PlaintextModulus};
+use nit_ring::slots::SlotRing;
+
+/// Capacity (bits) left after the switch down to Q_in: the term 2^e ||a/2 + E|| / Q_in of the
+/// rounding error stays below 2^-2.
+const SWITCH_MARGIN_BITS: f64 = 3.0;
+
+/// Bits of capacity a key switch in a hoisted sum may cost beyond the constants' norms
+/// (the added key-switching noise is at most about the operand's own at a low level).
+const KEY_SWITCH_BITS: f64 = 2.0;
+
+/// One hoisted sum's terms: (automorphism exponent, constant as a plaintext).
+type PlainTerms = Vec<(usize, Plaintext)>;
+
+/// Recryption with the public material of one secret key (module doc).
+#[derive(Debug)]
+pub struct Bootstrapper {
+    e: u32,
+    structure: ThinStructure,
+    ring_e: SlotRing,
+    slots_to_coeffs: Vec<PlainTerms>,
+    coeffs_to_slots: Vec<PlainTerms>,
+    /// Capacity SlotsToCoeffs consumes: sum over its sums of log2(sum_i ||c_i||) plus
+    /// [`KEY_SWITCH_BITS`] each.
+    slots_to_coeffs_bits: f64,
+    extraction: DigitExtraction,
+    evaluator: Evaluator,
+    encrypted_key: Ciphertext,
+}
+
+/// The maps' sums as plaintext constants mod t.
+fn plain_terms(
+    params: &Params,
+    t: PlaintextModulus,
+    map: &SlotLinearMap,
+) -> Result<Vec<PlainTerms>, BootstrapError> {
+    map.sums()
+        .iter()
+        .map(|sum| {
+            sum.encoded_terms()?
+                .into_iter()
+                .map(|(h, coeffs)| Ok((h as usize, Plaintext::with_modulus(params, t, coeffs)?)))
+                .collect()
+        })
+        .collect()
+}
+
+impl Bootstrapper {
+    /// The recryption of ciphertexts under the key of `key` with parameters `params`
+    /// (plaintext modulus 2).
+    pub fn new(params: &Params, key: BootstrappingKey) -> Result<Self, BootstrapError> {
+        if params.r() != 1 {
+            return Err(BootstrapError::NotBinary(params.r()));
+        }
+        let e = key.e();
+        let t_e = params.plaintext_modulus(e)?;
+        let structure = ThinStructure::new(params.slots()?)?;
+        let ring_e = structure.ring_at(e)?;
+        let slots_to_coeffs = plain_terms(
+            params,
+            params.default_plaintext_modulus(),
+            SlotsToCoeffs::new(&structure, 1)?.map(),
+        )?;
+        let coeffs_to_slots = plain_terms(params, t_e, CoeffsToSlots::new(&structure, e)?.map())?;
+        let slots_to_coeffs_bits = slots_to_coeffs
+            .iter()
+            .map(|terms| {
+                let growth: f64 = terms
+                    .iter()
+                    .map(|(_, c)| c.canonical_norm(params).max(1.0))
+                    .sum();
+                growth.log2() + KEY_SWITCH_BITS
+            })
+            .sum();
+        let mut sets = key.key_sets().iter().cloned();
+        let first = sets.next().ok_or(BootstrapError::MissingKeys("t = 2"))?;
+        let mut evaluator = Evaluator::new(params, key.key_id(), first)?;
+        for set in sets {
+            evaluator = evaluator.with_keys_for(set)?;
+        }
+        let encrypted_key = key.encrypted_key().clone();
+        if encrypted_key.plaintext_modulus() != t_e {
+            return Err(BootstrapError::PlaintextModulusMismatch {
+                left: encrypted_key.plaintext_modulus().bits(),
+                right: e,
+            });
+        }
+        Ok(Bootstrapper {
+            e,
+            structure,
+            ring_e,
+            slots_to_coeffs,
+            coeffs_to_slots,
+            slots_to_coeffs_bits,
+            extraction: DigitExtraction::recryption(e)?,
+            evaluator,
+            encrypted_key,
+        })
+    }
+
+    /// The bits e of the intermediate plaintext modulus 2^e.
+    pub fn e(&self) -> u32 {
+        self.e
+    }
+
+    /// Capacity (bits) a ciphertext needs for recryption: SlotsToCoeffs and the switch.
+    pub fn capacity_needed(&self) -> f64 {
+        self.slots_to_coeffs_bits + f64::from(self.e) + SWITCH_MARGIN_BITS
+    }
+
+    /// A fresh encryption of the bits in the slots of `ct` (mod 2, 2 parts, at least
+    /// [`Self::capacity_needed`] bits of capacity left).
+    pub fn recrypt(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
+        let params = self.evaluator.params();
+        if ct.plaintext_modulus() != params.default_plaintext_modulus() {
+            return Err(BootstrapError::NotBinary(ct.plaintext_modulus().bits()));
+        }
+        if ct.parts().len() != 2 {
+            return Err(BootstrapError::CiphertextParts(ct.parts().len()));
+        }
+        let needed = self.capacity_needed();
+        let capacity = ct.capacity(params);
+        if capacity < needed {
+            return Err(BootstrapError::CapacityTooLow { capacity, needed });
+        }
+        let level = self.evaluator.lowest_level_with_capacity(ct, needed);
+        let low = self.evaluator.mod_switch_to(ct, level)?;
+        let coefficients = self.apply(low, &self.slots_to_coeffs)?;
+        let u = self.inner_product(&coefficients)?;
+        let slots = self.apply(u, &self.coeffs_to_slots)?;
+        let rounding = self.constant(1 << (self.e - 2))?;
+        let shifted = self.evaluator.add_plain(&slots, &rounding)?;
+        self.extraction
+            .extract(&EncryptedTwoPower::new(&self.evaluator), &shifted)
+    }
+
+    /// The hoisted sums in turn, each constant encoded at the ciphertext's level.
+    fn apply(&self, mut ct: Ciphertext, sums: &[PlainTerms]) -> Result<Ciphertext, BootstrapError> {
+        for terms in sums {
+            let level = ct.level();
+            let encoded = terms
+                .iter()
+                .map(|(h, c)| Ok((*h, self.evaluator.encode_constant(c, level)?)))
+                .collect::<Result<Vec<(usize, EncodedConstant)>, BootstrapError>>()?;
+            let borrowed: Vec<(usize, &EncodedConstant)> =
+                encoded.iter().map(|(h, c)| (*h, c)).collect();
+            ct = self.evaluator.weighted_automorphism_sum(&ct, &borrowed)?;
+        }
+        Ok(ct)
+    }
+
+    /// Steps 3 and 4: down to Q_in, to 2^e in the clear, and c_0' + c_1' BK.
+    fn inner_product(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
+        let level = self
+            .evaluator
+            .lowest_level_with_capacity(ct, f64::from(self.e) + SWITCH_MARGIN_BITS);
+        let low = self.evaluator.mod_switch_to(ct, level)?;
+        if low.capacity(self.evaluator.params()) < f64::from(self.e) + SWITCH_MARGIN_BITS {
+            return Err(BootstrapError::CapacityTooLow {
+                capacity: low.capacity(self.evaluator.params()),
+                needed: f64::from(self.e) + SWITCH_MARGIN_BITS,
+            });
+        }
+        let parts = low.parts();
+        let (c0, c1) = (parts[0].to_coeff(), parts[1].to_coeff());
+        let switched = switch_to_two_power(self.structure.basis(), [&c0, &c1], self.e)?;
+        let [c0, c1] = switched.parts();
+        let product = self
+            .evaluator
+            .mul_plain(&self.encrypted_key, &self.plaintext_of(c1)?)?;
+        Ok(self
+            .evaluator
+            .add_plain(&product, &self.plaintext_of(c0)?)?)
+    }
+
+    /// The plaintext mod 2^e with the given centred powerful coefficients.
+    fn plaintext_of(&self, powerful: &[i64]) -> Result<Plaintext, BootstrapError> {
+        let mask = (1u64 << self.e) - 1;
+        let lifted: Vec<u64> = self
+            .structure
+            .basis()
+            .lift(powerful)?
+            .into_iter()
+            .map(|c| c as u64 & mask)
+            .collect();
+        let coeffs = self.ring_e.reduce(&lifted)?;
+        let params = self.evaluator.params();
+        Ok(Plaintext::with_modulus(
+            params,
+            params.plaintext_modulus(self.e)?,
+            coeffs,
+        )?)
+    }
+
+    /// The constant polynomial c mod 2^e.
+    fn constant(&self, c: u64) -> Result<Plaintext, BootstrapError> {
+        let params = self.evaluator.params();
+        let mut coeffs = vec![0u64; params.phi()];
+        coeffs[0] = c;
+        Ok(Plaintext::with_modulus(
+            params,
+            params.plaintext_modulus(self.e)?,
+            coeffs,
+        )?)
+    }
+}
