@@ -130,14 +130,28 @@ impl Bootstrapper {
         self.e
     }
 
+    /// The thin structure the maps follow (its powerful basis and thin positions J(e)).
+    pub fn structure(&self) -> &ThinStructure {
+        &self.structure
+    }
+
     /// Capacity (bits) a ciphertext needs for recryption: SlotsToCoeffs and the switch.
     pub fn capacity_needed(&self) -> f64 {
         self.slots_to_coeffs_bits + f64::from(self.e) + SWITCH_MARGIN_BITS
     }
 
     /// A fresh encryption of the bits in the slots of `ct` (mod 2, 2 parts, at least
-    /// [`Self::capacity_needed`] bits of capacity left).
+    /// [`Self::capacity_needed`] bits of capacity left): the four steps below in turn.
     pub fn recrypt(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
+        let coefficients = self.slots_to_coeffs(ct)?;
+        let u = self.switch_to_two_power(&coefficients)?;
+        let slots = self.coeffs_to_slots(&u)?;
+        self.extract_digits(&slots)
+    }
+
+    /// Steps 1 and 2: down to the lowest level that carries the rest, then SlotsToCoeffs; the
+    /// result's plaintext has the bits of the slots at its thin powerful coefficients.
+    pub fn slots_to_coeffs(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
         let params = self.evaluator.params();
         if ct.plaintext_modulus() != params.default_plaintext_modulus() {
             return Err(BootstrapError::NotBinary(ct.plaintext_modulus().bits()));
@@ -152,11 +166,45 @@ impl Bootstrapper {
         }
         let level = self.evaluator.lowest_level_with_capacity(ct, needed);
         let low = self.evaluator.mod_switch_to(ct, level)?;
-        let coefficients = self.apply(low, &self.slots_to_coeffs)?;
-        let u = self.inner_product(&coefficients)?;
-        let slots = self.apply(u, &self.coeffs_to_slots)?;
+        self.apply(low, &self.slots_to_coeffs)
+    }
+
+    /// Steps 3 and 4: down to Q_in, to 2^e in the clear (powerful basis), and c_0' + c_1' BK:
+    /// a ciphertext mod 2^e at the top whose plaintext is 2^(e-1) a + eps.
+    pub fn switch_to_two_power(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
+        let params = self.evaluator.params();
+        let needed = f64::from(self.e) + SWITCH_MARGIN_BITS;
+        let level = self.evaluator.lowest_level_with_capacity(ct, needed);
+        let low = self.evaluator.mod_switch_to(ct, level)?;
+        if low.parts().len() != 2 {
+            return Err(BootstrapError::CiphertextParts(low.parts().len()));
+        }
+        let capacity = low.capacity(params);
+        if capacity < needed {
+            return Err(BootstrapError::CapacityTooLow { capacity, needed });
+        }
+        let parts = low.parts();
+        let (c0, c1) = (parts[0].to_coeff(), parts[1].to_coeff());
+        let switched = switch_to_two_power(self.structure.basis(), [&c0, &c1], self.e)?;
+        let [c0, c1] = switched.parts();
+        let product = self
+            .evaluator
+            .mul_plain(&self.encrypted_key, &self.plaintext_of(c1)?)?;
+        Ok(self
+            .evaluator
+            .add_plain(&product, &self.plaintext_of(c0)?)?)
+    }
+
+    /// Steps 5 and 6: CoeffsToSlots and the trace (t = 2^e): slot e holds the thin
+    /// coefficient 2^(e-1) b_e + eps_J(e).
+    pub fn coeffs_to_slots(&self, u: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
+        self.apply(u.clone(), &self.coeffs_to_slots)
+    }
+
+    /// Steps 7 and 8: add 2^(e-2) and remove the e - 1 low digits: the bits mod 2.
+    pub fn extract_digits(&self, slots: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
         let rounding = self.constant(1 << (self.e - 2))?;
-        let shifted = self.evaluator.add_plain(&slots, &rounding)?;
+        let shifted = self.evaluator.add_plain(slots, &rounding)?;
         self.extraction
             .extract(&EncryptedTwoPower::new(&self.evaluator), &shifted)
     }
@@ -174,30 +222,6 @@ impl Bootstrapper {
             ct = self.evaluator.weighted_automorphism_sum(&ct, &borrowed)?;
         }
         Ok(ct)
-    }
-
-    /// Steps 3 and 4: down to Q_in, to 2^e in the clear, and c_0' + c_1' BK.
-    fn inner_product(&self, ct: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
-        let level = self
-            .evaluator
-            .lowest_level_with_capacity(ct, f64::from(self.e) + SWITCH_MARGIN_BITS);
-        let low = self.evaluator.mod_switch_to(ct, level)?;
-        if low.capacity(self.evaluator.params()) < f64::from(self.e) + SWITCH_MARGIN_BITS {
-            return Err(BootstrapError::CapacityTooLow {
-                capacity: low.capacity(self.evaluator.params()),
-                needed: f64::from(self.e) + SWITCH_MARGIN_BITS,
-            });
-        }
-        let parts = low.parts();
-        let (c0, c1) = (parts[0].to_coeff(), parts[1].to_coeff());
-        let switched = switch_to_two_power(self.structure.basis(), [&c0, &c1], self.e)?;
-        let [c0, c1] = switched.parts();
-        let product = self
-            .evaluator
-            .mul_plain(&self.encrypted_key, &self.plaintext_of(c1)?)?;
-        Ok(self
-            .evaluator
-            .add_plain(&product, &self.plaintext_of(c0)?)?)
     }
 
     /// The plaintext mod 2^e with the given centred powerful coefficients.

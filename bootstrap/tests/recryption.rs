@@ -1,53 +1,218 @@
-//! End-to-end recryption on small rings: random bits encrypted, recrypted, decrypted equal;
-//! measured noise within the estimate; capacity gained.
+//! End-to-end recryption (`Bootstrapper`) on a small ring with a bad dimension (m = 255) and
+//! on `toy` (m = 1023), step by step against the predicted value of every intermediate:
+//! - after SlotsToCoeffs (t = 2): the powerful coefficients are the thin polynomial of the bits;
+//! - after the switch to 2^e and the inner product with BK: every powerful coefficient is
+//!   2^(e-1) a_J + eps_J with |eps_J| < 2^(e-2);
+//! - after CoeffsToSlots and the trace (t = 2^e): slot e holds that coefficient at J(e);
+//! - after digit extraction (t = 2): the bits.
+//! The noise measured after every step is at most its estimate.
 
-use nit_bgv::{ParamsLiteral, SecretKey};
-use nit_bootstrap::{Bootstrapper, BootstrappingKey};
-use nit_ring::sample::seeded_rng;
+use nit_bgv::{Ciphertext, Params, ParamsLiteral, SecretKey};
+use nit_bootstrap::{BootstrapError, Bootstrapper, BootstrappingKey};
+use nit_ring::sample::{seeded_rng, SecureRng};
+use nit_ring::Modulus;
 use rand::Rng;
 use std::time::Instant;
 
-fn recrypt_random_bits(m: usize, primes: usize, weight: usize, e: u32, seed: u64) {
-    let params = ParamsLiteral::small(m, primes)
-        .with_hamming_weight(Some(weight))
-        .build()
-        .unwrap();
+struct Setup {
+    params: Params,
+    sk: SecretKey,
+    bootstrapper: Bootstrapper,
+    rng: SecureRng,
+}
+
+fn setup(params: Params, e: u32, seed: u64) -> Setup {
     let mut rng = seeded_rng(seed);
-    println!(
-        "m = {m}, {primes} primes, weight {weight}, e = {e}, seed {seed}, max t bits {}",
-        params.max_plaintext_bits()
-    );
     let sk = SecretKey::generate(&params, &mut rng).unwrap();
     let start = Instant::now();
     let key = BootstrappingKey::generate(&sk, e, &mut rng).unwrap();
     println!(
-        "keys: {:.1} s, {} MB",
+        "m = {}, e = {e}, seed {seed}: keys {:.2} s, {} MB",
+        params.m(),
         start.elapsed().as_secs_f64(),
         key.size_bytes() >> 20
     );
     let bootstrapper = Bootstrapper::new(&params, key).unwrap();
-    println!("capacity needed {:.1}", bootstrapper.capacity_needed());
-    let slots = params.slots().unwrap().slots();
-    for round in 0..3 {
-        let bits: Vec<bool> = (0..slots).map(|_| rng.gen()).collect();
-        let ct = sk.encrypt_bits(&bits, &mut rng).unwrap();
-        let start = Instant::now();
-        let out = bootstrapper.recrypt(&ct).unwrap();
-        let measured = sk.measure_noise(&out).unwrap().log2();
-        println!(
-            "round {round}: {:.3} s, level {} capacity {:.1} (in: {:.1}), noise 2^{measured:.1} <= 2^{:.1}",
-            start.elapsed().as_secs_f64(),
-            out.level(),
-            out.capacity(&params),
-            ct.capacity(&params),
-            out.noise_bound().log2()
+    Setup {
+        params,
+        sk,
+        bootstrapper,
+        rng,
+    }
+}
+
+/// Measured noise <= estimate, printed with the level and capacity.
+fn check_noise(s: &Setup, step: &str, ct: &Ciphertext) {
+    let measured = s.sk.measure_noise(ct).unwrap().log2();
+    let estimate = ct.noise_bound().log2();
+    println!(
+        "  {step}: level {}, t = 2^{}, capacity {:.1}, noise 2^{measured:.1} <= 2^{estimate:.1}",
+        ct.level(),
+        ct.plaintext_modulus().bits(),
+        ct.capacity(&s.params)
+    );
+    assert!(
+        measured <= estimate,
+        "{step}: 2^{measured:.1} > 2^{estimate:.1}"
+    );
+}
+
+/// One recryption of random bits, every intermediate checked; returns max |eps|.
+fn recrypt_checked(s: &mut Setup) -> i64 {
+    let b = &s.bootstrapper;
+    let e = b.e();
+    let structure = b.structure();
+    let slots = s.params.slots().unwrap().slots();
+    let bits: Vec<bool> = (0..slots).map(|_| s.rng.gen()).collect();
+    let values: Vec<u64> = bits.iter().map(|&x| u64::from(x)).collect();
+    let thin = structure.thin_polynomial(&values).unwrap();
+    let ct = s.sk.encrypt_bits(&bits, &mut s.rng).unwrap();
+    let start = Instant::now();
+
+    let coefficients = b.slots_to_coeffs(&ct).unwrap();
+    check_noise(s, "SlotsToCoeffs", &coefficients);
+    let decrypted = s.sk.decrypt(&coefficients).unwrap();
+    let powerful = structure
+        .basis()
+        .to_powerful(decrypted.coeffs(), &Modulus::new(2))
+        .unwrap();
+    assert_eq!(powerful, thin, "SlotsToCoeffs");
+
+    let u = b.switch_to_two_power(&coefficients).unwrap();
+    check_noise(s, "inner product with BK", &u);
+    let modulus = 1i64 << e;
+    let decrypted = s.sk.decrypt(&u).unwrap();
+    let powerful = structure
+        .basis()
+        .to_powerful(decrypted.coeffs(), &Modulus::new(modulus as u64))
+        .unwrap();
+    let eps: Vec<i64> = powerful
+        .iter()
+        .zip(&thin)
+        .map(|(&x, &a)| {
+            let centered = (x as i64 - ((a as i64) << (e - 1))).rem_euclid(modulus);
+            if centered >= modulus / 2 {
+                centered - modulus
+            } else {
+                centered
+            }
+        })
+        .collect();
+    let largest = eps.iter().map(|x| x.abs()).max().unwrap();
+    assert!(largest < modulus / 4, "|eps| = {largest} >= 2^(e-2)");
+
+    let in_slots = b.coeffs_to_slots(&u).unwrap();
+    check_noise(s, "CoeffsToSlots + trace", &in_slots);
+    let ring_e = structure.ring_at(e).unwrap();
+    let decoded = ring_e
+        .decode_full(s.sk.decrypt(&in_slots).unwrap().coeffs())
+        .unwrap();
+    for (slot, value) in decoded.iter().enumerate() {
+        let at = structure
+            .basis()
+            .index(&structure.thin_position(slot))
+            .unwrap();
+        assert_eq!(value[0], powerful[at], "slot {slot}: thin coefficient");
+        assert!(
+            value[1..].iter().all(|&x| x == 0),
+            "slot {slot}: not an integer"
         );
-        assert!(measured <= out.noise_bound().log2());
-        assert_eq!(sk.decrypt_bits(&out).unwrap(), bits);
+    }
+
+    let out = b.extract_digits(&in_slots).unwrap();
+    check_noise(s, "digit extraction", &out);
+    assert_eq!(s.sk.decrypt_bits(&out).unwrap(), bits);
+    println!(
+        "  recryption {:.3} s, max |eps| {largest}, capacity {:.1} -> {:.1}",
+        start.elapsed().as_secs_f64(),
+        ct.capacity(&s.params),
+        out.capacity(&s.params)
+    );
+    largest
+}
+
+/// m = 255 (phi 128, 16 slots of degree 8): the special dimension is bad.
+fn small_ring() -> Params {
+    ParamsLiteral::small(255, 20)
+        .with_hamming_weight(Some(64))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn recryption_step_by_step_at_m255_with_a_bad_dimension() {
+    let mut s = setup(small_ring(), 8, 301);
+    for _ in 0..3 {
+        recrypt_checked(&mut s);
     }
 }
 
 #[test]
-fn recryption_at_m255_with_a_bad_dimension() {
-    recrypt_random_bits(255, 20, 64, 8, 301);
+fn recryption_step_by_step_at_toy() {
+    let mut s = setup(ParamsLiteral::toy().build().unwrap(), 9, 302);
+    for _ in 0..2 {
+        recrypt_checked(&mut s);
+    }
+}
+
+/// Refreshing a refreshed value again and again keeps the bits (the output is a valid input).
+#[test]
+fn recryption_of_a_recrypted_ciphertext() {
+    let mut s = setup(small_ring(), 8, 303);
+    let slots = s.params.slots().unwrap().slots();
+    let bits: Vec<bool> = (0..slots).map(|_| s.rng.gen()).collect();
+    let mut ct = s.sk.encrypt_bits(&bits, &mut s.rng).unwrap();
+    for _ in 0..4 {
+        ct = s.bootstrapper.recrypt(&ct).unwrap();
+        assert_eq!(s.sk.decrypt_bits(&ct).unwrap(), bits);
+    }
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let mut s = setup(small_ring(), 8, 304);
+    let slots = s.params.slots().unwrap().slots();
+    let bits = vec![true; slots];
+    // Another key.
+    let other = SecretKey::generate(&s.params, &mut s.rng).unwrap();
+    let foreign = other.encrypt_bits(&bits, &mut s.rng).unwrap();
+    assert!(matches!(
+        s.bootstrapper.recrypt(&foreign),
+        Err(BootstrapError::Bgv(nit_bgv::BgvError::KeyMismatch { .. }))
+    ));
+    // Another parameter set.
+    let params = ParamsLiteral::small(255, 6).build().unwrap();
+    let sk = SecretKey::generate(&params, &mut s.rng).unwrap();
+    let elsewhere = sk.encrypt_bits(&bits, &mut s.rng).unwrap();
+    assert!(matches!(
+        s.bootstrapper.recrypt(&elsewhere),
+        Err(BootstrapError::Bgv(
+            nit_bgv::BgvError::ParamsMismatch { .. }
+        ))
+    ));
+    // Too little capacity left: the bottom level.
+    let ct = s.sk.encrypt_bits(&bits, &mut s.rng).unwrap();
+    let evaluator =
+        nit_bgv::Evaluator::new(&s.params, s.sk.id(), nit_bgv::EvaluationKeys::default()).unwrap();
+    let mut bottom = evaluator.mod_switch_to(&ct, 1).unwrap();
+    let dense = nit_bgv::Plaintext::new(&s.params, vec![1; s.params.phi()]).unwrap();
+    while bottom.capacity(&s.params) >= s.bootstrapper.capacity_needed() {
+        bottom = evaluator.mul_plain(&bottom, &dense).unwrap();
+    }
+    assert!(matches!(
+        s.bootstrapper.recrypt(&bottom),
+        Err(BootstrapError::CapacityTooLow { .. })
+    ));
+    // A ciphertext mod 2^e is not a recryption input.
+    let u = s
+        .bootstrapper
+        .switch_to_two_power(&s.bootstrapper.slots_to_coeffs(&ct).unwrap());
+    assert!(matches!(
+        s.bootstrapper.recrypt(&u.unwrap()),
+        Err(BootstrapError::NotBinary(8))
+    ));
+    // Keys of another secret key.
+    let key = BootstrappingKey::generate(&other, 8, &mut s.rng).unwrap();
+    let theirs = Bootstrapper::new(&s.params, key).unwrap();
+    assert!(theirs.recrypt(&ct).is_err());
 }
