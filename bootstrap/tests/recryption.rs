@@ -5,6 +5,7 @@
 //!   2^(e-1) a_J + eps_J with |eps_J| < 2^(e-2);
 //! - after CoeffsToSlots and the trace (t = 2^e): slot e holds that coefficient at J(e);
 //! - after digit extraction (t = 2): the bits.
+//!
 //! The noise measured after every step is at most its estimate.
 
 use nit_bgv::{Ciphertext, Params, ParamsLiteral, SecretKey};
