@@ -3,6 +3,11 @@
 //! Thread-safe: counters are atomics, so circuits run from rayon workers count correctly.
 //!
 //! Depth rules are those of [`BitSimd`]: `and` gives `max + 1`, everything else `max`.
+//!
+//! With a refresh policy ([`CountingBackend::with_refresh_after`]) it predicts the refreshes
+//! of the recrypting backend (`nit_nn::encrypted::RecryptingBackend`), which follows the same
+//! rule: an operand of an AND whose depth has reached L is refreshed first (its depth becomes
+//! 0), so no vector ever exceeds depth L. Depth is then the depth since the last refresh.
 
 use super::backend::BitSimd;
 use std::convert::Infallible;
@@ -29,6 +34,8 @@ pub struct GateCounts {
     pub xor_public: u64,
     /// Slot rotations (automorphism plus key switching).
     pub rotate: u64,
+    /// Recryptions (with a refresh policy only).
+    pub refresh: u64,
 }
 
 /// Backend that counts gates and tracks depth, over a given number of slots.
@@ -41,6 +48,9 @@ pub struct CountingBackend {
     and_public: AtomicU64,
     xor_public: AtomicU64,
     rotate: AtomicU64,
+    refresh: AtomicU64,
+    /// L: an AND operand of depth L is refreshed first (None: never).
+    refresh_after: Option<u32>,
 }
 
 impl CountingBackend {
@@ -49,6 +59,27 @@ impl CountingBackend {
         Self {
             slots,
             ..Self::default()
+        }
+    }
+
+    /// A counter that refreshes every AND operand whose depth has reached `levels` (>= 1).
+    pub fn with_refresh_after(slots: usize, levels: u32) -> Self {
+        Self {
+            slots,
+            refresh_after: Some(levels.max(1)),
+            ..Self::default()
+        }
+    }
+
+    /// The operand as the AND sees it: refreshed (depth 0, one refresh counted) when its depth
+    /// has reached the policy's L.
+    fn operand(&self, x: &CountedBits) -> CountedBits {
+        match self.refresh_after {
+            Some(levels) if x.depth >= levels => {
+                Self::tick(&self.refresh);
+                CountedBits { depth: 0 }
+            }
+            _ => *x,
         }
     }
 
@@ -71,6 +102,7 @@ impl CountingBackend {
             and_public: self.and_public.load(Ordering::Relaxed),
             xor_public: self.xor_public.load(Ordering::Relaxed),
             rotate: self.rotate.load(Ordering::Relaxed),
+            refresh: self.refresh.load(Ordering::Relaxed),
         }
     }
 
@@ -83,6 +115,7 @@ impl CountingBackend {
             &self.and_public,
             &self.xor_public,
             &self.rotate,
+            &self.refresh,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -124,6 +157,7 @@ impl BitSimd for CountingBackend {
 
     fn and(&self, a: &CountedBits, b: &CountedBits) -> Result<CountedBits, Infallible> {
         Self::tick(&self.and);
+        let (a, b) = (self.operand(a), self.operand(b));
         Ok(CountedBits {
             depth: a.depth.max(b.depth) + 1,
         })
@@ -166,5 +200,20 @@ mod tests {
         assert_eq!((counts.and, counts.xor, counts.rotate), (2, 1, 1));
         backend.reset();
         assert_eq!(backend.counts(), GateCounts::default());
+    }
+
+    /// L = 2: a chain of 7 ANDs refreshes its running value before the 3rd, 5th and 7th.
+    #[test]
+    fn a_refresh_policy_caps_the_depth() {
+        let backend = CountingBackend::with_refresh_after(60, 2);
+        let x = backend.input();
+        let mut y = x;
+        for _ in 0..7 {
+            y = backend.and(&y, &x).unwrap();
+            assert!(backend.depth(&y) <= 2);
+        }
+        assert_eq!(backend.depth(&y), 1);
+        assert_eq!(backend.counts().refresh, 3);
+        assert_eq!(backend.counts().and, 7);
     }
 }

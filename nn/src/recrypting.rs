@@ -1,0 +1,224 @@
+//! The recrypting backend: [`EncryptedBackend`] with recryption (nit-bootstrap), so circuits
+//! of any depth run unchanged.
+//!
+//! Policy (the counting backend's [`CountingBackend::with_refresh_after`] follows the same
+//! rule, so it predicts the refreshes exactly): an operand of an AND whose depth has reached L
+//! is recrypted first and its depth becomes 0; the depth of a vector is its AND-depth since its
+//! last refresh, never above L. L ([`RecryptingBackend::levels_after_refresh`]) is the number
+//! of sequential ANDs a refreshed ciphertext carries while keeping the capacity recryption
+//! needs plus [`MARGIN_BITS`] (room for the XORs and rotations between ANDs), measured by
+//! running such a chain on a probe encryption.
+//!
+//! Guard: a gate whose result would fall below that capacity anyway (long XOR chains,
+//! rotations) recrypts its ciphertext operands first and runs again; such refreshes are counted
+//! apart ([`RecryptingBackend::guard_refreshes`]) since the counting backend cannot predict
+//! them.
+//!
+//! [`CountingBackend::with_refresh_after`]: crate::bitsliced::CountingBackend::with_refresh_after
+
+use crate::bitsliced::BitSimd;
+use crate::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_bgv::ciphertext::{Ciphertext, Plaintext};
+use nit_bgv::keys::PublicKey;
+use nit_bgv::BgvError;
+use nit_bootstrap::{BootstrapError, Bootstrapper};
+use nit_ring::sample::SecureRng;
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Capacity (bits) kept above what recryption needs, for the XORs (at most one bit each
+/// doubling of the summands) and rotations between two ANDs.
+pub const MARGIN_BITS: f64 = 12.0;
+
+/// `BitSimd` over ciphertexts with automatic recryption (module doc).
+#[derive(Debug)]
+pub struct RecryptingBackend {
+    inner: EncryptedBackend,
+    bootstrapper: Arc<Bootstrapper>,
+    levels: usize,
+    refreshes: AtomicU64,
+    guard_refreshes: AtomicU64,
+}
+
+impl RecryptingBackend {
+    /// The backend with L measured on a probe: a fresh encryption of random bits under `pk`,
+    /// recrypted, then squared until its capacity falls below the threshold; L is the number
+    /// of squarings that stayed above it, less one for the spread between ciphertexts.
+    pub fn new(
+        inner: EncryptedBackend,
+        bootstrapper: Arc<Bootstrapper>,
+        pk: &PublicKey,
+        rng: &mut SecureRng,
+    ) -> Result<Self, BootstrapError> {
+        let bits: Vec<bool> = (0..inner.slots()).map(|i| i % 2 == 0).collect();
+        let fresh = inner.encrypt(pk, &bits, rng)?;
+        let mut probe = bootstrapper.recrypt(&fresh.ct)?;
+        let threshold = bootstrapper.capacity_needed() + MARGIN_BITS;
+        let params = inner.evaluator().params().clone();
+        let mut levels = 0usize;
+        loop {
+            match inner.evaluator().and(&probe, &probe) {
+                Ok(next) if next.capacity(&params) >= threshold => {
+                    probe = next;
+                    levels += 1;
+                }
+                _ => break,
+            }
+        }
+        if levels < 2 {
+            return Err(BootstrapError::CapacityTooLow {
+                capacity: probe.capacity(&params),
+                needed: threshold,
+            });
+        }
+        Ok(Self::with_levels(inner, bootstrapper, levels - 1))
+    }
+
+    /// The backend with a given L (>= 1).
+    pub fn with_levels(
+        inner: EncryptedBackend,
+        bootstrapper: Arc<Bootstrapper>,
+        levels: usize,
+    ) -> Self {
+        RecryptingBackend {
+            inner,
+            bootstrapper,
+            levels: levels.max(1),
+            refreshes: AtomicU64::new(0),
+            guard_refreshes: AtomicU64::new(0),
+        }
+    }
+
+    /// L: the AND levels a refreshed value carries before it is refreshed again.
+    pub fn levels_after_refresh(&self) -> usize {
+        self.levels
+    }
+
+    /// Refreshes made by the depth policy (what the counting backend predicts).
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// Refreshes made by the capacity guard (none when L is right for the circuit).
+    pub fn guard_refreshes(&self) -> u64 {
+        self.guard_refreshes.load(Ordering::Relaxed)
+    }
+
+    /// The encrypted backend underneath (evaluator, encryption, decryption).
+    pub fn inner(&self) -> &EncryptedBackend {
+        &self.inner
+    }
+
+    fn threshold(&self) -> f64 {
+        self.bootstrapper.capacity_needed() + MARGIN_BITS
+    }
+
+    fn has_room(&self, ct: &Ciphertext) -> bool {
+        ct.capacity(self.inner.evaluator().params()) >= self.threshold()
+    }
+
+    fn recrypt(
+        &self,
+        x: &EncryptedBits,
+        counter: &AtomicU64,
+    ) -> Result<EncryptedBits, BootstrapError> {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(EncryptedBits {
+            ct: self.bootstrapper.recrypt(&x.ct)?,
+            depth: 0,
+        })
+    }
+
+    /// The operand as an AND sees it: recrypted when its depth has reached L.
+    fn operand<'a>(&self, x: &'a EncryptedBits) -> Result<Cow<'a, EncryptedBits>, BootstrapError> {
+        if x.depth >= self.levels {
+            Ok(Cow::Owned(self.recrypt(x, &self.refreshes)?))
+        } else {
+            Ok(Cow::Borrowed(x))
+        }
+    }
+
+    /// Runs `gate` on `inputs`; when its result lacks room, recrypts the inputs (guard) and
+    /// runs it again.
+    fn guarded<const N: usize>(
+        &self,
+        inputs: [&EncryptedBits; N],
+        gate: impl Fn([&EncryptedBits; N]) -> Result<EncryptedBits, BootstrapError>,
+    ) -> Result<EncryptedBits, BootstrapError> {
+        match gate(inputs) {
+            Ok(out) if self.has_room(&out.ct) => return Ok(out),
+            Ok(_) | Err(BootstrapError::Bgv(BgvError::NoiseBudgetExhausted { .. })) => {}
+            Err(other) => return Err(other),
+        }
+        let fresh = inputs
+            .iter()
+            .map(|x| self.recrypt(x, &self.guard_refreshes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: [&EncryptedBits; N] = std::array::from_fn(|i| &fresh[i]);
+        gate(refs)
+    }
+}
+
+impl BitSimd for RecryptingBackend {
+    type Bits = EncryptedBits;
+    type Public = Plaintext;
+    type Error = BootstrapError;
+
+    fn slots(&self) -> usize {
+        self.inner.slots()
+    }
+
+    fn constant(&self, bit: bool) -> Result<EncryptedBits, BootstrapError> {
+        Ok(self.inner.constant(bit)?)
+    }
+
+    fn public(&self, bits: &[bool]) -> Result<Plaintext, BootstrapError> {
+        Ok(self.inner.public(bits)?)
+    }
+
+    fn xor(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
+        Ok(self.inner.xor(a, b)?)
+    }
+
+    fn not(&self, a: &EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
+        Ok(self.inner.not(a)?)
+    }
+
+    fn and(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
+        let (a, b) = (self.operand(a)?, self.operand(b)?);
+        self.guarded([&a, &b], |[a, b]| Ok(self.inner.and(a, b)?))
+    }
+
+    fn and_many(
+        &self,
+        pairs: &[(&EncryptedBits, &EncryptedBits)],
+    ) -> Result<Vec<EncryptedBits>, BootstrapError> {
+        pairs.par_iter().map(|(a, b)| self.and(a, b)).collect()
+    }
+
+    fn xor_public(
+        &self,
+        a: &EncryptedBits,
+        mask: &Plaintext,
+    ) -> Result<EncryptedBits, BootstrapError> {
+        Ok(self.inner.xor_public(a, mask)?)
+    }
+
+    fn and_public(
+        &self,
+        a: &EncryptedBits,
+        mask: &Plaintext,
+    ) -> Result<EncryptedBits, BootstrapError> {
+        self.guarded([a], |[a]| Ok(self.inner.and_public(a, mask)?))
+    }
+
+    fn rotate(&self, a: &EncryptedBits, k: i64) -> Result<EncryptedBits, BootstrapError> {
+        self.guarded([a], |[a]| Ok(self.inner.rotate(a, k)?))
+    }
+
+    fn depth(&self, a: &EncryptedBits) -> usize {
+        a.depth
+    }
+}
