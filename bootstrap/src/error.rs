@@ -77,6 +77,18 @@ pub enum BootstrapError {
     /// A bootstrapping key lacks the key set of the named plaintext modulus.
     #[error("the bootstrapping key has no key set for {0}")]
     MissingKeys(&'static str),
+    /// The key set for plaintext modulus 2^(the field) belongs to another secret key than BK.
+    #[error("the bootstrapping key set for 2^{0} belongs to another secret key")]
+    ForeignKeySet(u32),
+    /// The bootstrapping key lacks a key recryption uses: the automorphism X -> X^exponent, or
+    /// relinearization (exponent 0), for plaintext modulus 2^bits.
+    #[error("the bootstrapping key lacks the key for exponent {exponent} (0: relinearization) at t = 2^{bits}")]
+    MissingKey {
+        /// k of the plaintext modulus 2^k.
+        bits: u32,
+        /// The automorphism's exponent; 0 for relinearization.
+        exponent: u64,
+    },
     /// An error of the ring layer.
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),

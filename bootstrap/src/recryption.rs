@@ -72,6 +72,27 @@ fn plain_terms(
         .collect()
 }
 
+/// Ok when the evaluator holds, for plaintext modulus 2^bits, the automorphism key of every
+/// keyed term of `map` and, if asked, relinearization.
+fn check_keys(
+    evaluator: &Evaluator,
+    bits: u32,
+    map: &SlotLinearMap,
+    relinearization: bool,
+) -> Result<(), BootstrapError> {
+    let t = evaluator.params().plaintext_modulus(bits)?;
+    let keys = evaluator.keys_for(t)?;
+    if relinearization && keys.relinearization().is_err() {
+        return Err(BootstrapError::MissingKey { bits, exponent: 0 });
+    }
+    for h in map.key_exponents() {
+        if keys.automorphism(h as usize).is_err() {
+            return Err(BootstrapError::MissingKey { bits, exponent: h });
+        }
+    }
+    Ok(())
+}
+
 impl Bootstrapper {
     /// The recryption of ciphertexts under the key of `key` with parameters `params`
     /// (plaintext modulus 2).
@@ -83,12 +104,10 @@ impl Bootstrapper {
         let t_e = params.plaintext_modulus(e)?;
         let structure = ThinStructure::new(params.slots()?)?;
         let ring_e = structure.ring_at(e)?;
-        let slots_to_coeffs = plain_terms(
-            params,
-            params.default_plaintext_modulus(),
-            SlotsToCoeffs::new(&structure, 1)?.map(),
-        )?;
-        let coeffs_to_slots = plain_terms(params, t_e, CoeffsToSlots::new(&structure, e)?.map())?;
+        let stoc = SlotsToCoeffs::new(&structure, 1)?;
+        let ctos = CoeffsToSlots::new(&structure, e)?;
+        let slots_to_coeffs = plain_terms(params, params.default_plaintext_modulus(), stoc.map())?;
+        let coeffs_to_slots = plain_terms(params, t_e, ctos.map())?;
         let slots_to_coeffs_bits = slots_to_coeffs
             .iter()
             .map(|terms| {
@@ -105,6 +124,11 @@ impl Bootstrapper {
         for set in sets {
             evaluator = evaluator.with_keys_for(set)?;
         }
+        check_keys(&evaluator, 1, stoc.map(), false)?;
+        for bits in 2..e {
+            check_keys(&evaluator, bits, &SlotLinearMap::new(Vec::new()), true)?;
+        }
+        check_keys(&evaluator, e, ctos.map(), true)?;
         let encrypted_key = key.encrypted_key().clone();
         if encrypted_key.plaintext_modulus() != t_e {
             return Err(BootstrapError::PlaintextModulusMismatch {

@@ -217,3 +217,49 @@ fn bad_inputs_are_typed_errors() {
     let theirs = Bootstrapper::new(&s.params, key).unwrap();
     assert!(theirs.recrypt(&ct).is_err());
 }
+
+/// The key through its envelope: the loaded key recrypts; truncated and altered files and
+/// keys of another parameter set are typed errors (mixed and incomplete keys: unit tests).
+#[test]
+fn bootstrapping_key_round_trip_and_bad_files() {
+    let params = small_ring();
+    let mut rng = seeded_rng(305);
+    let sk = SecretKey::generate(&params, &mut rng).unwrap();
+    let key = BootstrappingKey::generate(&sk, 8, &mut rng).unwrap();
+    let bytes = key.to_bytes().unwrap();
+    println!(
+        "{} bytes on disk, {} in memory",
+        bytes.len(),
+        key.size_bytes()
+    );
+
+    let loaded = BootstrappingKey::from_bytes(&bytes, &params).unwrap();
+    let bootstrapper = Bootstrapper::new(&params, loaded).unwrap();
+    let bits: Vec<bool> = (0..params.slots().unwrap().slots())
+        .map(|_| rng.gen())
+        .collect();
+    let ct = sk.encrypt_bits(&bits, &mut rng).unwrap();
+    assert_eq!(
+        sk.decrypt_bits(&bootstrapper.recrypt(&ct).unwrap())
+            .unwrap(),
+        bits
+    );
+
+    // Truncated and altered files fail the envelope.
+    assert!(BootstrappingKey::from_bytes(&bytes[..bytes.len() / 2], &params).is_err());
+    let mut altered = bytes.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 1;
+    assert!(BootstrappingKey::from_bytes(&altered, &params).is_err());
+    // Another parameter set.
+    let other_params = ParamsLiteral::small(255, 21)
+        .with_hamming_weight(Some(64))
+        .build()
+        .unwrap();
+    assert!(matches!(
+        BootstrappingKey::from_bytes(&bytes, &other_params),
+        Err(BootstrapError::Bgv(
+            nit_bgv::BgvError::ParamsMismatch { .. }
+        ))
+    ));
+}
