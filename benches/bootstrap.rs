@@ -68,7 +68,9 @@ fn measure(name: &str, literal: ParamsLiteral, e: u32, runs: usize) {
                 let coefficients = bootstrapper.slots_to_coeffs(&ct).expect("StoC");
                 times[1] = milliseconds(start);
                 let start = Instant::now();
-                let u = bootstrapper.switch_to_two_power(&coefficients).expect("switch");
+                let u = bootstrapper
+                    .switch_to_two_power(&coefficients)
+                    .expect("switch");
                 times[2] = milliseconds(start);
                 let start = Instant::now();
                 let in_slots = bootstrapper.coeffs_to_slots(&u).expect("CtoS");

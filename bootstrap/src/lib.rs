@@ -40,7 +40,7 @@ pub use encrypted_two_power::EncryptedTwoPower;
 pub use error::BootstrapError;
 pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
-pub use recryption::Bootstrapper;
+pub use recryption::{recryption_bits, Bootstrapper};
 pub use slot_linear_map::{SlotLinearMap, WeightedAutomorphism, WeightedAutomorphismSum};
 pub use slots_to_coeffs::SlotsToCoeffs;
 pub use thin_structure::{ThinDimension, ThinStructure};

@@ -1,6 +1,6 @@
 //! `fhe-nit selftest --set toy|paper`: keys from the OS-seeded generator, then every BGV
-//! operation on random bits checked against the slot model, each with its timing. Exits
-//! non-zero on any mismatch.
+//! operation on random bits checked against the slot model, each with its timing, and one
+//! recryption (thin bootstrapping) checked the same way. Exits non-zero on any mismatch.
 
 use clap::Args;
 use nit_bgv::ciphertext::Ciphertext;
@@ -8,6 +8,7 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::{rotate_along_exponents, rotate_exponents};
 use nit_bgv::{BgvError, ParamsLiteral};
+use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
 use nit_ring::sample::secure_rng;
 use rand::Rng;
 use std::time::Instant;
@@ -25,11 +26,11 @@ struct Checker {
 
 impl Checker {
     /// Times `f`, compares its bits with `expect` and prints one line.
-    fn check(
+    fn check<E: std::fmt::Display>(
         &mut self,
         name: &str,
         expect: &[bool],
-        f: impl FnOnce() -> Result<Vec<bool>, BgvError>,
+        f: impl FnOnce() -> Result<Vec<bool>, E>,
     ) {
         let started = Instant::now();
         let result = f();
@@ -150,6 +151,32 @@ pub fn run(args: &SelftestArgs) -> Result<(), String> {
         let bytes = ca.to_bytes()?;
         sk.decrypt_bits(&Ciphertext::from_bytes(&bytes, &params)?)
     });
+    let started = Instant::now();
+    let e = recryption_bits(&params);
+    let bootstrapping = BootstrappingKey::generate(&sk, e, &mut rng).map_err(|e| e.to_string())?;
+    println!(
+        "bootstrapping key (e = {e}): {} key sets, {:.1} MB, in {:.2} s",
+        bootstrapping.key_sets().len(),
+        bootstrapping.size_bytes() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let bootstrapper = Bootstrapper::new(&params, bootstrapping).map_err(|e| e.to_string())?;
+    let mut refreshed: Option<Ciphertext> = None;
+    c.check("recrypt (thin bootstrapping)", &a, || {
+        let out = bootstrapper.recrypt(&ca)?;
+        let bits = sk.decrypt_bits(&out)?;
+        refreshed = Some(out);
+        Ok::<_, nit_bootstrap::BootstrapError>(bits)
+    });
+    if let Some(out) = refreshed {
+        println!(
+            "  capacity {:.0} bits before, {:.0} after the refresh (level {} of {})",
+            ca.capacity(&params),
+            out.capacity(&params),
+            out.level(),
+            params.max_level()
+        );
+    }
     if c.failures > 0 {
         return Err(format!("{} checks failed", c.failures));
     }
