@@ -27,6 +27,7 @@ use crate::slots_to_coeffs::SlotsToCoeffs;
 use crate::thin_structure::ThinStructure;
 use nit_bgv::{Ciphertext, EncodedConstant, Evaluator, Params, Plaintext, PlaintextModulus};
 use nit_ring::slots::SlotRing;
+use std::sync::{Arc, Mutex};
 
 /// Capacity (bits) left after the switch down to Q_in: the term 2^e ||a/2 + E|| / Q_in of the
 /// rounding error stays below 2^-2.
@@ -53,9 +54,25 @@ pub fn recryption_bits(params: &Params) -> u32 {
 /// One hoisted sum's terms: (automorphism exponent, constant as a plaintext).
 type PlainTerms = Vec<(usize, Plaintext)>;
 
-/// Recryption with the public material of one secret key (module doc).
+/// A map's constants encoded at one level (they serve every level up to it).
+#[derive(Debug)]
+struct EncodedMap {
+    level: usize,
+    sums: Vec<Vec<(usize, EncodedConstant)>>,
+}
+
+/// The encoded constants of one map, kept from the last use: encoding costs l + K DFTs per
+/// constant, more than the sum that uses it.
+#[derive(Debug, Default)]
+struct EncodedCache(Mutex<Option<Arc<EncodedMap>>>);
+
+/// Recryption with the public material of one secret key (module doc). Keeps the maps'
+/// constants encoded from the first use (CoeffsToSlots at the top level: at `paper` about
+/// 70 constants of 4.5 MB).
 #[derive(Debug)]
 pub struct Bootstrapper {
+    encoded_slots_to_coeffs: EncodedCache,
+    encoded_coeffs_to_slots: EncodedCache,
     e: u32,
     structure: ThinStructure,
     ring_e: SlotRing,
@@ -151,6 +168,8 @@ impl Bootstrapper {
             });
         }
         Ok(Bootstrapper {
+            encoded_slots_to_coeffs: EncodedCache::default(),
+            encoded_coeffs_to_slots: EncodedCache::default(),
             e,
             structure,
             ring_e,
@@ -204,7 +223,7 @@ impl Bootstrapper {
         }
         let level = self.evaluator.lowest_level_with_capacity(ct, needed);
         let low = self.evaluator.mod_switch_to(ct, level)?;
-        self.apply(low, &self.slots_to_coeffs)
+        self.apply(low, &self.slots_to_coeffs, &self.encoded_slots_to_coeffs)
     }
 
     /// Steps 3 and 4: down to Q_in, to 2^e in the clear (powerful basis), and c_0' + c_1' BK:
@@ -236,7 +255,7 @@ impl Bootstrapper {
     /// Steps 5 and 6: CoeffsToSlots and the trace (t = 2^e): slot e holds the thin
     /// coefficient 2^(e-1) b_e + eps_J(e).
     pub fn coeffs_to_slots(&self, u: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
-        self.apply(u.clone(), &self.coeffs_to_slots)
+        self.apply(u.clone(), &self.coeffs_to_slots, &self.encoded_coeffs_to_slots)
     }
 
     /// Steps 7 and 8: add 2^(e-2) and remove the e - 1 low digits: the bits mod 2.
@@ -247,19 +266,47 @@ impl Bootstrapper {
             .extract(&EncryptedTwoPower::new(&self.evaluator), &shifted)
     }
 
-    /// The hoisted sums in turn, each constant encoded at the ciphertext's level.
-    fn apply(&self, mut ct: Ciphertext, sums: &[PlainTerms]) -> Result<Ciphertext, BootstrapError> {
-        for terms in sums {
-            let level = ct.level();
-            let encoded = terms
-                .iter()
-                .map(|(h, c)| Ok((*h, self.evaluator.encode_constant(c, level)?)))
-                .collect::<Result<Vec<(usize, EncodedConstant)>, BootstrapError>>()?;
+    /// The hoisted sums in turn, with the constants encoded at the ciphertext's level or
+    /// above (from `cache` when it holds them at such a level).
+    fn apply(
+        &self,
+        mut ct: Ciphertext,
+        sums: &[PlainTerms],
+        cache: &EncodedCache,
+    ) -> Result<Ciphertext, BootstrapError> {
+        let encoded = self.encoded(sums, cache, ct.level())?;
+        for terms in &encoded.sums {
             let borrowed: Vec<(usize, &EncodedConstant)> =
-                encoded.iter().map(|(h, c)| (*h, c)).collect();
+                terms.iter().map(|(h, c)| (*h, c)).collect();
             ct = self.evaluator.weighted_automorphism_sum(&ct, &borrowed)?;
         }
         Ok(ct)
+    }
+
+    /// The constants of `sums` encoded at `level` or above: the cached ones if their level
+    /// serves, else encoded now and cached.
+    fn encoded(
+        &self,
+        sums: &[PlainTerms],
+        cache: &EncodedCache,
+        level: usize,
+    ) -> Result<Arc<EncodedMap>, BootstrapError> {
+        let mut slot = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = slot.as_ref().filter(|map| map.level >= level) {
+            return Ok(map.clone());
+        }
+        let sums = sums
+            .iter()
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|(h, c)| Ok((*h, self.evaluator.encode_constant(c, level)?)))
+                    .collect::<Result<Vec<_>, BootstrapError>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let map = Arc::new(EncodedMap { level, sums });
+        *slot = Some(map.clone());
+        Ok(map)
     }
 
     /// The plaintext mod 2^e with the given centred powerful coefficients.
