@@ -263,3 +263,60 @@ fn bootstrapping_key_round_trip_and_bad_files() {
         ))
     ));
 }
+
+/// `n` refreshes of random bits (each refreshed value refreshed again every other round),
+/// every output decrypted and compared; prints the capacity after a refresh, estimated and
+/// measured (capacity with the measured noise in place of the bound).
+fn many_refreshes(params: Params, n: usize, seed: u64) {
+    let e = nit_bootstrap::recryption_bits(&params);
+    let mut s = setup(params, e, seed);
+    let slots = s.params.slots().unwrap().slots();
+    let (mut failures, mut worst_gap) = (0usize, 0.0f64);
+    let mut previous: Option<(Vec<bool>, Ciphertext)> = None;
+    let start = Instant::now();
+    for round in 0..n {
+        let (bits, ct) = match previous.take() {
+            Some(pair) if round % 2 == 1 => pair,
+            _ => {
+                let bits: Vec<bool> = (0..slots).map(|_| s.rng.gen()).collect();
+                let ct = s.sk.encrypt_bits(&bits, &mut s.rng).unwrap();
+                (bits, ct)
+            }
+        };
+        let out = s.bootstrapper.recrypt(&ct).unwrap();
+        if s.sk.decrypt_bits(&out).unwrap() != bits {
+            failures += 1;
+        }
+        let estimated = out.capacity(&s.params);
+        let measured_noise = s.sk.measure_noise(&out).unwrap().log2();
+        let measured = estimated + out.noise_bound().log2() - measured_noise.max(0.0);
+        worst_gap = worst_gap.max(measured - estimated);
+        if round % 100 == 0 || round + 1 == n {
+            println!(
+                "round {round}: {:.2} s per refresh, capacity after: estimated {estimated:.0}, measured {measured:.0} bits",
+                start.elapsed().as_secs_f64() / (round + 1) as f64
+            );
+        }
+        previous = Some((bits, out));
+    }
+    println!("{n} refreshes, {failures} wrong; largest capacity gap {worst_gap:.0} bits");
+    assert_eq!(failures, 0);
+}
+
+/// `cargo test --release -p nit-bootstrap --test recryption -- --ignored --nocapture thousand`
+#[test]
+#[ignore = "1000 refreshes at m = 1023 (20 primes): a few minutes"]
+fn thousand_refreshes_at_m1023() {
+    many_refreshes(
+        ParamsLiteral::toy().with_ctxt_primes(20).build().unwrap(),
+        1000,
+        306,
+    );
+}
+
+/// `cargo test --release -p nit-bootstrap --test recryption -- --ignored --nocapture paper`
+#[test]
+#[ignore = "10 refreshes at m = 32767: keys 1.6 GB, about 10 s per refresh"]
+fn ten_refreshes_at_paper() {
+    many_refreshes(ParamsLiteral::paper().build().unwrap(), 10, 307);
+}
