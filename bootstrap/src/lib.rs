@@ -1,22 +1,22 @@
 //! Thin recryption (bootstrapping) for BGV with plaintext modulus 2, in the style of HElib's
 //! `thinReCrypt` (Halevi-Shoup, ia.cr/2014/873, Appendix A; Chen-Han, ia.cr/2018/067):
-//! SlotsToCoeffs, key switch to a sparse ephemeral key, modulus switch to 2^e in the powerful
-//! basis (nit-ring's `powerful`), inner product with the encrypted ephemeral key,
-//! CoeffsToSlots with the trace, and digit extraction. Plan: docs/BOOTSTRAP.md.
+//! SlotsToCoeffs, modulus switch to 2^e in the powerful basis (nit-ring's `powerful`), inner
+//! product with the encrypted key, CoeffsToSlots with the trace, and digit extraction.
+//! Algorithm, measurements and plan: docs/BOOTSTRAP.md.
 //!
-//! Built so far:
-//! - [`two_power_arithmetic`]: arithmetic in Z_(2^t) with t per value, its native model and a
-//!   product/depth counter.
+//! The crate's files, one object each:
+//! - [`recryption`]: the [`Bootstrapper`], which strings the steps together.
+//! - [`bootstrapping_key`]: its public material, Enc_s(s) mod 2^e and the key sets per t.
+//! - [`thin_structure`]: the hypercube aligned with the powerful factorization, thin
+//!   positions J(e) and the slot matrices W_i (the powerful basis itself is nit-ring's).
+//! - [`slots_to_coeffs`], [`coeffs_to_slots`]: the two linear maps, as
+//!   [`slot_linear_map`]s (hoisted sums of automorphisms with slot constants) with their
+//!   slot-level model; [`local_ring_matrix`]: matrices over Z_(2^r) and GR(2^r, d).
 //! - [`modulus_switch`]: the switch of (c_0, c_1) mod Q_in to 2^e, rounded in the powerful
 //!   basis (in the clear).
-//! - [`digit_extraction`]: removal of the low digits of z mod 2^e (GIKV retain circuits).
-//! - [`encrypted_two_power`]: the same arithmetic on BGV ciphertexts of their own t.
-//! - [`thin_structure`]: the hypercube aligned with the powerful factorization, thin
-//!   positions J(e) and the slot matrices W_i.
-//! - [`slot_linear_map`]: linear maps as hoisted sums of automorphisms with slot constants
-//!   (MatMul1D along a dimension, the trace), with their slot-level model.
-//! - [`slots_to_coeffs`], [`coeffs_to_slots`]: the two linear maps of thin recryption.
-//! - [`local_ring_matrix`]: matrices over Z_(2^r) and GR(2^r, d) and their inverses.
+//! - [`digit_extraction`]: removal of the low digits of z mod 2^e (GIKV retain circuits),
+//!   over [`two_power_arithmetic`] (native model, counter) and [`encrypted_two_power`]
+//!   (ciphertexts).
 
 pub mod bootstrapping_key;
 pub mod coeffs_to_slots;
