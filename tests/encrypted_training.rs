@@ -198,3 +198,77 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
         );
     }
 }
+
+/// The same step on a chain far too short for its depth, refreshed by recryption
+/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 16 primes of 50 bits carry a few
+/// AND levels, the step has depth 65. Decrypted weights equal the plaintext trainer's bit for
+/// bit; the refreshes equal the counting backend's prediction under the same policy.
+#[test]
+fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
+    use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
+    use nit_nn::bitsliced::CountingBackend;
+    use nit_nn::recrypting::RecryptingBackend;
+    use std::sync::Arc;
+
+    let sizes = [2usize, 10];
+    let literal = ParamsLiteral::small(255, 16).with_hamming_weight(Some(64));
+    let (sk, pk, backend) = setup(literal, 21);
+    let params = backend.evaluator().params().clone();
+    let mut rng = seeded_rng(22);
+    let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).unwrap();
+    let bootstrapper = Arc::new(Bootstrapper::new(&params, key).unwrap());
+    let backend = RecryptingBackend::new(backend, bootstrapper, &pk, &mut rng).unwrap();
+    let slots = backend.slots();
+    let data = synthetic(sizes[0], slots, 23);
+    let batch: Vec<usize> = (0..slots).collect();
+    let circuit = FixedCircuit::new(&sizes, LR_SHIFT, ADDER, SUM).unwrap();
+    let mut expected = FixedTrainer::new(&sizes, 24, LR_SHIFT, ADDER, SUM).unwrap();
+    let initial = expected.weights.clone();
+    expected.step(&data, &batch).unwrap();
+
+    let encrypt = |bits: &[bool], rng: &mut _| backend.inner().encrypt(&pk, bits, rng);
+    let mut weights =
+        FixedWeights::<RecryptingBackend>::encode(&initial, slots, |b| encrypt(b, &mut rng))
+            .unwrap();
+    let inputs =
+        BitslicedBatch::<RecryptingBackend>::encode(&data, &batch, slots, |b| encrypt(b, &mut rng))
+            .unwrap();
+    let started = std::time::Instant::now();
+    circuit
+        .step_traced(&backend, &mut weights, &inputs.inputs, &inputs.labels)
+        .unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    let decrypted = weights
+        .decode(slots, |b| backend.inner().decrypt(&sk, b))
+        .unwrap();
+
+    let counting =
+        CountingBackend::with_refresh_after(slots, backend.levels_after_refresh() as u32);
+    let mut counted_weights = FixedWeights::<CountingBackend>::encode(&initial, slots, |_| {
+        Ok::<_, std::convert::Infallible>(counting.input())
+    })
+    .unwrap();
+    let counted_batch = BitslicedBatch::<CountingBackend>::encode(&data, &batch, slots, |_| {
+        Ok::<_, std::convert::Infallible>(counting.input())
+    })
+    .unwrap();
+    circuit
+        .step_traced(
+            &counting,
+            &mut counted_weights,
+            &counted_batch.inputs,
+            &counted_batch.labels,
+        )
+        .unwrap();
+    println!(
+        "step {sizes:?} on {slots} slots with recryption: {seconds:.1} s, {} ANDs, L = {}, {} refreshes (predicted {}), guard {}",
+        counting.counts().and,
+        backend.levels_after_refresh(),
+        backend.refreshes(),
+        counting.counts().refresh,
+        backend.guard_refreshes()
+    );
+    assert_eq!(decrypted, expected.weights, "weights after one step");
+    assert_ne!(decrypted, initial, "the step changed no weight");
+    assert_eq!(backend.refreshes(), counting.counts().refresh);
+}

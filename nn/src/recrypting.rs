@@ -2,17 +2,17 @@
 //! of any depth run unchanged.
 //!
 //! Policy (the counting backend's [`CountingBackend::with_refresh_after`] follows the same
-//! rule, so it predicts the refreshes exactly): an operand of an AND whose depth has reached L
-//! is recrypted first and its depth becomes 0; the depth of a vector is its AND-depth since its
-//! last refresh, never above L. L ([`RecryptingBackend::levels_after_refresh`]) is the number
-//! of sequential ANDs a refreshed ciphertext carries while keeping the capacity recryption
-//! needs plus [`MARGIN_BITS`] (room for the XORs and rotations between ANDs), measured by
-//! running such a chain on a probe encryption.
+//! rule, so it predicts the refreshes exactly): an AND whose result reaches depth L has its
+//! result recrypted at once (depth 0), so every vector has depth below L and each is refreshed
+//! at most once, however many gates use it. L ([`RecryptingBackend::levels_after_refresh`]) is
+//! the number of sequential ANDs a refreshed ciphertext carries while keeping the capacity
+//! recryption needs plus [`MARGIN_BITS`] (room for the XORs and rotations between ANDs),
+//! measured by running such a chain on a probe encryption.
 //!
-//! Guard: a gate whose result would fall below that capacity anyway (long XOR chains,
-//! rotations) recrypts its ciphertext operands first and runs again; such refreshes are counted
-//! apart ([`RecryptingBackend::guard_refreshes`]) since the counting backend cannot predict
-//! them.
+//! Guard: a gate whose result falls below that capacity anyway (long XOR chains, rotations)
+//! has its result recrypted too; such refreshes are counted apart
+//! ([`RecryptingBackend::guard_refreshes`]) since the counting backend cannot predict them.
+//! An operand that arrives at depth L or more (made by another backend) is recrypted first.
 //!
 //! [`CountingBackend::with_refresh_after`]: crate::bitsliced::CountingBackend::with_refresh_after
 
@@ -20,7 +20,6 @@ use crate::bitsliced::BitSimd;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_bgv::ciphertext::{Ciphertext, Plaintext};
 use nit_bgv::keys::PublicKey;
-use nit_bgv::BgvError;
 use nit_bootstrap::{BootstrapError, Bootstrapper};
 use nit_ring::sample::SecureRng;
 use rayon::prelude::*;
@@ -131,7 +130,7 @@ impl RecryptingBackend {
         })
     }
 
-    /// The operand as an AND sees it: recrypted when its depth has reached L.
+    /// An operand made elsewhere at depth L or more: recrypted first.
     fn operand<'a>(&self, x: &'a EncryptedBits) -> Result<Cow<'a, EncryptedBits>, BootstrapError> {
         if x.depth >= self.levels {
             Ok(Cow::Owned(self.recrypt(x, &self.refreshes)?))
@@ -140,24 +139,16 @@ impl RecryptingBackend {
         }
     }
 
-    /// Runs `gate` on `inputs`; when its result lacks room, recrypts the inputs (guard) and
-    /// runs it again.
-    fn guarded<const N: usize>(
-        &self,
-        inputs: [&EncryptedBits; N],
-        gate: impl Fn([&EncryptedBits; N]) -> Result<EncryptedBits, BootstrapError>,
-    ) -> Result<EncryptedBits, BootstrapError> {
-        match gate(inputs) {
-            Ok(out) if self.has_room(&out.ct) => return Ok(out),
-            Ok(_) | Err(BootstrapError::Bgv(BgvError::NoiseBudgetExhausted { .. })) => {}
-            Err(other) => return Err(other),
+    /// A gate's result as kept: recrypted when it reaches depth L (policy) or lacks room
+    /// (guard).
+    fn kept(&self, out: EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
+        if out.depth >= self.levels {
+            self.recrypt(&out, &self.refreshes)
+        } else if !self.has_room(&out.ct) {
+            self.recrypt(&out, &self.guard_refreshes)
+        } else {
+            Ok(out)
         }
-        let fresh = inputs
-            .iter()
-            .map(|x| self.recrypt(x, &self.guard_refreshes))
-            .collect::<Result<Vec<_>, _>>()?;
-        let refs: [&EncryptedBits; N] = std::array::from_fn(|i| &fresh[i]);
-        gate(refs)
     }
 }
 
@@ -188,7 +179,7 @@ impl BitSimd for RecryptingBackend {
 
     fn and(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
         let (a, b) = (self.operand(a)?, self.operand(b)?);
-        self.guarded([&a, &b], |[a, b]| Ok(self.inner.and(a, b)?))
+        self.kept(self.inner.and(&a, &b)?)
     }
 
     fn and_many(
@@ -211,11 +202,11 @@ impl BitSimd for RecryptingBackend {
         a: &EncryptedBits,
         mask: &Plaintext,
     ) -> Result<EncryptedBits, BootstrapError> {
-        self.guarded([a], |[a]| Ok(self.inner.and_public(a, mask)?))
+        self.kept(self.inner.and_public(a, mask)?)
     }
 
     fn rotate(&self, a: &EncryptedBits, k: i64) -> Result<EncryptedBits, BootstrapError> {
-        self.guarded([a], |[a]| Ok(self.inner.rotate(a, k)?))
+        self.kept(self.inner.rotate(a, k)?)
     }
 
     fn depth(&self, a: &EncryptedBits) -> usize {

@@ -5,9 +5,9 @@
 //! Depth rules are those of [`BitSimd`]: `and` gives `max + 1`, everything else `max`.
 //!
 //! With a refresh policy ([`CountingBackend::with_refresh_after`]) it predicts the refreshes
-//! of the recrypting backend (`nit_nn::encrypted::RecryptingBackend`), which follows the same
-//! rule: an operand of an AND whose depth has reached L is refreshed first (its depth becomes
-//! 0), so no vector ever exceeds depth L. Depth is then the depth since the last refresh.
+//! of the recrypting backend (`nit_nn::recrypting::RecryptingBackend`), which follows the same
+//! rule: an AND whose result reaches depth L has its result refreshed (depth 0), so every
+//! vector has depth below L. Depth is then the depth since the last refresh.
 
 use super::backend::BitSimd;
 use std::convert::Infallible;
@@ -62,7 +62,7 @@ impl CountingBackend {
         }
     }
 
-    /// A counter that refreshes every AND operand whose depth has reached `levels` (>= 1).
+    /// A counter that refreshes every AND result reaching depth `levels` (>= 1).
     pub fn with_refresh_after(slots: usize, levels: u32) -> Self {
         Self {
             slots,
@@ -71,15 +71,15 @@ impl CountingBackend {
         }
     }
 
-    /// The operand as the AND sees it: refreshed (depth 0, one refresh counted) when its depth
-    /// has reached the policy's L.
-    fn operand(&self, x: &CountedBits) -> CountedBits {
+    /// An AND result of depth `depth`: refreshed (depth 0, one refresh counted) when it
+    /// reaches the policy's L.
+    fn product(&self, depth: u32) -> CountedBits {
         match self.refresh_after {
-            Some(levels) if x.depth >= levels => {
+            Some(levels) if depth >= levels => {
                 Self::tick(&self.refresh);
                 CountedBits { depth: 0 }
             }
-            _ => *x,
+            _ => CountedBits { depth },
         }
     }
 
@@ -157,10 +157,7 @@ impl BitSimd for CountingBackend {
 
     fn and(&self, a: &CountedBits, b: &CountedBits) -> Result<CountedBits, Infallible> {
         Self::tick(&self.and);
-        let (a, b) = (self.operand(a), self.operand(b));
-        Ok(CountedBits {
-            depth: a.depth.max(b.depth) + 1,
-        })
+        Ok(self.product(a.depth.max(b.depth) + 1))
     }
 
     fn xor_public(&self, a: &CountedBits, _mask: &()) -> Result<CountedBits, Infallible> {
@@ -202,18 +199,18 @@ mod tests {
         assert_eq!(backend.counts(), GateCounts::default());
     }
 
-    /// L = 2: a chain of 7 ANDs refreshes its running value before the 3rd, 5th and 7th.
+    /// L = 3: a chain of 7 ANDs refreshes the results of the 3rd and 6th.
     #[test]
     fn a_refresh_policy_caps_the_depth() {
-        let backend = CountingBackend::with_refresh_after(60, 2);
+        let backend = CountingBackend::with_refresh_after(60, 3);
         let x = backend.input();
         let mut y = x;
         for _ in 0..7 {
             y = backend.and(&y, &x).unwrap();
-            assert!(backend.depth(&y) <= 2);
+            assert!(backend.depth(&y) < 3);
         }
         assert_eq!(backend.depth(&y), 1);
-        assert_eq!(backend.counts().refresh, 3);
+        assert_eq!(backend.counts().refresh, 2);
         assert_eq!(backend.counts().and, 7);
     }
 }

@@ -33,4 +33,4 @@ pub use fixed::{FixedCircuit, FixedWeights, ForwardPass, StepTrace};
 pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
-pub use step_cost::{step_cost, StepCost};
+pub use step_cost::{step_cost, step_cost_with_refresh, StepCost};

@@ -34,6 +34,20 @@ fn counted<E: std::error::Error + Send + Sync + 'static>(
 /// public multiplier with one non-zero digit: real frozen weights cost more ANDs, never
 /// more depth than a vector would).
 pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, ModelError> {
+    counted_step(circuit, &CountingBackend::new(slots))
+}
+
+/// [`step_cost`] under the recrypting backend's policy with L = `levels`: every AND result
+/// reaching depth L is refreshed (`GateCounts::refresh`); depths are since the last refresh.
+pub fn step_cost_with_refresh(
+    circuit: &FixedCircuit,
+    slots: usize,
+    levels: u32,
+) -> Result<StepCost, ModelError> {
+    counted_step(circuit, &CountingBackend::with_refresh_after(slots, levels))
+}
+
+fn counted_step(circuit: &FixedCircuit, backend: &CountingBackend) -> Result<StepCost, ModelError> {
     let sizes = circuit.sizes();
     let outputs = sizes[sizes.len() - 1];
     if outputs != DIGITS {
@@ -41,7 +55,6 @@ pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, Model
             "{outputs} outputs for {DIGITS} label bits"
         )));
     }
-    let backend = CountingBackend::new(slots);
     let fresh = |width: usize| {
         BitInt::from_bits((0..width).map(|_| Bit::Var(backend.input())).collect()).map_err(counted)
     };
@@ -65,14 +78,14 @@ pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, Model
         })
         .collect::<Result<_, _>>()?;
     let mut weights = FixedWeights { layers };
-    let pass = circuit.forward(&backend, &weights, &x)?;
+    let pass = circuit.forward(backend, &weights, &x)?;
     let forward = backend.counts();
-    let forward_depth = max_depth(&backend, pass.activations.last().into_iter().flatten());
+    let forward_depth = max_depth(backend, pass.activations.last().into_iter().flatten());
     backend.reset();
-    circuit.step(&backend, &mut weights, &x, &labels)?;
+    circuit.step(backend, &mut weights, &x, &labels)?;
     let step = backend.counts();
     let trainable = weights.layers.iter().skip(circuit.frozen_layers());
-    let step_depth = max_depth(&backend, trainable.flatten());
+    let step_depth = max_depth(backend, trainable.flatten());
     Ok(StepCost {
         forward,
         step,
@@ -112,6 +125,21 @@ mod tests {
         assert_eq!(cost.step.and, 2_516_938);
         assert_eq!(cost.step.rotate, 677_820);
         assert_eq!((cost.forward_depth, cost.step_depth), (81, 198));
+    }
+
+    /// NN2's step under the generic refresh policy (every AND result reaching depth L is
+    /// recrypted): no depth reaches L, and the refreshes are a large share of the ANDs (L = 8:
+    /// 1,311,374; 20: 833,746; 40: 302,010; 61: 316,652 of 2.52M), which is why the trainer
+    /// needs refreshes of packed values at layer boundaries instead (docs/BOOTSTRAP.md).
+    #[test]
+    fn nn2_refreshes_under_the_recryption_policy() {
+        let nn2 = circuit(&[64, 32, 16, 10], 0);
+        for (levels, refreshes) in [(8u32, 1_311_374u64), (40, 302_010), (61, 316_652)] {
+            let cost = step_cost_with_refresh(&nn2, 60, levels).unwrap();
+            assert_eq!(cost.step.refresh, refreshes, "L = {levels}");
+            assert!(cost.step_depth < levels as usize);
+            assert!(cost.step.and.abs_diff(2_516_938) < 100);
+        }
     }
 
     /// Freezing layers removes their weight steps and the deltas below them (the rotations
