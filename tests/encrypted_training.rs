@@ -203,7 +203,9 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
 /// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 16 primes of 50 bits carry a few
 /// AND levels, the step has depth 65. Decrypted weights equal the plaintext trainer's bit for
 /// bit; the refreshes equal the counting backend's prediction under the same policy.
+/// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
+#[ignore = "about 5 minutes: 10,160 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
     use nit_nn::bitsliced::CountingBackend;
