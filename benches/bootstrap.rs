@@ -4,7 +4,8 @@
 //! (default 5). A plain harness (a run of `paper` takes seconds).
 //!
 //!     cargo bench --bench bootstrap            # every set
-//!     cargo bench --bench bootstrap -- toy     # one set (toy, toy20, paper)
+//!     cargo bench --bench bootstrap -- toy     # one set (toy, toy-top20: toy recrypting into
+//!                                              # its first 20 primes, toy20: a 20-prime chain, paper)
 //!
 //! Each run decrypts its result and compares it with the input bits. One machine-readable
 //! line per measurement:
@@ -36,7 +37,7 @@ fn milliseconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
 
-fn measure(name: &str, literal: ParamsLiteral, e: u32, runs: usize) {
+fn measure(name: &str, literal: ParamsLiteral, e: u32, top: Option<usize>, runs: usize) {
     let params = literal.build().expect("the set builds");
     let mut rng = seeded_rng(501);
     let sk = SecretKey::generate(&params, &mut rng).expect("key");
@@ -44,7 +45,10 @@ fn measure(name: &str, literal: ParamsLiteral, e: u32, runs: usize) {
     let key = BootstrappingKey::generate(&sk, e, &mut rng).expect("bootstrapping key");
     let keygen = start.elapsed().as_secs_f64();
     let key_mb = key.size_bytes() as f64 / (1 << 20) as f64;
-    let bootstrapper = Bootstrapper::new(&params, key).expect("bootstrapper");
+    let mut bootstrapper = Bootstrapper::new(&params, key).expect("bootstrapper");
+    if let Some(level) = top {
+        bootstrapper = bootstrapper.with_top_level(level).expect("top level");
+    }
     let slots = params.slots().expect("slots").slots();
     println!(
         "{name}: m = {}, {} primes, e = {e}, keys {keygen:.1} s, {key_mb:.0} MB",
@@ -106,13 +110,14 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
     let sets = [
-        ("toy", ParamsLiteral::toy(), 9),
-        ("toy20", ParamsLiteral::toy().with_ctxt_primes(20), 9),
-        ("paper", ParamsLiteral::paper(), 9),
+        ("toy", ParamsLiteral::toy(), 9, None),
+        ("toy-top20", ParamsLiteral::toy(), 9, Some(20)),
+        ("toy20", ParamsLiteral::toy().with_ctxt_primes(20), 9, None),
+        ("paper", ParamsLiteral::paper(), 9, None),
     ];
-    for (name, literal, e) in sets {
+    for (name, literal, e, top) in sets {
         if filter.is_empty() || filter.iter().any(|f| f == name) {
-            measure(name, literal, e, runs);
+            measure(name, literal, e, top, runs);
         }
     }
 }

@@ -182,6 +182,27 @@ impl Bootstrapper {
         })
     }
 
+    /// Recryption into the first `level` primes instead of the whole chain: BK is switched
+    /// down once, so CoeffsToSlots and digit extraction run on `level` primes and the output
+    /// keeps about log2 Q_level minus what they consume (the work shrinks in proportion). A
+    /// level too low to carry them makes `recrypt` fail with `NoiseBudgetExhausted`.
+    pub fn with_top_level(mut self, level: usize) -> Result<Self, BootstrapError> {
+        self.encrypted_key = self.evaluator.mod_switch_to(&self.encrypted_key, level)?;
+        let mut cache = self
+            .encoded_coeffs_to_slots
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *cache = None;
+        drop(cache);
+        Ok(self)
+    }
+
+    /// The level recrypted ciphertexts start from (BK's).
+    pub fn top_level(&self) -> usize {
+        self.encrypted_key.level()
+    }
+
     /// The bits e of the intermediate plaintext modulus 2^e.
     pub fn e(&self) -> u32 {
         self.e

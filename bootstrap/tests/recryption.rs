@@ -320,3 +320,38 @@ fn thousand_refreshes_at_m1023() {
 fn ten_refreshes_at_paper() {
     many_refreshes(ParamsLiteral::paper().build().unwrap(), 10, 307);
 }
+
+/// Recryption into fewer primes than the chain has: the output sits below the chosen top
+/// level, still decrypts to the bits, and a level too low is a typed error.
+#[test]
+fn recryption_into_a_lower_top_level() {
+    let s = setup(small_ring(), 8, 308);
+    let params = s.params.clone();
+    let Setup {
+        sk,
+        bootstrapper,
+        mut rng,
+        ..
+    } = s;
+    let bootstrapper = bootstrapper.with_top_level(12).unwrap();
+    assert_eq!(bootstrapper.top_level(), 12);
+    let bits: Vec<bool> = (0..params.slots().unwrap().slots())
+        .map(|_| rng.gen())
+        .collect();
+    let ct = sk.encrypt_bits(&bits, &mut rng).unwrap();
+    let out = bootstrapper.recrypt(&ct).unwrap();
+    println!(
+        "top level 12: output at level {}, capacity {:.1}",
+        out.level(),
+        out.capacity(&params)
+    );
+    assert!(out.level() < 12);
+    assert_eq!(sk.decrypt_bits(&out).unwrap(), bits);
+    let too_low = bootstrapper.with_top_level(3).unwrap();
+    assert!(matches!(
+        too_low.recrypt(&ct),
+        Err(BootstrapError::Bgv(
+            nit_bgv::BgvError::NoiseBudgetExhausted { .. }
+        ))
+    ));
+}
