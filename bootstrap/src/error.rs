@@ -89,6 +89,9 @@ pub enum BootstrapError {
         /// The automorphism's exponent; 0 for relinearization.
         exponent: u64,
     },
+    /// A measured refresh decrypted to other bits than its input (a failed recryption).
+    #[error("a refresh decrypted to other bits than its input")]
+    WrongRefresh,
     /// An error of the ring layer.
     #[error(transparent)]
     Ring(#[from] nit_ring::RingError),

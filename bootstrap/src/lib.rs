@@ -6,6 +6,7 @@
 //!
 //! The crate's files, one object each:
 //! - [`recryption`]: the [`Bootstrapper`], which strings the steps together.
+//! - [`recryption_budget`]: what one refresh of a parameter set costs and leaves.
 //! - [`bootstrapping_key`]: its public material, Enc_s(s) mod 2^e and the key sets per t.
 //! - [`thin_structure`]: the hypercube aligned with the powerful factorization, thin
 //!   positions J(e) and the slot matrices W_i (the powerful basis itself is nit-ring's).
@@ -26,6 +27,7 @@ pub mod error;
 pub mod local_ring_matrix;
 pub mod modulus_switch;
 pub mod recryption;
+pub mod recryption_budget;
 pub mod slot_linear_map;
 pub mod slots_to_coeffs;
 #[cfg(test)]
@@ -41,6 +43,7 @@ pub use error::BootstrapError;
 pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
 pub use recryption::{recryption_bits, Bootstrapper};
+pub use recryption_budget::{MeasuredRefresh, RecryptionBudget, FAILURE_METHOD};
 pub use slot_linear_map::{SlotLinearMap, WeightedAutomorphism, WeightedAutomorphismSum};
 pub use slots_to_coeffs::SlotsToCoeffs;
 pub use thin_structure::{ThinDimension, ThinStructure};

@@ -40,7 +40,7 @@ const KEY_SWITCH_BITS: f64 = 2.0;
 /// sigma_eps^2 per unit of key weight: the spread of the rounding error per powerful
 /// coefficient after the switch to 2^e is sigma_eps = sqrt(0.46 h) for a key of weight h
 /// (measured at m = 1023: 7.43 at h = 120, 5.43 at h = 64; `modulus_switch` tests).
-const EPS_VARIANCE_PER_WEIGHT: f64 = 0.46;
+pub(crate) const EPS_VARIANCE_PER_WEIGHT: f64 = 0.46;
 
 /// The e recryption uses for the parameters' key: the smallest with
 /// 2^(e-2) >= 0.5 + 10 sigma_eps (a wrong bit needs a 10-sigma rounding error: probability
