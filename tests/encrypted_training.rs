@@ -200,12 +200,14 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
 }
 
 /// The same step on a chain far too short for its depth, refreshed by recryption
-/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 16 primes of 50 bits carry a few
-/// AND levels, the step has depth 65. Decrypted weights equal the plaintext trainer's bit for
-/// bit; the refreshes equal the counting backend's prediction under the same policy.
+/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry about 25
+/// AND levels after a refresh, the step has depth 65; the trainer refreshes activations,
+/// slopes and deltas of every layer. Decrypted weights equal the plaintext trainer's bit for
+/// bit; the refreshes equal the counting backend's prediction under the same policy (640,
+/// 73 s on a loaded machine).
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
-#[ignore = "about 5 minutes: 10,160 refreshes at m = 255"]
+#[ignore = "about a minute: 640 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
     use nit_nn::bitsliced::CountingBackend;
@@ -213,7 +215,7 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use std::sync::Arc;
 
     let sizes = [2usize, 10];
-    let literal = ParamsLiteral::small(255, 16).with_hamming_weight(Some(64));
+    let literal = ParamsLiteral::small(255, 28).with_hamming_weight(Some(64));
     let (sk, pk, backend) = setup(literal, 21);
     let params = backend.evaluator().params().clone();
     let mut rng = seeded_rng(22);
@@ -263,8 +265,9 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
         )
         .unwrap();
     println!(
-        "step {sizes:?} on {slots} slots with recryption: {seconds:.1} s, {} ANDs, L = {}, {} refreshes (predicted {}), guard {}",
+        "step {sizes:?} on {slots} slots with recryption: {seconds:.1} s, {} ANDs, deepest segment {}, L = {}, {} refreshes (predicted {}), guard {}",
         counting.counts().and,
+        counting.max_depth(),
         backend.levels_after_refresh(),
         backend.refreshes(),
         counting.counts().refresh,

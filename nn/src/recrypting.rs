@@ -212,4 +212,13 @@ impl BitSimd for RecryptingBackend {
     fn depth(&self, a: &EncryptedBits) -> usize {
         a.depth
     }
+
+    /// Recrypts a vector of depth > 0 (counted with the policy's refreshes); fresh ones stay.
+    fn refresh(&self, a: &EncryptedBits) -> Result<EncryptedBits, BootstrapError> {
+        if a.depth > 0 {
+            self.recrypt(a, &self.refreshes)
+        } else {
+            Ok(a.clone())
+        }
+    }
 }

@@ -65,4 +65,11 @@ pub trait BitSimd: Send + Sync {
 
     /// Multiplicative (AND) depth of `a`: 0 for fresh or constant vectors.
     fn depth(&self, a: &Self::Bits) -> usize;
+
+    /// A fresh encryption of the same bits (recryption) where the backend has one, depth 0;
+    /// the others return `a` unchanged. Circuits call it where a new segment of depth begins
+    /// (the trainer: on each layer's activations, slopes and deltas).
+    fn refresh(&self, a: &Self::Bits) -> Result<Self::Bits, Self::Error> {
+        Ok(a.clone())
+    }
 }

@@ -11,7 +11,7 @@
 
 use super::backend::BitSimd;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// A vector seen by the counting backend: only its AND-depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub struct CountingBackend {
     xor_public: AtomicU64,
     rotate: AtomicU64,
     refresh: AtomicU64,
+    /// The largest AND-depth any result reached (before a refresh resets it).
+    max_depth: AtomicU32,
     /// L: an AND operand of depth L is refreshed first (None: never).
     refresh_after: Option<u32>,
 }
@@ -71,9 +73,16 @@ impl CountingBackend {
         }
     }
 
+    /// The largest AND-depth any AND result reached since creation or the last reset (with a
+    /// refresh policy: the deepest segment between refreshes).
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth.load(Ordering::Relaxed)
+    }
+
     /// An AND result of depth `depth`: refreshed (depth 0, one refresh counted) when it
     /// reaches the policy's L.
     fn product(&self, depth: u32) -> CountedBits {
+        self.max_depth.fetch_max(depth, Ordering::Relaxed);
         match self.refresh_after {
             Some(levels) if depth >= levels => {
                 Self::tick(&self.refresh);
@@ -119,6 +128,7 @@ impl CountingBackend {
         ] {
             counter.store(0, Ordering::Relaxed);
         }
+        self.max_depth.store(0, Ordering::Relaxed);
     }
 
     fn tick(counter: &AtomicU64) {
@@ -177,6 +187,17 @@ impl BitSimd for CountingBackend {
 
     fn depth(&self, a: &CountedBits) -> usize {
         a.depth as usize
+    }
+
+    /// With a refresh policy, a vector of depth > 0 is refreshed (counted, depth 0); without
+    /// one (a leveled chain) nothing changes.
+    fn refresh(&self, a: &CountedBits) -> Result<CountedBits, Infallible> {
+        if self.refresh_after.is_some() && a.depth > 0 {
+            Self::tick(&self.refresh);
+            Ok(CountedBits { depth: 0 })
+        } else {
+            Ok(*a)
+        }
     }
 }
 

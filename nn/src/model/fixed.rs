@@ -29,6 +29,29 @@ use crate::bitsliced::{
 };
 use rayon::prelude::*;
 
+/// `values` with every vector bit through [`BitSimd::refresh`] (in parallel): where a
+/// recrypting backend starts a new segment of depth; other backends return them unchanged.
+fn refreshed<B: BitSimd>(backend: &B, values: Vec<BitInt<B>>) -> Result<Vec<BitInt<B>>, ModelError>
+where
+    B::Error: 'static,
+{
+    values
+        .into_par_iter()
+        .map(|x| {
+            let bits = x
+                .bits()
+                .par_iter()
+                .map(|bit| match bit {
+                    Bit::Var(v) => backend.refresh(v).map(Bit::Var),
+                    Bit::Const(c) => Ok(Bit::Const(*c)),
+                })
+                .collect::<Result<Vec<_>, B::Error>>()
+                .map_err(|e| circuit(BitslicedError::Backend(e)))?;
+            BitInt::from_bits(bits).map_err(circuit)
+        })
+        .collect()
+}
+
 /// Width of the exact weighted sum of `terms` products of 8 by 16 bits: 24 bits per product
 /// plus the bit length of `terms` for the carries (31 bits for NN2's 65 terms).
 fn sum_width(terms: usize) -> usize {
@@ -300,9 +323,9 @@ impl FixedCircuit {
                     Ok((a, slope))
                 })
                 .collect::<Result<_, ModelError>>()?;
-            let (a, s) = outputs.into_iter().unzip();
-            pass.activations.push(a);
-            pass.slopes.push(s);
+            let (a, s): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
+            pass.activations.push(refreshed(backend, a)?);
+            pass.slopes.push(refreshed(backend, s)?);
         }
         Ok(pass)
     }
@@ -396,7 +419,7 @@ impl FixedCircuit {
     {
         let layers = weights.layers.len();
         let last = &pass.activations[layers];
-        let mut delta: Vec<BitInt<B>> = last
+        let delta: Vec<BitInt<B>> = last
             .par_iter()
             .zip(&pass.slopes[layers - 1])
             .zip(labels)
@@ -412,14 +435,17 @@ impl FixedCircuit {
                 )
             })
             .collect::<Result<_, ModelError>>()?;
+        let mut delta = refreshed(backend, delta)?;
         let mut steps = vec![Vec::new(); layers];
         let mut deltas = vec![Vec::new(); layers];
         for l in (self.frozen..layers).rev() {
             steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l)?;
             deltas[l] = delta.clone();
             if l > self.frozen {
-                delta =
-                    self.hidden_delta(backend, &weights.layers[l], &delta, &pass.slopes[l - 1])?;
+                delta = refreshed(
+                    backend,
+                    self.hidden_delta(backend, &weights.layers[l], &delta, &pass.slopes[l - 1])?,
+                )?;
             }
         }
         let trainable = weights.layers.iter_mut().zip(&steps).skip(self.frozen);

@@ -22,6 +22,9 @@ pub struct StepCost {
     pub forward_depth: usize,
     /// Largest AND-depth of an updated (trainable) weight.
     pub step_depth: usize,
+    /// Largest AND-depth any result of the step reached; under a refresh policy, the deepest
+    /// segment between refreshes (what a refreshed value must carry).
+    pub deepest_and: usize,
 }
 
 fn counted<E: std::error::Error + Send + Sync + 'static>(
@@ -91,6 +94,7 @@ fn counted_step(circuit: &FixedCircuit, backend: &CountingBackend) -> Result<Ste
         step,
         forward_depth,
         step_depth,
+        deepest_and: backend.max_depth() as usize,
     })
 }
 
@@ -127,19 +131,33 @@ mod tests {
         assert_eq!((cost.forward_depth, cost.step_depth), (81, 198));
     }
 
-    /// NN2's step under the generic refresh policy (every AND result reaching depth L is
-    /// recrypted): no depth reaches L, and the refreshes are a large share of the ANDs (L = 8:
-    /// 1,311,374; 20: 833,746; 40: 302,010; 61: 316,652 of 2.52M), which is why the trainer
-    /// needs refreshes of packed values at layer boundaries instead (docs/BOOTSTRAP.md).
+    /// NN2's step under the recrypting backend's policy: the trainer refreshes activations,
+    /// slopes and deltas of every layer (1,276 refreshes); a chain whose refreshed values carry
+    /// fewer AND levels than the deepest segment (37) adds refreshes of every AND result
+    /// reaching L (L = 8: 838,592 in all), one that carries it adds none (L = 40, 61).
     #[test]
     fn nn2_refreshes_under_the_recryption_policy() {
         let nn2 = circuit(&[64, 32, 16, 10], 0);
-        for (levels, refreshes) in [(8u32, 1_311_374u64), (40, 302_010), (61, 316_652)] {
+        for (levels, refreshes) in [(8u32, 838_592u64), (40, 1276), (61, 1276)] {
             let cost = step_cost_with_refresh(&nn2, 60, levels).unwrap();
             assert_eq!(cost.step.refresh, refreshes, "L = {levels}");
-            assert!(cost.step_depth < levels as usize);
+            assert!(cost.deepest_and <= levels as usize);
             assert!(cost.step.and.abs_diff(2_516_938) < 100);
         }
+    }
+
+    /// NN2 with the trainer's own refresh points only (activations, slopes and deltas of
+    /// every layer; L too large to trigger the automatic policy): the deepest segment a
+    /// refresh must carry and the refreshes per step.
+    #[test]
+    fn nn2_segments_between_the_trainers_refreshes() {
+        let nn2 = circuit(&[64, 32, 16, 10], 0);
+        let cost = step_cost_with_refresh(&nn2, 60, u32::MAX).unwrap();
+        println!(
+            "NN2: {} refreshes, deepest segment {}, forward deepest {}",
+            cost.step.refresh, cost.deepest_and, cost.forward_depth
+        );
+        assert_eq!((cost.step.refresh, cost.deepest_and), (1276, 37));
     }
 
     /// Freezing layers removes their weight steps and the deltas below them (the rotations
