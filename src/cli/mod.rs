@@ -11,6 +11,7 @@ pub mod keygen;
 pub mod params;
 pub mod plot;
 pub mod provider;
+pub mod recryption_report;
 pub mod selftest;
 pub mod start;
 pub mod train;

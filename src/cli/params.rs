@@ -16,6 +16,9 @@ pub struct ParamsArgs {
     /// Only this set (toy or paper); both by default.
     #[arg(long)]
     pub set: Option<String>,
+    /// Measure one refresh even where the keys are large (paper: 1.6 GB of keys, a minute).
+    #[arg(long)]
+    pub measure_recryption: bool,
 }
 
 fn bits(q: u64) -> u32 {
@@ -132,6 +135,7 @@ fn print_text(v: &serde_json::Value) {
         "AND depth   {} (noise-estimate prediction, tested)",
         v["and_depth"]
     );
+    super::recryption_report::print_recryption(&v["recryption"]);
 }
 
 pub fn run(args: &ParamsArgs) -> Result<(), String> {
@@ -144,7 +148,9 @@ pub fn run(args: &ParamsArgs) -> Result<(), String> {
         let params = ParamsLiteral::named(name)
             .and_then(|lit| lit.build())
             .map_err(|e| e.to_string())?;
-        out.push(describe(&params)?);
+        let mut v = describe(&params)?;
+        v["recryption"] = super::recryption_report::recryption(&params, args.measure_recryption)?;
+        out.push(v);
     }
     if args.json {
         println!(
