@@ -162,3 +162,31 @@ fn oversized_files_are_refused_without_reading_them() {
     assert!(stderr.contains("larger than"), "{stderr}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `params --json --set toy` carries the recryption object, its refresh measured (toy's keys
+/// are small): the AND levels a refreshed value carries and a failure bound below 2^-80.
+#[test]
+fn params_json_reports_recryption() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fhe-nit"))
+        .args(["params", "--json", "--set", "toy"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sets: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let recryption = &sets[0]["recryption"];
+    assert_eq!(recryption["e"], 9);
+    assert_eq!(recryption["digits_removed"], 8);
+    assert!(recryption["failure_log2_per_refresh"].as_f64().unwrap() < -80.0);
+    let levels = recryption["and_levels_after_refresh"]
+        .as_u64()
+        .expect("measured at toy");
+    assert!(levels >= 20, "{levels} AND levels after a refresh");
+    assert_eq!(
+        recryption["measured"]["and_levels_after_refresh"].as_u64(),
+        Some(levels)
+    );
+}
