@@ -11,8 +11,10 @@
 //! prints one machine-readable line:
 //! `table2 set=toy threads=1 seconds=.. ands=16531 depth=17 primes=.. peak_mb=..`.
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
-//! primes that carry the neuron (`primes`; toy: 14, measured: 12 fail), so every AND runs at
-//! the lowest modulus it can. With one thread the harness also predicts 4 to 30 threads from
+//! primes that carry the neuron (`primes`; toy: 13, which leave 15 bits of capacity at the
+//! end; 12 fail), and the backend switches every product down as soon as it is formed
+//! (`EncryptedBackend::with_eager_switching`), so every AND runs at the lowest modulus the
+//! evaluator's noise rule allows. With one thread the harness also predicts 4 to 30 threads from
 //! the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth are
 //! independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at least (the
 //! prediction ignores the XORs and the memory bandwidth that threads share).
@@ -46,8 +48,8 @@ fn sets() -> Vec<Set> {
     vec![
         Set {
             name: "toy",
-            literal: ParamsLiteral::toy().with_ctxt_primes(14),
-            operand_primes: 14,
+            literal: ParamsLiteral::toy().with_ctxt_primes(13),
+            operand_primes: 13,
             paper: "213 / 60 / 33 / 20 / 14 s on 1 / 4 / 8 / 16 / 30 threads",
         },
         Set {
@@ -169,7 +171,9 @@ fn measure(set: &Set) {
     let sk = SecretKey::generate(&params, &mut rng).expect("key generation");
     let keys = EvaluationKeys::generate(&sk, true, &[], &mut rng).expect("relinearization key");
     let eval = Evaluator::new(&params, sk.id(), keys).expect("evaluator");
-    let backend = EncryptedBackend::new(eval).expect("slots");
+    let backend = EncryptedBackend::new(eval)
+        .expect("slots")
+        .with_eager_switching(true);
     let slots = backend.slots();
     let level = set.operand_primes.min(params.max_level());
     let draw = |rng: &mut nit_ring::sample::SecureRng, width: usize| -> Vec<i64> {
