@@ -4,14 +4,6 @@
 //! AND-depth of every vector alongside it (`and` adds one, everything else keeps it), so the
 //! depth the counting backend predicts is the depth the encrypted run reports. Independent
 //! ANDs of one circuit layer (`and_many`) run in parallel with rayon.
-//!
-//! Levels: the evaluator brings both operands of a product to the level HElib's rule gives
-//! them (`Evaluator::natural_level`, by noise) and leaves the product where it was formed. With
-//! [`EncryptedBackend::with_eager_switching`] the backend switches every product down to its
-//! own natural level at once: one modulus switch per product instead of one per later use
-//! (a product feeds two AND operands through XORs in a full adder), and the XORs then run on
-//! fewer primes. The cost is capacity: each input of a sum carries its own switching noise
-//! B_ms (on NN2's neuron at 13 toy primes, 15 bits left at the end instead of 20).
 
 use crate::bitsliced::BitSimd;
 use nit_bgv::ciphertext::{Ciphertext, Plaintext};
@@ -35,8 +27,6 @@ pub struct EncryptedBits {
 pub struct EncryptedBackend {
     eval: Evaluator,
     slots: usize,
-    /// Switch every product down to its natural level as soon as it is formed.
-    eager_switching: bool,
 }
 
 impl EncryptedBackend {
@@ -44,19 +34,7 @@ impl EncryptedBackend {
     /// structure for bits.
     pub fn new(eval: Evaluator) -> Result<Self, BgvError> {
         let slots = eval.params().slots()?.slots();
-        Ok(EncryptedBackend {
-            eval,
-            slots,
-            eager_switching: false,
-        })
-    }
-
-    /// The same backend, switching every product down to its natural level as soon as it is
-    /// formed when `eager` (see the module docs: fewer modulus switches, a few bits less
-    /// capacity at the end of a deep circuit).
-    pub fn with_eager_switching(mut self, eager: bool) -> Self {
-        self.eager_switching = eager;
-        self
+        Ok(EncryptedBackend { eval, slots })
     }
 
     /// The evaluator the gates run on.
@@ -131,12 +109,8 @@ impl BitSimd for EncryptedBackend {
     }
 
     fn and(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, BgvError> {
-        let mut ct = self.eval.and(&a.ct, &b.ct)?;
-        if self.eager_switching {
-            ct = self.eval.mod_switch_to(&ct, self.eval.natural_level(&ct))?;
-        }
         Ok(EncryptedBits {
-            ct,
+            ct: self.eval.and(&a.ct, &b.ct)?,
             depth: a.depth.max(b.depth) + 1,
         })
     }
