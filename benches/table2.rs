@@ -16,10 +16,10 @@
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
 //! primes that carry the neuron (`primes`; toy: 13, which leave 20 bits of capacity at the
 //! end; 12 fail by 3.6 bits), and the evaluator switches each operand down by its noise
-//! (HElib's rule) before every product. With one thread the harness also predicts 4 to 30 threads from
-//! the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth are
-//! independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at least (the
-//! prediction ignores the XORs and the memory bandwidth that threads share).
+//! (HElib's rule) before every product. With one thread the harness also predicts 4 to 30
+//! threads from the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of
+//! one depth are independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at
+//! least (the prediction ignores the XORs and the memory bandwidth that threads share).
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
@@ -147,8 +147,8 @@ fn neuron_widths() -> Vec<u64> {
 
 /// The encrypted backend, counting where its ANDs run (exact, from the evaluator's own level
 /// rule): `ands_at[l]` products formed on l primes, and the modulus switches (an operand
-/// brought down to its product's level, a product switched down at once, the higher operand
-/// of a XOR brought down to the other's level).
+/// brought down to its product's level, the higher operand of a XOR brought down to the
+/// other's).
 struct LevelCounter<'a> {
     inner: &'a EncryptedBackend,
     ands_at: Mutex<BTreeMap<usize, u64>>,
@@ -156,8 +156,8 @@ struct LevelCounter<'a> {
 }
 
 impl LevelCounter<'_> {
-    /// Records one product of `a` and `b`; returns the level it is formed at.
-    fn record(&self, a: &EncryptedBits, b: &EncryptedBits) -> usize {
+    /// Records one product of `a` and `b`.
+    fn record(&self, a: &EncryptedBits, b: &EncryptedBits) {
         let eval = self.inner.evaluator();
         let level = eval.natural_level(&a.ct).min(eval.natural_level(&b.ct));
         let moved = [a, b].iter().filter(|x| x.ct.level() != level).count() as u64;
@@ -168,17 +168,6 @@ impl LevelCounter<'_> {
             .unwrap_or_else(|e| e.into_inner())
             .entry(level)
             .or_default() += 1;
-        level
-    }
-
-    /// Counts the products left below the level they were formed at.
-    fn switched_after(&self, levels: &[usize], products: &[EncryptedBits]) {
-        let moved = levels
-            .iter()
-            .zip(products)
-            .filter(|(l, p)| p.ct.level() < **l)
-            .count() as u64;
-        *self.switches.lock().unwrap_or_else(|e| e.into_inner()) += moved;
     }
 }
 
@@ -211,10 +200,10 @@ impl BitSimd for LevelCounter<'_> {
         &self,
         pairs: &[(&EncryptedBits, &EncryptedBits)],
     ) -> Result<Vec<EncryptedBits>, Self::Error> {
-        let levels: Vec<usize> = pairs.iter().map(|(a, b)| self.record(a, b)).collect();
-        let products = self.inner.and_many(pairs)?;
-        self.switched_after(&levels, &products);
-        Ok(products)
+        for (a, b) in pairs {
+            self.record(a, b);
+        }
+        self.inner.and_many(pairs)
     }
     fn xor_public(
         &self,
