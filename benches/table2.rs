@@ -14,12 +14,14 @@
 //! threads, steadier than the wall time on a shared machine; `ands_at_primes`: how many
 //! products are formed on how many primes; `mod_switches`: the switches they need).
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
-//! primes that carry the neuron (`primes`; toy: 13, which leave 20 bits of capacity at the
-//! end; 12 fail by 3.6 bits), and the evaluator switches each operand down by its noise
-//! (HElib's rule) before every product. With one thread the harness also predicts 4 to 30
-//! threads from the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of
-//! one depth are independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at
-//! least (the prediction ignores the XORs and the memory bandwidth that threads share).
+//! primes that carry the neuron (`primes`), and the evaluator switches each operand down by
+//! its noise (HElib's rule) before every product. Toy: 12 primes with 2 key-switching digits
+//! (7 special primes; toy's 3 digits need 13 primes and 11 fail with 2), 0.75x the neuron's
+//! CPU time on 13 primes with 3 digits (docs/BENCHMARKS.md). With one thread the harness also
+//! predicts 4 to 30 threads from the measured time per AND and the neuron's ANDs per depth
+//! (`widths`): ANDs of one depth are independent, so T threads need
+//! `sum_d ceil(widths[d] / T)` AND-times at least (the prediction ignores the XORs and the
+//! memory bandwidth that threads share).
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
@@ -52,8 +54,8 @@ fn sets() -> Vec<Set> {
     vec![
         Set {
             name: "toy",
-            literal: ParamsLiteral::toy().with_ctxt_primes(13),
-            operand_primes: 13,
+            literal: ParamsLiteral::toy().with_ctxt_primes(12).with_digits(2),
+            operand_primes: 12,
             paper: "213 / 60 / 33 / 20 / 14 s on 1 / 4 / 8 / 16 / 30 threads",
         },
         Set {
