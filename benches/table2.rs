@@ -9,13 +9,19 @@
 //!
 //! Every measurement decrypts the neuron and compares it with the plaintext backend, and
 //! prints one machine-readable line:
-//! `table2 set=toy threads=1 seconds=.. ands=16531 depth=17 primes=.. peak_mb=..`.
+//! `table2 set=toy threads=1 seconds=.. cpu_seconds=.. ands=16531 depth=17 primes=.. peak_mb=..
+//! ands_at_primes=13:..,12:.. mod_switches=..` (`cpu_seconds`: the neuron's CPU time over all
+//! threads, steadier than the wall time on a shared machine; `ands_at_primes`: how many
+//! products are formed on how many primes; `mod_switches`: the switches they need).
 //! Inputs and weights are encrypted at the top of the chain and switched down to the fewest
-//! primes that carry the neuron (`primes`; toy: 14, measured: 12 fail), so every AND runs at
-//! the lowest modulus it can. With one thread the harness also predicts 4 to 30 threads from
-//! the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth are
-//! independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at least (the
-//! prediction ignores the XORs and the memory bandwidth that threads share).
+//! primes that carry the neuron (`primes`), and the evaluator switches each operand down by
+//! its noise (HElib's rule) before every product. Toy: 12 primes with 2 key-switching digits
+//! (7 special primes; toy's 3 digits need 13 primes and 11 fail with 2), 0.75x the neuron's
+//! CPU time on 13 primes with 3 digits (docs/BENCHMARKS.md). With one thread the harness also
+//! predicts 4 to 30 threads from the measured time per AND and the neuron's ANDs per depth
+//! (`widths`): ANDs of one depth are independent, so T threads need
+//! `sum_d ceil(widths[d] / T)` AND-times at least (the prediction ignores the XORs and the
+//! memory bandwidth that threads share).
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
@@ -25,10 +31,12 @@ use nit_bgv::ParamsLiteral;
 use nit_nn::bitsliced::{
     dot, AdderKind, Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError,
 };
-use nit_nn::encrypted::EncryptedBackend;
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
+use std::collections::BTreeMap;
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Instant;
 
 const TERMS: usize = 64;
@@ -46,8 +54,8 @@ fn sets() -> Vec<Set> {
     vec![
         Set {
             name: "toy",
-            literal: ParamsLiteral::toy().with_ctxt_primes(14),
-            operand_primes: 14,
+            literal: ParamsLiteral::toy().with_ctxt_primes(12).with_digits(2),
+            operand_primes: 12,
             paper: "213 / 60 / 33 / 20 / 14 s on 1 / 4 / 8 / 16 / 30 threads",
         },
         Set {
@@ -139,6 +147,105 @@ fn neuron_widths() -> Vec<u64> {
     widths.clone()
 }
 
+/// The encrypted backend, counting where its ANDs run (exact, from the evaluator's own level
+/// rule): `ands_at[l]` products formed on l primes, and the modulus switches (an operand
+/// brought down to its product's level, the higher operand of a XOR brought down to the
+/// other's).
+struct LevelCounter<'a> {
+    inner: &'a EncryptedBackend,
+    ands_at: Mutex<BTreeMap<usize, u64>>,
+    switches: Mutex<u64>,
+}
+
+impl LevelCounter<'_> {
+    /// Records one product of `a` and `b`.
+    fn record(&self, a: &EncryptedBits, b: &EncryptedBits) {
+        let eval = self.inner.evaluator();
+        let level = eval.natural_level(&a.ct).min(eval.natural_level(&b.ct));
+        let moved = [a, b].iter().filter(|x| x.ct.level() != level).count() as u64;
+        *self.switches.lock().unwrap_or_else(|e| e.into_inner()) += moved;
+        *self
+            .ands_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(level)
+            .or_default() += 1;
+    }
+}
+
+impl BitSimd for LevelCounter<'_> {
+    type Bits = EncryptedBits;
+    type Public = <EncryptedBackend as BitSimd>::Public;
+    type Error = <EncryptedBackend as BitSimd>::Error;
+    fn slots(&self) -> usize {
+        self.inner.slots()
+    }
+    fn constant(&self, bit: bool) -> Result<EncryptedBits, Self::Error> {
+        self.inner.constant(bit)
+    }
+    fn public(&self, bits: &[bool]) -> Result<Self::Public, Self::Error> {
+        self.inner.public(bits)
+    }
+    fn xor(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, Self::Error> {
+        if a.ct.level() != b.ct.level() {
+            *self.switches.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        }
+        self.inner.xor(a, b)
+    }
+    fn not(&self, a: &EncryptedBits) -> Result<EncryptedBits, Self::Error> {
+        self.inner.not(a)
+    }
+    fn and(&self, a: &EncryptedBits, b: &EncryptedBits) -> Result<EncryptedBits, Self::Error> {
+        Ok(self.and_many(&[(a, b)])?.remove(0))
+    }
+    fn and_many(
+        &self,
+        pairs: &[(&EncryptedBits, &EncryptedBits)],
+    ) -> Result<Vec<EncryptedBits>, Self::Error> {
+        for (a, b) in pairs {
+            self.record(a, b);
+        }
+        self.inner.and_many(pairs)
+    }
+    fn xor_public(
+        &self,
+        a: &EncryptedBits,
+        m: &Self::Public,
+    ) -> Result<EncryptedBits, Self::Error> {
+        self.inner.xor_public(a, m)
+    }
+    fn and_public(
+        &self,
+        a: &EncryptedBits,
+        m: &Self::Public,
+    ) -> Result<EncryptedBits, Self::Error> {
+        self.inner.and_public(a, m)
+    }
+    fn rotate(&self, a: &EncryptedBits, k: i64) -> Result<EncryptedBits, Self::Error> {
+        self.inner.rotate(a, k)
+    }
+    fn depth(&self, a: &EncryptedBits) -> usize {
+        self.inner.depth(a)
+    }
+}
+
+/// CPU seconds (user + system, all threads) this process has used so far: on a shared machine
+/// the wall time of a run depends on the other jobs, its CPU time much less.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesized command name: utime and stime are the 12th and
+            // 13th, in clock ticks (100 per second on Linux).
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// AND count and depth of the neuron, from the counting backend.
 fn neuron_cost(slots: usize) -> (u64, usize) {
     let backend = CountingBackend::new(slots);
@@ -190,9 +297,15 @@ fn measure(set: &Set) {
     let exs: Vec<_> = xs.iter().map(|v| encrypt(v, 8)).collect();
     let ews: Vec<_> = ws.iter().map(|v| encrypt(v, 16)).collect();
     let eb = encrypt(&bias, 16);
-    let started = Instant::now();
-    let out = dot(&backend, &exs, &ews, Some(&eb), WIDTH, AdderKind::Sklansky);
+    let counter = LevelCounter {
+        inner: &backend,
+        ands_at: Mutex::default(),
+        switches: Mutex::default(),
+    };
+    let (started, cpu_started) = (Instant::now(), cpu_seconds());
+    let out = dot(&counter, &exs, &ews, Some(&eb), WIDTH, AdderKind::Sklansky);
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_started;
     let out = match out {
         Ok(out) => out,
         Err(e) => {
@@ -236,11 +349,21 @@ fn measure(set: &Set) {
         })
         .min()
         .unwrap_or(level);
+    let ands_at: Vec<String> = counter
+        .ands_at
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .rev()
+        .map(|(l, n)| format!("{l}:{n}"))
+        .collect();
     println!(
-        "table2 set={} threads={threads} seconds={seconds:.2} ands={ands} depth={depth} primes={level} final_primes={lowest} ms_per_and={:.3} slots={slots} peak_mb={}",
+        "table2 set={} threads={threads} seconds={seconds:.2} cpu_seconds={cpu:.2} ands={ands} depth={depth} primes={level} final_primes={lowest} ms_per_and={:.3} slots={slots} peak_mb={} ands_at_primes={} mod_switches={}",
         set.name,
         1000.0 * seconds / ands as f64,
-        peak_mb()
+        peak_mb(),
+        ands_at.join(","),
+        counter.switches.lock().unwrap_or_else(|e| e.into_inner())
     );
     if threads == 1 {
         let widths = neuron_widths();
