@@ -78,7 +78,7 @@ pub use encoded_constant::EncodedConstant;
 pub use error::BgvError;
 pub use evaluator::{supported_and_depth, Evaluator};
 pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey};
-pub use literal::ParamsLiteral;
+pub use literal::{ParamsLiteral, PrimeRun};
 pub use noise::NoiseBound;
 pub use params::{Params, ParamsWire};
 pub use plaintext_modulus::PlaintextModulus;
