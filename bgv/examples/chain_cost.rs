@@ -18,19 +18,6 @@ use nit_ring::sample::seeded_rng;
 use rand::Rng;
 use std::time::Instant;
 
-fn parse_chain(spec: &str) -> Result<Vec<PrimeRun>, String> {
-    spec.split(',')
-        .map(|run| {
-            let (bits, count) = run
-                .split_once('x')
-                .ok_or_else(|| format!("run {run:?} is not BITSxCOUNT"))?;
-            let bits = bits.parse().map_err(|e| format!("{run:?}: {e}"))?;
-            let count = count.parse().map_err(|e| format!("{run:?}: {e}"))?;
-            Ok(PrimeRun::new(bits, count))
-        })
-        .collect()
-}
-
 fn run(args: &[String]) -> Result<(), String> {
     let [set, chain, op, reps] = args else {
         return Err("usage: chain_cost SET CHAIN and|rotate REPS".into());
@@ -38,7 +25,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let reps: usize = reps.parse().map_err(|e| format!("REPS: {e}"))?;
     let literal = ParamsLiteral::named(set)
         .map_err(|e| e.to_string())?
-        .with_chain(parse_chain(chain)?);
+        .with_chain(PrimeRun::parse_chain(chain).map_err(|e| e.to_string())?);
     let params = literal.build().map_err(|e| e.to_string())?;
     let mut rng = seeded_rng(7);
     let sk = SecretKey::generate(&params, &mut rng).map_err(|e| e.to_string())?;

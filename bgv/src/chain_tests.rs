@@ -212,3 +212,20 @@ fn square_chains_reach_their_prediction() {
         assert_eq!(depth, predicted);
     }
 }
+
+#[test]
+fn chains_parse_from_text() {
+    assert_eq!(
+        PrimeRun::parse_chain("50x10, 40x6").unwrap(),
+        vec![PrimeRun::new(50, 10), PrimeRun::new(40, 6)]
+    );
+    for bad in ["", "50", "50x", "x3", "50x3,", "50x-1", "fiftyx3", "50x3x2"] {
+        assert!(
+            matches!(
+                PrimeRun::parse_chain(bad),
+                Err(crate::BgvError::InvalidParameters(_))
+            ),
+            "{bad:?}"
+        );
+    }
+}

@@ -55,6 +55,23 @@ impl PrimeRun {
     pub fn new(bits: u32, count: usize) -> Self {
         PrimeRun { bits, count }
     }
+
+    /// Reads a chain written as runs `BITSxCOUNT` separated by commas, q_0's run first
+    /// ("50x10,40x6": ten 50-bit primes, then six of 40 bits); `InvalidParameters` for any
+    /// other form. The values are bounded by the literal's checks, not here.
+    pub fn parse_chain(text: &str) -> Result<Vec<PrimeRun>, BgvError> {
+        text.split(',')
+            .map(|run| {
+                let bad =
+                    || BgvError::InvalidParameters(format!("chain run {run:?} is not BITSxCOUNT"));
+                let (bits, count) = run.trim().split_once('x').ok_or_else(bad)?;
+                Ok(PrimeRun::new(
+                    bits.parse().map_err(|_| bad())?,
+                    count.parse().map_err(|_| bad())?,
+                ))
+            })
+            .collect()
+    }
 }
 
 /// Parameters as a user writes them.

@@ -1,9 +1,9 @@
 //! `fhe-nit params`: the named parameter sets, their ring, slots, chain and security.
 
 use clap::Args;
-use nit_bgv::evaluator::supported_and_depth;
+use nit_bgv::evaluator::{supported_and_depth, supported_square_depth};
 use nit_bgv::keys::KeySource;
-use nit_bgv::{Params, ParamsLiteral};
+use nit_bgv::{Params, ParamsLiteral, PrimeRun};
 use nit_ring::prime::ntt_size;
 use serde_json::json;
 use std::time::Instant;
@@ -16,6 +16,9 @@ pub struct ParamsArgs {
     /// Only this set (toy or paper); both by default.
     #[arg(long)]
     pub set: Option<String>,
+    /// Replace the sets' ciphertext chain by runs BITSxCOUNT from q_0 up, e.g. 50x10,40x6.
+    #[arg(long)]
+    pub chain: Option<String>,
 }
 
 fn bits(q: u64) -> u32 {
@@ -104,6 +107,7 @@ fn describe(params: &Params) -> Result<serde_json::Value, String> {
         "hamming_weight": params.hamming_weight(),
         "security_bits": params.security_bits(),
         "and_depth": supported_and_depth(params),
+        "square_depth": supported_square_depth(params),
         "d": slots.d(),
         "slots": slots.slots(),
         "hypercube": hypercube,
@@ -163,8 +167,9 @@ fn print_text(v: &serde_json::Value) {
         v["security_bits"].as_f64().unwrap_or(0.0)
     );
     println!(
-        "AND depth   {} (noise-estimate prediction, tested)",
-        v["and_depth"]
+        "AND depth   {} (x <- x AND fresh y), square depth {} (x <- x * x): noise-estimate \
+         predictions, tested",
+        v["and_depth"], v["square_depth"]
     );
 }
 
@@ -174,10 +179,16 @@ pub fn run(args: &ParamsArgs) -> Result<(), String> {
         None => vec!["toy", "paper"],
     };
     let mut out = Vec::new();
+    let chain = match &args.chain {
+        Some(text) => Some(PrimeRun::parse_chain(text).map_err(|e| e.to_string())?),
+        None => None,
+    };
     for name in names {
-        let params = ParamsLiteral::named(name)
-            .and_then(|lit| lit.build())
-            .map_err(|e| e.to_string())?;
+        let mut literal = ParamsLiteral::named(name).map_err(|e| e.to_string())?;
+        if let Some(runs) = &chain {
+            literal = literal.with_chain(runs.clone());
+        }
+        let params = literal.build().map_err(|e| e.to_string())?;
         out.push(describe(&params)?);
     }
     if args.json {
@@ -223,5 +234,6 @@ mod tests {
             "2 x 50, 1 x 30, 1 x 50, 2 x 24"
         );
         assert_eq!(v["special_runs"][0]["bits"], 50);
+        assert_eq!(v["square_depth"], supported_square_depth(&params));
     }
 }
