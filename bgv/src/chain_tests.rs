@@ -229,3 +229,24 @@ fn chains_parse_from_text() {
         );
     }
 }
+
+/// `with_ctxt_primes` keeps the first primes of the chain, or lengthens its last run.
+#[test]
+fn cutting_a_mixed_chain_keeps_its_first_primes() {
+    let cut = |n: usize| fine_top().with_ctxt_primes(n).chain;
+    assert_eq!(cut(5), vec![PrimeRun::new(50, 4), PrimeRun::new(30, 1)]);
+    assert_eq!(cut(3), vec![PrimeRun::new(50, 3)]);
+    assert_eq!(
+        cut(10),
+        vec![
+            PrimeRun::new(50, 4),
+            PrimeRun::new(30, 2),
+            PrimeRun::new(24, 4)
+        ]
+    );
+    assert_eq!(
+        fine_top().with_ctxt_primes(7).prime_sizes(),
+        [50, 50, 50, 50, 30, 30, 24]
+    );
+    assert!(cut(0).is_empty());
+}
