@@ -150,9 +150,7 @@ fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64)
 /// 65 costs about 22 bits of modulus per level here (operands carry up to a prime's worth of
 /// noise above B_ms between modulus switches), so 1620 bits carry it.
 fn reduced_ring() -> ParamsLiteral {
-    let mut literal = ParamsLiteral::small(127, 54);
-    literal.prime_bits = 30;
-    literal
+    ParamsLiteral::small(127, 54).with_prime_bits(30)
 }
 
 #[test]

@@ -70,6 +70,28 @@ pub fn supported_and_depth(params: &Params) -> usize {
     }
 }
 
+/// The squaring depth the noise estimates allow: the length of the chain x <- x * x from a
+/// fresh secret-key encryption, replaying the evaluator's level and noise rules. Both operands
+/// of every product are as deep as the chain, as in real circuits (unlike
+/// [`supported_and_depth`]'s fresh operand), so this depth shows what the noise left above
+/// B_ms between modulus switches (up to 2 q_last) costs: it grows as the primes shrink.
+pub fn supported_square_depth(params: &Params) -> usize {
+    let t = params.default_plaintext_modulus();
+    let (mut level, mut noise, mut depth) = (params.max_level(), params.fresh_noise_secret(), 0);
+    loop {
+        let common = natural_level(params, t, level, noise);
+        let x = params.switched_noise(noise, level, common, 2);
+        if params.capacity_at(common, x) < 0.0 || params.capacity_at(common, x * x) < 0.0 {
+            return depth;
+        }
+        let product = x * x + params.keyswitch_noise(common, KeySource::Square);
+        if params.capacity_at(common, product) < 0.0 {
+            return depth;
+        }
+        (level, noise, depth) = (common, product, depth + 1);
+    }
+}
+
 /// The parts of (a_0 + a_1 Y)(b_0 + b_1 Y) below Y^2 (Y standing for the secret key):
 /// d_0 = a_0 b_0 and d_1 = a_0 b_1 + a_1 b_0.
 fn linear_parts(a: &Ciphertext, b: &Ciphertext) -> Result<(DcrtPoly, DcrtPoly), BgvError> {

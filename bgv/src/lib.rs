@@ -50,6 +50,8 @@ mod automorphism_sum_tests;
 mod boolean;
 #[cfg(test)]
 mod boolean_tests;
+#[cfg(test)]
+mod chain_tests;
 pub mod ciphertext;
 pub mod encoded_constant;
 mod encryption;
@@ -76,9 +78,9 @@ mod two_power_tests;
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use encoded_constant::EncodedConstant;
 pub use error::BgvError;
-pub use evaluator::{supported_and_depth, Evaluator};
+pub use evaluator::{supported_and_depth, supported_square_depth, Evaluator};
 pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey};
-pub use literal::ParamsLiteral;
+pub use literal::{ParamsLiteral, PrimeRun};
 pub use noise::NoiseBound;
 pub use params::{Params, ParamsWire};
 pub use plaintext_modulus::PlaintextModulus;

@@ -94,12 +94,12 @@ impl Params {
         let (ring, norm_factor) = validate(lit)?;
         let t = 1u64 << lit.r;
         let special_count = special_prime_count(ring.m(), ring.phi(), lit);
-        let primes = generate_primes(lit.m, lit.prime_bits, lit.ctxt_primes + special_count, &[])?;
-        if let Some(&prime) = primes.iter().find(|&&q| q % t != 1) {
+        let ctxt = chain_primes(lit.m, &lit.prime_sizes())?;
+        let special = generate_primes(lit.m, lit.special_bits, special_count, &ctxt)?;
+        if let Some(&prime) = ctxt.iter().chain(&special).find(|&&q| q % t != 1) {
             return Err(BgvError::PlaintextModulusNotInChain { t, prime });
         }
-        let (ctxt, special) = primes.split_at(lit.ctxt_primes);
-        Self::assemble(lit.clone(), ring, ctxt, special, norm_factor)
+        Self::assemble(lit.clone(), ring, &ctxt, &special, norm_factor)
     }
 
     fn assemble(
@@ -114,7 +114,7 @@ impl Params {
         let l = ctxt.len();
         let special_basis = full.select(l..all.len());
         let level_bases: Vec<RnsBasis> = (0..=l).map(|k| full.prefix(k)).collect();
-        let digit_ranges = split_digits(l, literal.digits);
+        let digit_ranges = split_digits(&literal.prime_sizes(), literal.digits);
         let secret = secret_variance(ring.phi(), literal.hamming_weight);
         let per_digit = keyswitch_digit_factor(ring.m(), ring.phi(), 1 << literal.r);
         let modswitch = modswitch_noise(ring.m(), 1 << literal.r, secret);
@@ -513,14 +513,25 @@ fn fresh_noise_secret(phi: usize, t: f64) -> f64 {
         + t * bound_for_variance(phi, ERROR_STD_DEV * ERROR_STD_DEV)
 }
 
-/// Splits L primes into c consecutive groups of nearly equal size (larger groups first).
-fn split_digits(primes: usize, digits: usize) -> Vec<Range<usize>> {
+/// Splits the chain (bits of each prime, 1 <= c <= L) into c consecutive groups of nearly
+/// equal bits: group j takes the fewest primes whose bits reach the remaining bits / (c - j),
+/// at least one and leaving one for each later group. For equal sizes that is
+/// ceil(remaining primes / (c - j)) primes (larger groups first), the split by count.
+fn split_digits(sizes: &[u32], digits: usize) -> Vec<Range<usize>> {
     let mut ranges = Vec::with_capacity(digits);
     let mut start = 0;
     for j in 0..digits {
-        let size = (primes - start).div_ceil(digits - j);
-        ranges.push(start..start + size);
-        start += size;
+        let left = digits - j;
+        let remaining: u64 = sizes[start..].iter().map(|&b| u64::from(b)).sum();
+        let most = sizes.len() - start - (left - 1);
+        let mut end = start;
+        let mut bits = 0u64;
+        while end - start < most && (end == start || bits * (left as u64) < remaining) {
+            bits += u64::from(sizes[end]);
+            end += 1;
+        }
+        ranges.push(start..end);
+        start = end;
     }
     ranges
 }
@@ -567,23 +578,50 @@ fn keyswitch_digit_factor(m: usize, phi: usize, t: u64) -> f64 {
     t as f64 * bound_for_product(m as f64 / 12.0, phi as f64 * ERROR_STD_DEV * ERROR_STD_DEV)
 }
 
+/// The ciphertext primes for `sizes` (bits of q_0, q_1, .. in order): for each size, the
+/// largest primes = 1 mod 2Nm of that size, handed out in decreasing order along the chain.
+fn chain_primes(m: usize, sizes: &[u32]) -> Result<Vec<u64>, BgvError> {
+    let mut by_size: HashMap<u32, std::vec::IntoIter<u64>> = HashMap::new();
+    for &bits in sizes {
+        if let std::collections::hash_map::Entry::Vacant(entry) = by_size.entry(bits) {
+            let count = sizes.iter().filter(|&&b| b == bits).count();
+            entry.insert(generate_primes(m, bits, count, &[])?.into_iter());
+        }
+    }
+    Ok(sizes
+        .iter()
+        .map(|bits| {
+            by_size
+                .get_mut(bits)
+                .and_then(Iterator::next)
+                .expect("invariant: one prime generated per occurrence of its size")
+        })
+        .collect())
+}
+
 /// K = number of special primes with log2 P >= log2(c * factor * D_max / B_ms), D_max the
-/// largest digit (at most `prime_bits` bits per prime).
+/// largest digit (at most the sum of its primes' bits); call on a literal whose fields are
+/// within bounds.
 pub(crate) fn special_prime_count(m: usize, phi: usize, lit: &ParamsLiteral) -> usize {
     let t = 1u64 << lit.r;
-    let largest_digit = lit.ctxt_primes.div_ceil(lit.digits);
+    let sizes = lit.prime_sizes();
+    let largest_digit_bits = split_digits(&sizes, lit.digits)
+        .into_iter()
+        .map(|digit| sizes[digit].iter().map(|&b| f64::from(b)).sum::<f64>())
+        .fold(0.0, f64::max);
     let secret = secret_variance(phi, lit.hamming_weight);
     let needed = (lit.digits as f64 * keyswitch_digit_factor(m, phi, t)
         / modswitch_noise(m, t, secret))
     .log2()
-        + (largest_digit as f64) * lit.prime_bits as f64;
+        + largest_digit_bits;
     // Primes of b bits exceed 2^(b-1): count that bit per special prime.
-    (needed.max(1.0) / (lit.prime_bits - 1) as f64).ceil() as usize
+    (needed.max(1.0) / f64::from(lit.special_bits - 1)).ceil() as usize
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::literal::PrimeRun;
 
     #[test]
     fn named_sets_have_their_documented_shape() {
@@ -617,9 +655,28 @@ mod tests {
 
     #[test]
     fn digits_partition_the_chain() {
-        assert_eq!(split_digits(15, 3), vec![0..5, 5..10, 10..15]);
-        assert_eq!(split_digits(7, 3), vec![0..3, 3..5, 5..7]);
-        assert_eq!(split_digits(2, 2), vec![0..1, 1..2]);
+        // Equal sizes: the split by count, ceil(remaining / groups left) primes a group.
+        for primes in 1..=30usize {
+            for digits in 1..=primes {
+                let mut start = 0;
+                let by_count: Vec<Range<usize>> = (0..digits)
+                    .map(|j| {
+                        let size = (primes - start).div_ceil(digits - j);
+                        start += size;
+                        start - size..start
+                    })
+                    .collect();
+                assert_eq!(split_digits(&vec![50; primes], digits), by_count);
+            }
+        }
+        assert_eq!(split_digits(&[50; 15], 3), vec![0..5, 5..10, 10..15]);
+        assert_eq!(split_digits(&[50; 7], 3), vec![0..3, 3..5, 5..7]);
+        // Mixed sizes balance bits: 11 x 50 + 5 x 40 is 250 + 250 + 250.
+        let mixed: Vec<u32> = [[50; 11].as_slice(), &[40; 5]].concat();
+        assert_eq!(split_digits(&mixed, 3), vec![0..5, 5..10, 10..16]);
+        // Every group keeps at least one prime, however the bits fall.
+        assert_eq!(split_digits(&[62, 20, 20], 3), vec![0..1, 1..2, 2..3]);
+        assert_eq!(split_digits(&[20, 20, 62], 2), vec![0..2, 2..3]);
     }
 
     #[test]
@@ -674,11 +731,20 @@ mod tests {
         let small = || ParamsLiteral::small(127, 4);
         for bits in [0, 1, 19, 63, u32::MAX] {
             let lit = ParamsLiteral {
-                prime_bits: bits,
+                special_bits: bits,
                 ..small()
             };
-            assert_eq!(field_of(lit), "prime_bits");
+            assert_eq!(field_of(lit), "special_bits");
+            let runs = vec![PrimeRun::new(50, 2), PrimeRun::new(bits, 1)];
+            assert_eq!(field_of(small().with_chain(runs)), "chain bits");
         }
+        assert_eq!(field_of(small().with_chain(vec![])), "chain runs");
+        let empty_run = vec![PrimeRun::new(50, 2), PrimeRun::new(40, 0)];
+        assert_eq!(field_of(small().with_chain(empty_run)), "chain count");
+        let huge_run = vec![PrimeRun::new(50, usize::MAX)];
+        assert_eq!(field_of(small().with_chain(huge_run)), "ctxt_primes");
+        let too_long = vec![PrimeRun::new(50, 150), PrimeRun::new(40, 51)];
+        assert_eq!(field_of(small().with_chain(too_long)), "ctxt_primes");
         assert_eq!(field_of(small().with_r(17)), "r");
         assert_eq!(field_of(small().with_digits(5)), "digits");
         assert_eq!(field_of(small().with_ctxt_primes(201)), "ctxt_primes");

@@ -106,10 +106,7 @@ fn small_rings() -> Vec<ParamsLiteral> {
         ParamsLiteral::small(127, 8),
         ParamsLiteral::small(255, 8).with_r(4),
         ParamsLiteral::toy().with_ctxt_primes(12),
-        ParamsLiteral {
-            prime_bits: 62,
-            ..ParamsLiteral::small(127, 6)
-        },
+        ParamsLiteral::small(127, 6).with_prime_bits(62),
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Serialized artifacts: a checked envelope around serde (postcard) payloads, and the wire
 //! forms of ring descriptions and DoubleCRT polynomials.
 //!
-//! Envelope layout (format version 1): b"NITE" | version (u16 LE) | tag length (u8) | tag
+//! Envelope layout (format version 2): b"NITE" | version (u16 LE) | tag length (u8) | tag
 //! (ASCII, names the artifact kind) | payload length (u64 LE) | payload | first 16 bytes of
 //! SHA-256(everything before).
 //! `open` rejects a wrong magic, an unknown version, a wrong tag, length or digest with a
@@ -23,8 +23,10 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 const MAGIC: &[u8; 4] = b"NITE";
-/// The envelope format this build writes and the only one it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The envelope format this build writes and the only one it reads. 2 since the parameter
+/// literal describes its chain as runs of prime sizes (`nit_bgv::PrimeRun`): every version-1
+/// artifact names parameters by the fingerprint of the older literal, so none would load.
+pub const FORMAT_VERSION: u16 = 2;
 const DIGEST_BYTES: usize = 16;
 
 /// First 16 bytes of SHA-256 of `bytes`: the identity of parameters, keys and artifacts.
@@ -272,12 +274,12 @@ mod tests {
     fn unknown_format_version_is_a_typed_error() {
         let b = basis(255);
         let mut bytes = b.to_bytes().unwrap();
-        assert_eq!(&bytes[..6], b"NITE\x01\x00");
-        bytes[4] = 2;
+        assert_eq!(&bytes[..6], b"NITE\x02\x00");
+        bytes[4] = 1;
         assert_eq!(
             RnsBasis::from_bytes(&bytes),
             Err(RingError::UnsupportedVersion {
-                found: 2,
+                found: 1,
                 supported: FORMAT_VERSION
             })
         );

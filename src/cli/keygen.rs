@@ -40,7 +40,7 @@ pub fn literal(set: &str, primes: Option<usize>) -> Result<ParamsLiteral, String
     let default = if set == "toy" {
         TOY_FINE_TUNE_PRIMES
     } else {
-        literal.ctxt_primes
+        literal.ctxt_primes()
     };
     Ok(literal.with_ctxt_primes(primes.unwrap_or(default)))
 }

@@ -1,9 +1,9 @@
 //! `fhe-nit params`: the named parameter sets, their ring, slots, chain and security.
 
 use clap::Args;
-use nit_bgv::evaluator::supported_and_depth;
+use nit_bgv::evaluator::{supported_and_depth, supported_square_depth};
 use nit_bgv::keys::KeySource;
-use nit_bgv::{Params, ParamsLiteral};
+use nit_bgv::{Params, ParamsLiteral, PrimeRun};
 use nit_ring::prime::ntt_size;
 use serde_json::json;
 use std::time::Instant;
@@ -16,6 +16,9 @@ pub struct ParamsArgs {
     /// Only this set (toy or paper); both by default.
     #[arg(long)]
     pub set: Option<String>,
+    /// Replace the sets' ciphertext chain by runs BITSxCOUNT from q_0 up, e.g. 50x10,40x6.
+    #[arg(long)]
+    pub chain: Option<String>,
     /// Measure one refresh even where the keys are large (paper: 1.6 GB of keys, a minute).
     #[arg(long)]
     pub measure_recryption: bool,
@@ -23,6 +26,30 @@ pub struct ParamsArgs {
 
 fn bits(q: u64) -> u32 {
     64 - q.leading_zeros()
+}
+
+/// The primes' sizes as runs of equal size in chain order: [{"bits", "count"}, ..].
+fn runs(primes: &[u64]) -> Vec<serde_json::Value> {
+    let mut runs: Vec<(u32, usize)> = Vec::new();
+    for &q in primes {
+        match runs.last_mut() {
+            Some((b, count)) if *b == bits(q) => *count += 1,
+            _ => runs.push((bits(q), 1)),
+        }
+    }
+    runs.into_iter()
+        .map(|(bits, count)| json!({"bits": bits, "count": count}))
+        .collect()
+}
+
+/// Runs as text: "12 x 50, 4 x 40".
+fn runs_text(v: &serde_json::Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|run| format!("{} x {}", run["count"], run["bits"]))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Special primes key switching from `source` uses at levels 1..=L (any automorphism exponent
@@ -67,9 +94,15 @@ fn describe(params: &Params) -> Result<serde_json::Value, String> {
         "plaintext_modulus": params.t(),
         "primes": ctxt,
         "prime_bits": ctxt.iter().map(|&q| bits(q)).collect::<Vec<_>>(),
+        "chain_runs": runs(&ctxt),
+        "drop_bits": {
+            "smallest": ctxt.iter().map(|&q| bits(q)).min(),
+            "largest": ctxt.iter().map(|&q| bits(q)).max(),
+        },
         "log2_q": params.log2_q(top),
         "special_primes": special,
         "special_prime_bits": special.iter().map(|&q| bits(q)).collect::<Vec<_>>(),
+        "special_runs": runs(&special),
         "log2_p": params.log2_p(),
         "digits": params.digit_ranges().len(),
         "special_per_level": special_per_level(params, KeySource::Automorphism(0)),
@@ -77,6 +110,7 @@ fn describe(params: &Params) -> Result<serde_json::Value, String> {
         "hamming_weight": params.hamming_weight(),
         "security_bits": params.security_bits(),
         "and_depth": supported_and_depth(params),
+        "square_depth": supported_square_depth(params),
         "d": slots.d(),
         "slots": slots.slots(),
         "hypercube": hypercube,
@@ -102,10 +136,14 @@ fn print_text(v: &serde_json::Value) {
         v["slot_tables_seconds"].as_f64().unwrap_or(0.0)
     );
     println!(
-        "chain       {} ciphertext primes, log2 Q = {:.1}; bits {}",
+        "chain       {} ciphertext primes, log2 Q = {:.1}; bits {} (from q_0 up)",
         v["primes"].as_array().map_or(0, Vec::len),
         v["log2_q"].as_f64().unwrap_or(0.0),
-        v["prime_bits"]
+        runs_text(&v["chain_runs"])
+    );
+    println!(
+        "            a modulus switch drops whole primes from the top: {} to {} bits each",
+        v["drop_bits"]["smallest"], v["drop_bits"]["largest"]
     );
     for q in v["primes"].as_array().into_iter().flatten() {
         println!("            q = {q}");
@@ -114,7 +152,7 @@ fn print_text(v: &serde_json::Value) {
         "special     {} primes, log2 P = {:.1}; bits {}; {} key-switching digits",
         v["special_primes"].as_array().map_or(0, Vec::len),
         v["log2_p"].as_f64().unwrap_or(0.0),
-        v["special_prime_bits"],
+        runs_text(&v["special_runs"]),
         v["digits"]
     );
     println!(
@@ -132,8 +170,9 @@ fn print_text(v: &serde_json::Value) {
         v["security_bits"].as_f64().unwrap_or(0.0)
     );
     println!(
-        "AND depth   {} (noise-estimate prediction, tested)",
-        v["and_depth"]
+        "AND depth   {} (x <- x AND fresh y), square depth {} (x <- x * x): noise-estimate \
+         predictions, tested",
+        v["and_depth"], v["square_depth"]
     );
     super::recryption_report::print_recryption(&v["recryption"]);
 }
@@ -144,10 +183,16 @@ pub fn run(args: &ParamsArgs) -> Result<(), String> {
         None => vec!["toy", "paper"],
     };
     let mut out = Vec::new();
+    let chain = match &args.chain {
+        Some(text) => Some(PrimeRun::parse_chain(text).map_err(|e| e.to_string())?),
+        None => None,
+    };
     for name in names {
-        let params = ParamsLiteral::named(name)
-            .and_then(|lit| lit.build())
-            .map_err(|e| e.to_string())?;
+        let mut literal = ParamsLiteral::named(name).map_err(|e| e.to_string())?;
+        if let Some(runs) = &chain {
+            literal = literal.with_chain(runs.clone());
+        }
+        let params = literal.build().map_err(|e| e.to_string())?;
         let mut v = describe(&params)?;
         v["recryption"] = super::recryption_report::recryption(&params, args.measure_recryption)?;
         out.push(v);
@@ -163,4 +208,38 @@ pub fn run(args: &ParamsArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nit_bgv::PrimeRun;
+
+    /// The runs and drop sizes printed for a mixed chain are the literal's.
+    #[test]
+    fn describe_shows_the_chains_runs_and_drop_sizes() {
+        let chain = vec![
+            PrimeRun::new(50, 2),
+            PrimeRun::new(30, 1),
+            PrimeRun::new(50, 1),
+            PrimeRun::new(24, 2),
+        ];
+        let params = ParamsLiteral::small(127, 6)
+            .with_chain(chain.clone())
+            .build()
+            .unwrap();
+        let v = describe(&params).unwrap();
+        let expect: Vec<serde_json::Value> = chain
+            .iter()
+            .map(|run| json!({"bits": run.bits, "count": run.count}))
+            .collect();
+        assert_eq!(v["chain_runs"], json!(expect));
+        assert_eq!(v["drop_bits"], json!({"smallest": 24, "largest": 50}));
+        assert_eq!(
+            runs_text(&v["chain_runs"]),
+            "2 x 50, 1 x 30, 1 x 50, 2 x 24"
+        );
+        assert_eq!(v["special_runs"][0]["bits"], 50);
+        assert_eq!(v["square_depth"], supported_square_depth(&params));
+    }
 }
