@@ -197,12 +197,13 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
     }
 }
 
-/// The same step on a chain far too short for its depth, refreshed by recryption
+/// Two steps on a chain far too short for their depth, refreshed by recryption
 /// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry about 25
 /// AND levels after a refresh, the step has depth 65; the trainer refreshes activations,
-/// slopes and deltas of every layer. Decrypted weights equal the plaintext trainer's bit for
-/// bit; the refreshes equal the counting backend's prediction under the same policy (640,
-/// 73 s on a loaded machine).
+/// slopes and deltas of every layer, and the weights are refreshed packed between steps.
+/// Decrypted weights equal the plaintext trainer's bit for bit after two steps; the refreshes
+/// equal the counting backend's prediction under the same policy (one step: 640, 73 s on a
+/// loaded machine).
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
 #[ignore = "about a minute: 640 refreshes at m = 255"]
@@ -227,6 +228,7 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     let mut expected = FixedTrainer::new(&sizes, 24, LR_SHIFT, ADDER, SUM).unwrap();
     let initial = expected.weights.clone();
     expected.step(&data, &batch).unwrap();
+    expected.step(&data, &batch).unwrap();
 
     let encrypt = |bits: &[bool], rng: &mut _| backend.inner().encrypt(&pk, bits, rng);
     let mut weights =
@@ -236,9 +238,12 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
         BitslicedBatch::<RecryptingBackend>::encode(&data, &batch, slots, |b| encrypt(b, &mut rng))
             .unwrap();
     let started = std::time::Instant::now();
-    circuit
-        .step_traced(&backend, &mut weights, &inputs.inputs, &inputs.labels)
-        .unwrap();
+    for _ in 0..2 {
+        circuit
+            .step_traced(&backend, &mut weights, &inputs.inputs, &inputs.labels)
+            .unwrap();
+        weights.refresh_packed(&backend, 0).unwrap();
+    }
     let seconds = started.elapsed().as_secs_f64();
     let decrypted = weights
         .decode(slots, |b| backend.inner().decrypt(&sk, b))
@@ -254,16 +259,19 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
         Ok::<_, std::convert::Infallible>(counting.input())
     })
     .unwrap();
-    circuit
-        .step_traced(
-            &counting,
-            &mut counted_weights,
-            &counted_batch.inputs,
-            &counted_batch.labels,
-        )
-        .unwrap();
+    for _ in 0..2 {
+        circuit
+            .step_traced(
+                &counting,
+                &mut counted_weights,
+                &counted_batch.inputs,
+                &counted_batch.labels,
+            )
+            .unwrap();
+        counted_weights.refresh_packed(&counting, 0).unwrap();
+    }
     println!(
-        "step {sizes:?} on {slots} slots with recryption: {seconds:.1} s, {} ANDs, deepest segment {}, L = {}, {} refreshes (predicted {}), guard {}",
+        "two steps {sizes:?} on {slots} slots with recryption, weights refreshed packed after each: {seconds:.1} s, {} ANDs, deepest segment {}, L = {}, {} refreshes (predicted {}), guard {}",
         counting.counts().and,
         counting.max_depth(),
         backend.levels_after_refresh(),
@@ -271,7 +279,7 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
         counting.counts().refresh,
         backend.guard_refreshes()
     );
-    assert_eq!(decrypted, expected.weights, "weights after one step");
-    assert_ne!(decrypted, initial, "the step changed no weight");
+    assert_eq!(decrypted, expected.weights, "weights after two steps");
+    assert_ne!(decrypted, initial, "the steps changed no weight");
     assert_eq!(backend.refreshes(), counting.counts().refresh);
 }

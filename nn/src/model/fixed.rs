@@ -24,8 +24,8 @@ use super::fixed_format::{
     SLOPE_FRAC, WEIGHT_FRAC, WIDE,
 };
 use crate::bitsliced::{
-    bit, dot, lookup_public, multiply, round_shift_right, saturate, sub, total_sum, AdderKind, Bit,
-    BitInt, BitSimd, BitslicedError, PublicTable, TotalSumMethod,
+    bit, dot, lookup_public, multiply, refresh_packed, round_shift_right, saturate, sub, total_sum,
+    AdderKind, Bit, BitInt, BitSimd, BitslicedError, PublicTable, TotalSumMethod,
 };
 use rayon::prelude::*;
 
@@ -143,6 +143,31 @@ impl<B: BitSimd> FixedWeights<B> {
                     .collect()
             })
             .collect()
+    }
+
+    /// Refreshes the weights of layers `first..` packed: their replicated bits are packed l
+    /// per vector, each packed vector goes through [`BitSimd::refresh`], and the bits are
+    /// replicated back ([`refresh_packed`]): ceil(n / l) refreshes for n bits instead of n.
+    /// Between SGD steps, so the next step starts from weights of depth 0.
+    pub fn refresh_packed(&mut self, backend: &B, first: usize) -> Result<(), ModelError>
+    where
+        B::Error: 'static,
+    {
+        let bits: Vec<Bit<B::Bits>> = self
+            .layers
+            .iter()
+            .skip(first)
+            .flatten()
+            .flat_map(|w| w.bits().iter().cloned())
+            .collect();
+        let mut fresh = refresh_packed(backend, &bits, |p| backend.refresh(p))
+            .map_err(circuit)?
+            .into_iter();
+        for w in self.layers.iter_mut().skip(first).flatten() {
+            let width = w.width();
+            *w = BitInt::from_bits(fresh.by_ref().take(width).collect()).map_err(circuit)?;
+        }
+        Ok(())
     }
 }
 
@@ -596,6 +621,32 @@ mod tests {
 
     /// The frozen layers' outputs handed over as features give the trainable layers exactly
     /// the bits of the whole step: same deltas, same updated weights.
+    /// Packed refresh of NN2's weights: ceil(44,448 / 60) = 741 refreshes on the counting
+    /// backend, every weight back at depth 0, and the plaintext weights unchanged.
+    #[test]
+    fn packed_refresh_of_nn2_weights() {
+        use crate::bitsliced::CountingBackend;
+        let sizes = [64usize, 32, 16, 10];
+        let trainer = super::super::FixedTrainer::new(&sizes, 3, 4, AdderKind::Sklansky, TotalSumMethod::CarrySave(AdderKind::Sklansky)).unwrap();
+        let counting = CountingBackend::with_refresh_after(60, u32::MAX);
+        let mut counted = FixedWeights::<CountingBackend>::encode(&trainer.weights, 60, |_| {
+            Ok::<_, std::convert::Infallible>(counting.input_at_depth(9))
+        })
+        .unwrap();
+        counted.refresh_packed(&counting, 0).unwrap();
+        assert_eq!(counting.counts().refresh, 741);
+        assert!(counted.layers.iter().flatten().all(|w| w.depth(&counting) == 0));
+
+        let plain = PlainBackend::new(60).unwrap();
+        let mut weights =
+            FixedWeights::<PlainBackend>::encode(&trainer.weights, 60, |b| plain.encode(b)).unwrap();
+        weights.refresh_packed(&plain, 1).unwrap();
+        let decoded = weights
+            .decode(60, |b| Ok::<_, PlainError>(plain.decode(b)))
+            .unwrap();
+        assert_eq!(decoded, trainer.weights);
+    }
+
     #[test]
     fn step_from_features_equals_the_step_from_the_inputs() {
         let sizes = [8, 6, 4, 10];
