@@ -3,9 +3,8 @@
 //! Noise rules (bounds on ||m + t e||_can): sum nu_1 + nu_2; product by a plaintext p:
 //! nu ||p||_can; product nu_1 nu_2 (+ relinearization noise); modulus switch by D:
 //! nu / D + B_ms; automorphism nu (+ key-switching noise), since X -> X^k permutes the
-//! canonical embedding. The chain is managed by noise (HElib's rule): before a product each
-//! operand drops primes while nu >= 2 B_ms q_last (dropping then costs at most one bit of
-//! capacity and shrinks the product's noise), then both go to their common level.
+//! canonical embedding. The chain is managed by noise: before a product both operands go to
+//! the level that leaves the product the most capacity (`product_level`).
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
 //! Operands of one operation share their plaintext modulus t (`PlaintextModulusMismatch`), and
 //! key switching uses the key set made for the ciphertext's t (`KeyPlaintextModulusMismatch`
@@ -25,24 +24,41 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext mod t of noise bound `noise`
-/// at `level` goes to before a product.
-pub(crate) fn natural_level(
+/// The level a product of two ciphertexts mod t is formed at, from their (level, bound) pairs:
+/// of the levels l both can be switched to (1..=min level, every dropped prime keeping the
+/// plaintext), the one leaving the product the most capacity,
+///   log2(Q_l / 2) - log2(norm_factor (nu_a(l) nu_b(l) + ks_l)),   nu(l) = nu / D + B_ms,
+/// (ks_l relinearization's key-switching bound; nu(l) = nu at the operand's own level), the
+/// highest such level on ties. Dropping a prime q costs log2 q bits of modulus and takes up to
+/// log2 q bits off each factor's bound, so for two deep factors it pays once nu >= ~sqrt(q)
+/// B_ms, where HElib's per-operand rule (drop while nu >= 2 B_ms q) waits for a whole prime's
+/// worth of noise in each factor and the product then carries up to 2 log2 q bits more.
+pub(crate) fn product_level(
     params: &Params,
     t: PlaintextModulus,
-    mut level: usize,
-    mut noise: NoiseBound,
+    a: (usize, NoiseBound),
+    b: (usize, NoiseBound),
 ) -> usize {
-    let b_ms = params.modswitch_noise_for(t);
-    while level > 1 {
-        let log2_q = (params.ctxt_basis(level).moduli()[level - 1] as f64).log2();
-        if noise.log2() < 1.0 + b_ms.log2() + log2_q {
-            break;
+    let top = a.0.min(b.0);
+    let capacity = |level: usize| {
+        let switched = |(from, noise): (usize, NoiseBound)| {
+            params.switched_noise_for(noise, from, level, 2, t)
+        };
+        let product = switched(a) * switched(b)
+            + params.keyswitch_noise_for(level, KeySource::Square, t);
+        params.capacity_at(level, product)
+    };
+    let keeps_plaintext = |level: usize| {
+        params.check_switch(t, a.0, level).is_ok() && params.check_switch(t, b.0, level).is_ok()
+    };
+    let mut best = (top, capacity(top));
+    for level in (1..top).rev().filter(|&level| keeps_plaintext(level)) {
+        let c = capacity(level);
+        if c > best.1 {
+            best = (level, c);
         }
-        noise = noise.divided_by_log2(log2_q) + b_ms;
-        level -= 1;
     }
-    level
+    best.0
 }
 
 /// The AND depth the noise estimates allow: the length of the chain x <- x * y with fresh
@@ -56,8 +72,7 @@ pub fn supported_and_depth(params: &Params) -> usize {
     let (mut level, mut noise, mut depth) = (top, fresh, 0);
     let t = params.default_plaintext_modulus();
     loop {
-        let common =
-            natural_level(params, t, level, noise).min(natural_level(params, t, top, fresh));
+        let common = product_level(params, t, (level, noise), (top, fresh));
         let (x, y) = (switched(level, noise, common), switched(top, fresh, common));
         if capacity(common, x) < 0.0 || capacity(common, y) < 0.0 || capacity(common, x * y) < 0.0 {
             return depth;
@@ -197,9 +212,10 @@ impl Evaluator {
         lowest_safe_level(&self.params, ct, bits)
     }
 
-    /// The level HElib's rule would bring a ciphertext to before a product.
-    pub fn natural_level(&self, ct: &Ciphertext) -> usize {
-        natural_level(&self.params, ct.t, ct.level(), ct.noise)
+    /// The level a product of `a` and `b` is formed at (see [`product_level`]): the one
+    /// leaving the product the most capacity.
+    pub fn product_level(&self, a: &Ciphertext, b: &Ciphertext) -> usize {
+        product_level(&self.params, a.t, (a.level(), a.noise), (b.level(), b.noise))
     }
 
     fn at_common_level(
@@ -294,7 +310,7 @@ impl Evaluator {
         self.checked(out, "multiply by plaintext")
     }
 
-    /// Both operands of a product at their common level by HElib's rule (operands already
+    /// Both operands of a product at the level leaving it the most capacity (operands already
     /// there are used in place; a square, b = a, switches its one operand once: None).
     fn common_operands<'c>(
         &self,
@@ -309,7 +325,7 @@ impl Evaluator {
                 return Err(BgvError::NotRelinearized(ct.parts.len()));
             }
         }
-        let level = self.natural_level(a).min(self.natural_level(b));
+        let level = self.product_level(a, b);
         let at_level = |ct: &'c Ciphertext| -> Result<Cow<'c, Ciphertext>, BgvError> {
             if ct.level() == level {
                 Ok(Cow::Borrowed(ct))

@@ -255,7 +255,11 @@ impl Bootstrapper {
     /// Steps 5 and 6: CoeffsToSlots and the trace (t = 2^e): slot e holds the thin
     /// coefficient 2^(e-1) b_e + eps_J(e).
     pub fn coeffs_to_slots(&self, u: &Ciphertext) -> Result<Ciphertext, BootstrapError> {
-        self.apply(u.clone(), &self.coeffs_to_slots, &self.encoded_coeffs_to_slots)
+        self.apply(
+            u.clone(),
+            &self.coeffs_to_slots,
+            &self.encoded_coeffs_to_slots,
+        )
     }
 
     /// Steps 7 and 8: add 2^(e-2) and remove the e - 1 low digits: the bits mod 2.
