@@ -3,8 +3,9 @@
 //! Noise rules (bounds on ||m + t e||_can): sum nu_1 + nu_2; product by a plaintext p:
 //! nu ||p||_can; product nu_1 nu_2 (+ relinearization noise); modulus switch by D:
 //! nu / D + B_ms; automorphism nu (+ key-switching noise), since X -> X^k permutes the
-//! canonical embedding. The chain is managed by noise: before a product both operands go to
-//! the level that leaves the product the most capacity (`product_level`).
+//! canonical embedding. The chain is managed by noise: before a product each operand drops
+//! primes by HElib's rule (while nu >= 2 B_ms q_last), and both go on down to the level that
+//! leaves the product the most capacity (`product_level`).
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
 //! Operands of one operation share their plaintext modulus t (`PlaintextModulusMismatch`), and
 //! key switching uses the key set made for the ciphertext's t (`KeyPlaintextModulusMismatch`
@@ -24,28 +25,51 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// HElib's rule: drop primes while nu >= 2 B_ms q_last (each drop then costs at most a bit
+/// of capacity and keeps the bound, and the slack it carries over the noise, near B_ms). The
+/// level a ciphertext mod t of noise bound `noise` at `level` goes to at least before a product.
+fn natural_level(
+    params: &Params,
+    t: PlaintextModulus,
+    mut level: usize,
+    mut noise: NoiseBound,
+) -> usize {
+    let b_ms = params.modswitch_noise_for(t);
+    while level > 1 {
+        let log2_q = (params.ctxt_basis(level).moduli()[level - 1] as f64).log2();
+        if noise.log2() < 1.0 + b_ms.log2() + log2_q {
+            break;
+        }
+        noise = noise.divided_by_log2(log2_q) + b_ms;
+        level -= 1;
+    }
+    level
+}
+
 /// The level a product of two ciphertexts mod t is formed at, from their (level, bound) pairs:
-/// of the levels l both can be switched to (1..=min level, every dropped prime keeping the
-/// plaintext), the one leaving the product the most capacity,
+/// of the levels l at or below both operands' natural levels (HElib's rule) that keep their
+/// plaintexts, the one leaving the product the most capacity,
 ///   log2(Q_l / 2) - log2(norm_factor (nu_a(l) nu_b(l) + ks_l)),   nu(l) = nu / D + B_ms,
 /// (ks_l relinearization's key-switching bound; nu(l) = nu at the operand's own level), the
 /// highest such level on ties. Dropping a prime q costs log2 q bits of modulus and takes up to
-/// log2 q bits off each factor's bound, so for two deep factors it pays once nu >= ~sqrt(q)
-/// B_ms, where HElib's per-operand rule (drop while nu >= 2 B_ms q) waits for a whole prime's
-/// worth of noise in each factor and the product then carries up to 2 log2 q bits more.
+/// log2 q bits off each factor's bound, so for two deep factors (a square above all) it pays
+/// once nu >= ~sqrt(q) B_ms, where HElib's per-operand rule waits for nu >= 2 B_ms q and the
+/// product then carries up to 2 log2 q bits more. With one fresh factor (bound B_ms after any
+/// switch) a further drop cannot pay but for the key-switching term (x / (x / q + B_ms) < q),
+/// so such chains keep HElib's levels.
 pub(crate) fn product_level(
     params: &Params,
     t: PlaintextModulus,
     a: (usize, NoiseBound),
     b: (usize, NoiseBound),
 ) -> usize {
-    let top = a.0.min(b.0);
+    let top = natural_level(params, t, a.0, a.1).min(natural_level(params, t, b.0, b.1));
     let capacity = |level: usize| {
         let switched = |(from, noise): (usize, NoiseBound)| {
             params.switched_noise_for(noise, from, level, 2, t)
         };
-        let product = switched(a) * switched(b)
-            + params.keyswitch_noise_for(level, KeySource::Square, t);
+        let product =
+            switched(a) * switched(b) + params.keyswitch_noise_for(level, KeySource::Square, t);
         params.capacity_at(level, product)
     };
     let keeps_plaintext = |level: usize| {
@@ -215,7 +239,12 @@ impl Evaluator {
     /// The level a product of `a` and `b` is formed at (see [`product_level`]): the one
     /// leaving the product the most capacity.
     pub fn product_level(&self, a: &Ciphertext, b: &Ciphertext) -> usize {
-        product_level(&self.params, a.t, (a.level(), a.noise), (b.level(), b.noise))
+        product_level(
+            &self.params,
+            a.t,
+            (a.level(), a.noise),
+            (b.level(), b.noise),
+        )
     }
 
     fn at_common_level(
@@ -352,7 +381,7 @@ impl Evaluator {
     }
 
     /// The tensor product (d_0, d_1, d_2) of two relinearized ciphertexts, after bringing
-    /// both to a common level by HElib's rule.
+    /// both to their product level.
     pub fn multiply_without_relinearization(
         &self,
         a: &Ciphertext,
