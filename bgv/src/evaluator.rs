@@ -28,7 +28,7 @@ use std::sync::Arc;
 /// HElib's rule: drop primes while nu >= 2 B_ms q_last (each drop then costs at most a bit
 /// of capacity and keeps the bound, and the slack it carries over the noise, near B_ms). The
 /// level a ciphertext mod t of noise bound `noise` at `level` goes to at least before a product.
-fn natural_level(
+pub(crate) fn natural_level(
     params: &Params,
     t: PlaintextModulus,
     mut level: usize,
@@ -103,6 +103,25 @@ pub fn supported_and_depth(params: &Params) -> usize {
         }
         let product = x * y + params.keyswitch_noise(common, KeySource::Square);
         if capacity(common, product) < 0.0 {
+            return depth;
+        }
+        (level, noise, depth) = (common, product, depth + 1);
+    }
+}
+
+/// The depth of a balanced tree of ANDs the noise estimates allow from ciphertexts at `level`
+/// with bound `noise`: x <- x * x' with x' an independent ciphertext in the same state (both
+/// factors deep at every level, as in a circuit's AND layers), replaying the evaluator's level
+/// and noise rules. From fresh secret-key encryptions: `(params.max_level(),
+/// params.fresh_noise_secret())`.
+pub fn supported_tree_depth(params: &Params, mut level: usize, mut noise: NoiseBound) -> usize {
+    let t = params.default_plaintext_modulus();
+    let mut depth = 0;
+    loop {
+        let common = product_level(params, t, (level, noise), (level, noise));
+        let factor = params.switched_noise(noise, level, common, 2);
+        let product = factor * factor + params.keyswitch_noise(common, KeySource::Square);
+        if params.capacity_at(common, factor) < 0.0 || params.capacity_at(common, product) < 0.0 {
             return depth;
         }
         (level, noise, depth) = (common, product, depth + 1);
