@@ -255,8 +255,8 @@ impl Evaluator {
         lowest_safe_level(&self.params, ct, bits)
     }
 
-    /// The level a product of `a` and `b` is formed at (see [`product_level`]): the one
-    /// leaving the product the most capacity.
+    /// The level a product of `a` and `b` is formed at (see [`product_level`]): of those at
+    /// or below HElib's levels for both, the one leaving the product the most capacity.
     pub fn product_level(&self, a: &Ciphertext, b: &Ciphertext) -> usize {
         product_level(
             &self.params,
