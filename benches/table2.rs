@@ -161,7 +161,7 @@ impl LevelCounter<'_> {
     /// Records one product of `a` and `b`.
     fn record(&self, a: &EncryptedBits, b: &EncryptedBits) {
         let eval = self.inner.evaluator();
-        let level = eval.natural_level(&a.ct).min(eval.natural_level(&b.ct));
+        let level = eval.product_level(&a.ct, &b.ct);
         let moved = [a, b].iter().filter(|x| x.ct.level() != level).count() as u64;
         *self.switches.lock().unwrap_or_else(|e| e.into_inner()) += moved;
         *self

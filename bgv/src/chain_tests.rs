@@ -201,12 +201,19 @@ fn square_depth(lit: ParamsLiteral, seed: u64) -> usize {
     }
 }
 
-/// The squaring chain reaches `supported_square_depth` on a uniform and on a mixed chain of
+/// The squaring chain reaches `supported_tree_depth` (from a fresh encryption) on a uniform and on a mixed chain of
 /// 400 and 308 bits: 11 and 10 squares (the fine one wastes fewer bits per square).
 #[test]
 fn square_chains_reach_their_prediction() {
     for (lit, seed) in [(ParamsLiteral::small(127, 8), 142), (fine_top(), 143)] {
-        let predicted = crate::evaluator::supported_square_depth(&lit.build().unwrap());
+        let predicted = {
+            let params = lit.build().unwrap();
+            crate::evaluator::supported_tree_depth(
+                &params,
+                params.max_level(),
+                params.fresh_noise_secret(),
+            )
+        };
         let depth = square_depth(lit.clone(), seed);
         println!("{:?}: square depth {depth}", lit.chain);
         assert_eq!(depth, predicted);

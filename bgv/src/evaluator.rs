@@ -3,9 +3,9 @@
 //! Noise rules (bounds on ||m + t e||_can): sum nu_1 + nu_2; product by a plaintext p:
 //! nu ||p||_can; product nu_1 nu_2 (+ relinearization noise); modulus switch by D:
 //! nu / D + B_ms; automorphism nu (+ key-switching noise), since X -> X^k permutes the
-//! canonical embedding. The chain is managed by noise (HElib's rule): before a product each
-//! operand drops primes while nu >= 2 B_ms q_last (dropping then costs at most one bit of
-//! capacity and shrinks the product's noise), then both go to their common level.
+//! canonical embedding. The chain is managed by noise: before a product each operand drops
+//! primes by HElib's rule (while nu >= 2 B_ms q_last), and both go on down to the level that
+//! leaves the product the most capacity (`product_level`).
 //! Every operation that would leave negative capacity fails with `NoiseBudgetExhausted`.
 //! Operands of one operation share their plaintext modulus t (`PlaintextModulusMismatch`), and
 //! key switching uses the key set made for the ciphertext's t (`KeyPlaintextModulusMismatch`
@@ -25,8 +25,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Drop primes while nu >= 2 B_ms q_last: the level a ciphertext mod t of noise bound `noise`
-/// at `level` goes to before a product.
+/// HElib's rule: drop primes while nu >= 2 B_ms q_last (each drop then costs at most a bit
+/// of capacity and keeps the bound, and the slack it carries over the noise, near B_ms). The
+/// level a ciphertext mod t of noise bound `noise` at `level` goes to at least before a product.
 pub(crate) fn natural_level(
     params: &Params,
     t: PlaintextModulus,
@@ -45,6 +46,45 @@ pub(crate) fn natural_level(
     level
 }
 
+/// The level a product of two ciphertexts mod t is formed at, from their (level, bound) pairs:
+/// of the levels l at or below both operands' natural levels (HElib's rule) that keep their
+/// plaintexts, the one leaving the product the most capacity,
+///   log2(Q_l / 2) - log2(norm_factor (nu_a(l) nu_b(l) + ks_l)),   nu(l) = nu / D + B_ms,
+/// (ks_l relinearization's key-switching bound; nu(l) = nu at the operand's own level), the
+/// highest such level on ties. Dropping a prime q costs log2 q bits of modulus and takes up to
+/// log2 q bits off each factor's bound, so for two deep factors (a square above all) it pays
+/// once nu >= ~sqrt(q) B_ms, where HElib's per-operand rule waits for nu >= 2 B_ms q and the
+/// product then carries up to 2 log2 q bits more. With one fresh factor (bound B_ms after any
+/// switch) a further drop cannot pay but for the key-switching term (x / (x / q + B_ms) < q),
+/// so such chains keep HElib's levels.
+pub(crate) fn product_level(
+    params: &Params,
+    t: PlaintextModulus,
+    a: (usize, NoiseBound),
+    b: (usize, NoiseBound),
+) -> usize {
+    let top = natural_level(params, t, a.0, a.1).min(natural_level(params, t, b.0, b.1));
+    let capacity = |level: usize| {
+        let switched = |(from, noise): (usize, NoiseBound)| {
+            params.switched_noise_for(noise, from, level, 2, t)
+        };
+        let product =
+            switched(a) * switched(b) + params.keyswitch_noise_for(level, KeySource::Square, t);
+        params.capacity_at(level, product)
+    };
+    let keeps_plaintext = |level: usize| {
+        params.check_switch(t, a.0, level).is_ok() && params.check_switch(t, b.0, level).is_ok()
+    };
+    let mut best = (top, capacity(top));
+    for level in (1..top).rev().filter(|&level| keeps_plaintext(level)) {
+        let c = capacity(level);
+        if c > best.1 {
+            best = (level, c);
+        }
+    }
+    best.0
+}
+
 /// The AND depth the noise estimates allow: the length of the chain x <- x * y with fresh
 /// secret-key encryptions y, replaying exactly the evaluator's level and noise rules.
 pub fn supported_and_depth(params: &Params) -> usize {
@@ -56,8 +96,7 @@ pub fn supported_and_depth(params: &Params) -> usize {
     let (mut level, mut noise, mut depth) = (top, fresh, 0);
     let t = params.default_plaintext_modulus();
     loop {
-        let common =
-            natural_level(params, t, level, noise).min(natural_level(params, t, top, fresh));
+        let common = product_level(params, t, (level, noise), (top, fresh));
         let (x, y) = (switched(level, noise, common), switched(top, fresh, common));
         if capacity(common, x) < 0.0 || capacity(common, y) < 0.0 || capacity(common, x * y) < 0.0 {
             return depth;
@@ -70,22 +109,19 @@ pub fn supported_and_depth(params: &Params) -> usize {
     }
 }
 
-/// The squaring depth the noise estimates allow: the length of the chain x <- x * x from a
-/// fresh secret-key encryption, replaying the evaluator's level and noise rules. Both operands
-/// of every product are as deep as the chain, as in real circuits (unlike
-/// [`supported_and_depth`]'s fresh operand), so this depth shows what the noise left above
-/// B_ms between modulus switches (up to 2 q_last) costs: it grows as the primes shrink.
-pub fn supported_square_depth(params: &Params) -> usize {
+/// The depth of a balanced tree of ANDs the noise estimates allow from ciphertexts at `level`
+/// with bound `noise`: x <- x * x' with x' an independent ciphertext in the same state (both
+/// factors deep at every level, as in a circuit's AND layers), replaying the evaluator's level
+/// and noise rules. From fresh secret-key encryptions: `(params.max_level(),
+/// params.fresh_noise_secret())`.
+pub fn supported_tree_depth(params: &Params, mut level: usize, mut noise: NoiseBound) -> usize {
     let t = params.default_plaintext_modulus();
-    let (mut level, mut noise, mut depth) = (params.max_level(), params.fresh_noise_secret(), 0);
+    let mut depth = 0;
     loop {
-        let common = natural_level(params, t, level, noise);
-        let x = params.switched_noise(noise, level, common, 2);
-        if params.capacity_at(common, x) < 0.0 || params.capacity_at(common, x * x) < 0.0 {
-            return depth;
-        }
-        let product = x * x + params.keyswitch_noise(common, KeySource::Square);
-        if params.capacity_at(common, product) < 0.0 {
+        let common = product_level(params, t, (level, noise), (level, noise));
+        let factor = params.switched_noise(noise, level, common, 2);
+        let product = factor * factor + params.keyswitch_noise(common, KeySource::Square);
+        if params.capacity_at(common, factor) < 0.0 || params.capacity_at(common, product) < 0.0 {
             return depth;
         }
         (level, noise, depth) = (common, product, depth + 1);
@@ -219,9 +255,15 @@ impl Evaluator {
         lowest_safe_level(&self.params, ct, bits)
     }
 
-    /// The level HElib's rule would bring a ciphertext to before a product.
-    pub fn natural_level(&self, ct: &Ciphertext) -> usize {
-        natural_level(&self.params, ct.t, ct.level(), ct.noise)
+    /// The level a product of `a` and `b` is formed at (see [`product_level`]): of those at
+    /// or below HElib's levels for both, the one leaving the product the most capacity.
+    pub fn product_level(&self, a: &Ciphertext, b: &Ciphertext) -> usize {
+        product_level(
+            &self.params,
+            a.t,
+            (a.level(), a.noise),
+            (b.level(), b.noise),
+        )
     }
 
     fn at_common_level(
@@ -316,7 +358,7 @@ impl Evaluator {
         self.checked(out, "multiply by plaintext")
     }
 
-    /// Both operands of a product at their common level by HElib's rule (operands already
+    /// Both operands of a product at the level leaving it the most capacity (operands already
     /// there are used in place; a square, b = a, switches its one operand once: None).
     fn common_operands<'c>(
         &self,
@@ -331,7 +373,7 @@ impl Evaluator {
                 return Err(BgvError::NotRelinearized(ct.parts.len()));
             }
         }
-        let level = self.natural_level(a).min(self.natural_level(b));
+        let level = self.product_level(a, b);
         let at_level = |ct: &'c Ciphertext| -> Result<Cow<'c, Ciphertext>, BgvError> {
             if ct.level() == level {
                 Ok(Cow::Borrowed(ct))
@@ -358,7 +400,7 @@ impl Evaluator {
     }
 
     /// The tensor product (d_0, d_1, d_2) of two relinearized ciphertexts, after bringing
-    /// both to a common level by HElib's rule.
+    /// both to their product level.
     pub fn multiply_without_relinearization(
         &self,
         a: &Ciphertext,

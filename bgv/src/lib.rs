@@ -78,7 +78,7 @@ mod two_power_tests;
 pub use ciphertext::{Ciphertext, Plaintext};
 pub use encoded_constant::EncodedConstant;
 pub use error::BgvError;
-pub use evaluator::{supported_and_depth, supported_square_depth, Evaluator};
+pub use evaluator::{supported_and_depth, supported_tree_depth, Evaluator};
 pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey};
 pub use literal::{ParamsLiteral, PrimeRun};
 pub use noise::NoiseBound;

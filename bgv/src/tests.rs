@@ -326,6 +326,38 @@ fn and_chain_decrypts_until_capacity_runs_out_small_ring() {
     assert_eq!(depth, predicted);
 }
 
+/// x <- x^2 from a fresh encryption (both factors deep at every level) decrypts with its
+/// noise under the estimate until the budget runs out, at exactly `supported_tree_depth`.
+#[test]
+fn square_chain_reaches_the_predicted_tree_depth() {
+    let mut s = setup(ParamsLiteral::small(127, 8), &[], 43);
+    let mut x = Plaintext::new(
+        &s.params,
+        (0..s.params.phi()).map(|_| s.rng.gen_range(0..2)).collect(),
+    )
+    .unwrap();
+    let mut cx = s.sk.encrypt(&x, &mut s.rng).unwrap();
+    let predicted = crate::evaluator::supported_tree_depth(
+        &s.params,
+        s.params.max_level(),
+        s.params.fresh_noise_secret(),
+    );
+    let mut depth = 0;
+    while let Ok(next) = s.eval.square(&cx) {
+        (x, cx, depth) = (model_product(&s.params, &x, &x), next, depth + 1);
+        let measured = s.sk.measure_noise(&cx).unwrap().log2();
+        let estimate = cx.noise_bound().log2();
+        println!(
+            "square {depth}: level {}, measured 2^{measured:.1} <= 2^{estimate:.1}",
+            cx.level()
+        );
+        assert_eq!(s.sk.decrypt(&cx).unwrap(), x, "square {depth}");
+        assert!(measured <= estimate, "square {depth}");
+    }
+    println!("m = 127, 8 primes: tree depth {depth} (predicted {predicted})");
+    assert_eq!(depth, predicted);
+}
+
 /// The documented AND depth of `toy` (docs/BGV.md).
 pub(crate) const TOY_AND_DEPTH: usize = 245;
 

@@ -1,7 +1,7 @@
 //! `fhe-nit params`: the named parameter sets, their ring, slots, chain and security.
 
 use clap::Args;
-use nit_bgv::evaluator::{supported_and_depth, supported_square_depth};
+use nit_bgv::evaluator::{supported_and_depth, supported_tree_depth};
 use nit_bgv::keys::KeySource;
 use nit_bgv::{Params, ParamsLiteral, PrimeRun};
 use nit_ring::prime::ntt_size;
@@ -110,7 +110,7 @@ fn describe(params: &Params) -> Result<serde_json::Value, String> {
         "hamming_weight": params.hamming_weight(),
         "security_bits": params.security_bits(),
         "and_depth": supported_and_depth(params),
-        "square_depth": supported_square_depth(params),
+        "tree_depth": supported_tree_depth(params, params.max_level(), params.fresh_noise_secret()),
         "d": slots.d(),
         "slots": slots.slots(),
         "hypercube": hypercube,
@@ -170,9 +170,9 @@ fn print_text(v: &serde_json::Value) {
         v["security_bits"].as_f64().unwrap_or(0.0)
     );
     println!(
-        "AND depth   {} (x <- x AND fresh y), square depth {} (x <- x * x): noise-estimate \
-         predictions, tested",
-        v["and_depth"], v["square_depth"]
+        "AND depth   {} (x <- x AND fresh y), tree depth {} (x <- x AND x', both deep): \
+         noise-estimate predictions, tested",
+        v["and_depth"], v["tree_depth"]
     );
     super::recryption_report::print_recryption(&v["recryption"]);
 }
@@ -240,6 +240,9 @@ mod tests {
             "2 x 50, 1 x 30, 1 x 50, 2 x 24"
         );
         assert_eq!(v["special_runs"][0]["bits"], 50);
-        assert_eq!(v["square_depth"], supported_square_depth(&params));
+        assert_eq!(
+            v["tree_depth"],
+            supported_tree_depth(&params, params.max_level(), params.fresh_noise_secret())
+        );
     }
 }

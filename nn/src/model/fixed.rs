@@ -627,7 +627,14 @@ mod tests {
     fn packed_refresh_of_nn2_weights() {
         use crate::bitsliced::CountingBackend;
         let sizes = [64usize, 32, 16, 10];
-        let trainer = super::super::FixedTrainer::new(&sizes, 3, 4, AdderKind::Sklansky, TotalSumMethod::CarrySave(AdderKind::Sklansky)).unwrap();
+        let trainer = super::super::FixedTrainer::new(
+            &sizes,
+            3,
+            4,
+            AdderKind::Sklansky,
+            TotalSumMethod::CarrySave(AdderKind::Sklansky),
+        )
+        .unwrap();
         let counting = CountingBackend::with_refresh_after(60, u32::MAX);
         let mut counted = FixedWeights::<CountingBackend>::encode(&trainer.weights, 60, |_| {
             Ok::<_, std::convert::Infallible>(counting.input_at_depth(9))
@@ -635,11 +642,16 @@ mod tests {
         .unwrap();
         counted.refresh_packed(&counting, 0).unwrap();
         assert_eq!(counting.counts().refresh, 741);
-        assert!(counted.layers.iter().flatten().all(|w| w.depth(&counting) == 0));
+        assert!(counted
+            .layers
+            .iter()
+            .flatten()
+            .all(|w| w.depth(&counting) == 0));
 
         let plain = PlainBackend::new(60).unwrap();
         let mut weights =
-            FixedWeights::<PlainBackend>::encode(&trainer.weights, 60, |b| plain.encode(b)).unwrap();
+            FixedWeights::<PlainBackend>::encode(&trainer.weights, 60, |b| plain.encode(b))
+                .unwrap();
         weights.refresh_packed(&plain, 1).unwrap();
         let decoded = weights
             .decode(60, |b| Ok::<_, PlainError>(plain.decode(b)))
