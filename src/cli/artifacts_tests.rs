@@ -9,6 +9,7 @@ use nit_nn::bitsliced::Bit;
 use nit_nn::data::Dataset;
 use nit_nn::data::Normalization;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::files::FileError;
 use nit_nn::model::{BitslicedBatch, FixedWeights};
 use nit_ring::sample::seeded_rng;
 use std::path::PathBuf;
@@ -227,28 +228,52 @@ fn secret_key_is_refused_as_public_keys() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Every artifact read is bounded by its kind's limit: a larger file (or a device) is refused
+/// with `TooLarge` naming the file, before the envelope is parsed.
 #[test]
-fn atomic_write_leaves_no_temporary_file_and_sets_the_mode() {
-    let dir = scratch("atomic");
-    let path = dir.join("secret.key");
-    write_atomic(&path, b"first", 0o600).unwrap();
-    write_atomic(&path, b"second", 0o600).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"second");
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, vec![std::ffi::OsString::from("secret.key")]);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
-    let missing = dir.join("no-such-dir").join("x");
-    assert!(matches!(
-        write_atomic(&missing, b"x", 0o644),
-        Err(ArtifactError::Io { .. })
-    ));
+fn artifact_reads_above_their_kind_limit_are_refused() {
+    let (params, _, pk) = keys(4);
+    let dir = scratch("limits");
+    let huge = |name: &str, size: u64| {
+        let path = dir.join(name);
+        std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+        path
+    };
+    let too_large = |error: ArtifactError, name: &str| {
+        assert!(
+            matches!(&error, ArtifactError::File(FileError::TooLarge { path, .. }) if path.ends_with(name)),
+            "{error}"
+        );
+    };
+    let model_path = huge(MODEL, limits::model(&params) + 1);
+    too_large(
+        EncryptedModel::read(&model_path, &params, pk.key_id(), None)
+            .err()
+            .unwrap(),
+        MODEL,
+    );
+    let batch = huge("batch-0000.bin", limits::batch(&params, 2) + 1);
+    too_large(
+        EncryptedBatch::read(&batch, &params, pk.key_id(), 2)
+            .err()
+            .unwrap(),
+        "batch-0000.bin",
+    );
+    huge(PARAMS, MAX_PARAMS_BYTES + 1);
+    too_large(load_params(&dir).err().unwrap(), PARAMS);
+    // A device has no size: the read stops one byte past the limit.
+    let error = read(std::path::Path::new("/dev/zero"), limits::key(&params))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, ArtifactError::File(FileError::TooLarge { .. })),
+        "{error}"
+    );
+    // The limits hold the honest files: a model at the top level is far below its limit.
+    let written = dir.join("honest.enc");
+    let bytes = model(&params, &pk)
+        .write(&written, stamp(&params, &pk))
+        .unwrap();
+    assert!(bytes < limits::model(&params));
     std::fs::remove_dir_all(dir).unwrap();
 }

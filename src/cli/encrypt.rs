@@ -9,7 +9,8 @@
 //! images' statistics), quantized to 8 bits (F = 5).
 
 use super::artifacts::{
-    batch_file, load_params, ArtifactError, EncryptedBatch, Stamp, PUBLIC_DIR, PUBLIC_KEY,
+    batch_file, limits, load_params, read, ArtifactError, EncryptedBatch, Stamp, PUBLIC_DIR,
+    PUBLIC_KEY,
 };
 use super::start::StartModel;
 use clap::Args;
@@ -92,7 +93,7 @@ pub fn run(args: &EncryptArgs) -> Result<(), String> {
     let public = args.keys.join(PUBLIC_DIR);
     let params = load_params(&public).map_err(|e| e.to_string())?;
     let path = public.join(PUBLIC_KEY);
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = read(&path, limits::key(&params)).map_err(|e| e.to_string())?;
     let pk =
         PublicKey::from_bytes(&bytes, &params).map_err(|e| format!("{}: {e}", path.display()))?;
     let start = args.start.as_deref().map(StartModel::read).transpose()?;
