@@ -11,6 +11,8 @@ pub mod keygen;
 pub mod params;
 pub mod plot;
 pub mod provider;
+#[cfg(test)]
+mod provider_tests;
 pub mod selftest;
 pub mod start;
 pub mod train;
