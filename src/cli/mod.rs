@@ -10,6 +10,7 @@ pub mod eval;
 pub mod keygen;
 pub mod params;
 pub mod plot;
+pub mod progress;
 pub mod provider;
 #[cfg(test)]
 mod provider_tests;

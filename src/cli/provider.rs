@@ -13,9 +13,9 @@ use super::artifacts::{
     batch_file, ArtifactError, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp,
     MODEL,
 };
+use super::progress::TrainProgress;
 use super::start::{circuit, StartModel, ADDER, FROZEN_LAYERS, LR_SHIFT, SUM};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::KeyId;
 use nit_bgv::Params;
@@ -225,14 +225,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             model.steps
         ));
     }
-    let bar = ProgressBar::new(args.steps as u64).with_style(
-        ProgressStyle::with_template(
-            "{spinner} train step {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_position(model.steps as u64);
-    bar.enable_steady_tick(Duration::from_millis(500));
+    let progress = TrainProgress::new(args.steps, model.steps);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.max(1))
         .build()
@@ -242,25 +235,25 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         Some(b) if b.index == index => Ok(b),
         _ => read_batch(&args.data, index, &material, dim, Some(set)),
     };
+    let mut step_number = model.steps;
     let step = |weights: &mut EncryptedWeights, batch: &EncryptedBatch| {
-        bar.set_message(format!("on batch {}", batch.index));
+        step_number += 1;
+        progress.begin_step(step_number, batch.index);
+        let (inputs, labels) = (&batch.batch.inputs, &batch.batch.labels);
+        let circuit = trainer.circuit();
+        let backend = trainer.backend();
         pool.install(|| {
             if shape.frozen_layers > 0 {
-                trainer.circuit().step_from_features(
-                    trainer.backend(),
-                    weights,
-                    &batch.batch.inputs,
-                    &batch.batch.labels,
-                )
+                circuit.step_from_features_observed(backend, weights, inputs, labels, &progress)
             } else {
-                trainer.step(weights, &batch.batch)
+                circuit.step_observed(backend, weights, inputs, labels, &progress)
             }
         })
         .map(|_| ())
         .map_err(|e| e.to_string())
     };
     let report = |model: &EncryptedModel, took: Duration, bytes: u64| {
-        bar.println(format!(
+        progress.end_step(format!(
             "step {}: {:.1} s, weights at level {} of {}, checkpoint {} ({bytes} bytes)",
             model.steps,
             took.as_secs_f64(),
@@ -268,7 +261,6 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             params.max_level(),
             checkpoint.display()
         ));
-        bar.set_position(model.steps as u64);
     };
     let trained = run_steps(
         &mut model,
@@ -279,7 +271,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         (&checkpoint, stamp),
         report,
     );
-    bar.finish_and_clear();
+    progress.finish();
     trained?;
     println!(
         "trained to step {} in {:.1} s; encrypted model in {}",
