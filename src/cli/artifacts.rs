@@ -9,8 +9,10 @@
 //! encrypted model is MODEL/model.enc (the checkpoint after the last step). Every file is a
 //! nit-ring checked envelope (magic, tag, length, SHA-256) whose payload names the parameter
 //! fingerprint and the key id it belongs to; ciphertexts inside are nit-bgv's own sealed
-//! ciphertext bytes. Every write goes to a temporary file in the same directory and is renamed
-//! into place, so an interrupted run never leaves a half-written artifact.
+//! ciphertext bytes, seeded in a batch (c_0 and the seed of c_1: the owner encrypts with her
+//! secret key). Every read is bounded by its kind's limit ([`limits`]). Every write goes to a
+//! temporary file in the same directory and is renamed into place, so an interrupted run
+//! never leaves a half-written artifact.
 
 use nit_bgv::ciphertext::Ciphertext;
 use nit_bgv::keys::{EvaluationKeys, KeyId, PublicKey, SecretKey};
@@ -223,12 +225,13 @@ pub fn check_key(path: &Path, expected: KeyId, found: KeyId) -> Result<(), Artif
     }
 }
 
-/// One bit of an integer on the wire: a public constant or a sealed ciphertext and its
-/// AND-depth.
+/// One bit of an integer on the wire: a public constant, a sealed ciphertext and its
+/// AND-depth, or a fresh seeded ciphertext (c_0 and the seed of c_1, AND-depth 0).
 #[derive(Serialize, Deserialize)]
 enum BitWire {
     Const(bool),
     Var { depth: usize, ciphertext: Vec<u8> },
+    Seeded { ciphertext: Vec<u8> },
 }
 
 fn bit_to_wire(bit: &Bit<EncryptedBits>) -> Result<BitWire, BgvError> {
@@ -258,6 +261,11 @@ fn bit_from_wire(
             let ct = Ciphertext::from_bytes(&ciphertext, params).map_err(bgv(path))?;
             check_key(path, key_id, ct.key_id())?;
             Ok(Bit::Var(EncryptedBits { ct, depth }))
+        }
+        BitWire::Seeded { ciphertext } => {
+            let ct = Ciphertext::from_seeded_bytes(&ciphertext, params).map_err(bgv(path))?;
+            check_key(path, key_id, ct.key_id())?;
+            Ok(Bit::Var(EncryptedBits { ct, depth: 0 }))
         }
     }
 }
@@ -324,27 +332,69 @@ pub fn batch_file(index: usize) -> String {
 }
 
 impl EncryptedBatch {
-    pub fn write(&self, path: &Path, stamp: Stamp) -> Result<u64, ArtifactError> {
+    /// Writes the batch with its ciphertexts seeded, half their full size, and returns the
+    /// bytes written: `seeds` are the seeds of the fresh
+    /// seeded encryptions ([`SecretKey::encrypt_bits_seeded`]) of its ciphertext bits, in
+    /// order (inputs bit by bit, then labels). A bit whose c_1 is not its seed's expansion,
+    /// or a count of seeds other than of ciphertexts, is `SeedMismatch`.
+    pub fn write_seeded(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        seeds: &[[u8; 32]],
+    ) -> Result<u64, ArtifactError> {
+        let batch = &self.batch;
+        let ciphertexts = batch
+            .inputs
+            .iter()
+            .flat_map(|x| x.bits())
+            .chain(&batch.labels)
+            .filter(|b| matches!(b, Bit::Var(_)))
+            .count();
+        if ciphertexts != seeds.len() {
+            return Err(bgv(path)(BgvError::SeedMismatch));
+        }
+        let mut seeds = seeds.iter();
+        self.write_with(path, stamp, |bit| match bit {
+            Bit::Const(c) => Ok(BitWire::Const(*c)),
+            Bit::Var(v) => Ok(BitWire::Seeded {
+                ciphertext: v
+                    .ct
+                    .to_seeded_bytes(*seeds.next().ok_or(BgvError::SeedMismatch)?)?,
+            }),
+        })
+    }
+
+    fn write_with(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        mut to_wire: impl FnMut(&Bit<EncryptedBits>) -> Result<BitWire, BgvError>,
+    ) -> Result<u64, ArtifactError> {
+        let mut integer =
+            |x: &BitInt<EncryptedBackend>| x.bits().iter().map(&mut to_wire).collect();
+        let inputs = self
+            .batch
+            .inputs
+            .iter()
+            .map(&mut integer)
+            .collect::<Result<_, BgvError>>()
+            .map_err(bgv(path))?;
+        let labels = self
+            .batch
+            .labels
+            .iter()
+            .map(&mut to_wire)
+            .collect::<Result<_, _>>()
+            .map_err(bgv(path))?;
         let wire = BatchWire {
             stamp,
             index: self.index,
             batches: self.batches,
             normalization: self.normalization,
             start: self.start,
-            inputs: self
-                .batch
-                .inputs
-                .iter()
-                .map(integer_to_wire)
-                .collect::<Result<_, _>>()
-                .map_err(bgv(path))?,
-            labels: self
-                .batch
-                .labels
-                .iter()
-                .map(bit_to_wire)
-                .collect::<Result<_, _>>()
-                .map_err(bgv(path))?,
+            inputs,
+            labels,
         };
         let bytes = seal(BATCH_TAG, &wire).map_err(bgv(path))?;
         write(path, &bytes)?;

@@ -3,13 +3,16 @@
 
 use super::artifacts::*;
 use nit_bgv::keys::{PublicKey, SecretKey};
+use nit_bgv::BgvError;
 use nit_bgv::Params;
 use nit_bgv::ParamsLiteral;
 use nit_nn::bitsliced::Bit;
 use nit_nn::data::Dataset;
 use nit_nn::data::Normalization;
+use nit_nn::data::DIGITS;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::files::FileError;
+use nit_nn::model::fixed_format::NARROW;
 use nit_nn::model::{BitslicedBatch, FixedWeights};
 use nit_ring::sample::seeded_rng;
 use std::path::PathBuf;
@@ -128,9 +131,12 @@ fn model_of_another_network_is_refused_naming_the_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A batch is written seeded (c_0 and the seed of c_1 per ciphertext) and reads back to the
+/// same bits; seeds that do not fit its ciphertexts are refused before anything is written;
+/// a batch under another key is refused naming the file.
 #[test]
-fn batch_under_another_key_is_refused_naming_the_file() {
-    let (params, _, pk) = keys(1);
+fn seeded_batch_round_trips_and_under_another_key_is_refused_naming_the_file() {
+    let (params, sk, pk) = keys(1);
     let (_, _, other) = keys(2);
     let dir = scratch("other-key");
     let path = dir.join(batch_file(0));
@@ -142,9 +148,12 @@ fn batch_under_another_key_is_refused_naming_the_file() {
     };
     let mut rng = seeded_rng(4);
     let samples: Vec<usize> = (0..slots).collect();
+    let mut seeds = Vec::new();
     let batch = BitslicedBatch::encode(&data, &samples, slots, |bits| {
-        pk.encrypt_bits(&params, bits, &mut rng)
-            .map(|ct| EncryptedBits { ct, depth: 0 })
+        sk.encrypt_bits_seeded(bits, &mut rng).map(|(ct, seed)| {
+            seeds.push(seed);
+            EncryptedBits { ct, depth: 0 }
+        })
     })
     .unwrap();
     let file = EncryptedBatch {
@@ -157,8 +166,48 @@ fn batch_under_another_key_is_refused_naming_the_file() {
         start: None,
         batch,
     };
-    file.write(&path, stamp(&params, &pk)).unwrap();
-    assert!(EncryptedBatch::read(&path, &params, pk.key_id(), 2).is_ok());
+    let _ = std::fs::remove_file(&path);
+    let stamp = stamp(&params, &pk);
+    for wrong in [
+        &seeds[1..],
+        &seeds.iter().rev().copied().collect::<Vec<_>>()[..],
+    ] {
+        let error = file.write_seeded(&path, stamp, wrong).err().unwrap();
+        assert!(
+            matches!(
+                &error,
+                ArtifactError::Bgv {
+                    source: BgvError::SeedMismatch,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+    assert!(!path.exists(), "a refused batch was written");
+    let bytes = file.write_seeded(&path, stamp, &seeds).unwrap();
+    let full = match &file.batch.labels[0] {
+        Bit::Var(v) => v.ct.to_bytes().unwrap().len(),
+        Bit::Const(_) => panic!("labels are encrypted"),
+    };
+    assert!(
+        (bytes as usize) < (2 * NARROW + DIGITS) * full * 55 / 100,
+        "{bytes} bytes for {} ciphertexts of {full} bytes in full",
+        2 * NARROW + DIGITS
+    );
+    let read = EncryptedBatch::read(&path, &params, pk.key_id(), 2).unwrap();
+    let decrypt = |b: &BitslicedBatch<EncryptedBackend>| -> Vec<Vec<bool>> {
+        b.inputs
+            .iter()
+            .flat_map(|x| x.bits())
+            .chain(&b.labels)
+            .map(|bit| match bit {
+                Bit::Var(v) => sk.decrypt_bits(&v.ct).unwrap(),
+                Bit::Const(c) => vec![*c; slots],
+            })
+            .collect()
+    };
+    assert_eq!(decrypt(&read.batch), decrypt(&file.batch));
     let error = EncryptedBatch::read(&path, &params, other.key_id(), 2)
         .err()
         .unwrap();

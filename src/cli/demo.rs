@@ -110,9 +110,8 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
         || {
             let model = StartModel::read(&start)?;
             let prepared = owner_data(args.data.as_deref(), args.samples, Some(model))?;
-            let public = artifacts::PublicMaterial::load(&keys.join(artifacts::PUBLIC_DIR))
-                .map_err(|e| e.to_string())?;
-            encrypt(&params, &public.public_key, &prepared, &data)
+            let sk = artifacts::load_secret(&keys).map_err(|e| e.to_string())?;
+            encrypt(&sk, &prepared, &data)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         },

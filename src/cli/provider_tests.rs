@@ -81,13 +81,17 @@ impl Setup {
     }
 
     /// Two batches of no inputs and ten label bits, the same in every slot (so the weights
-    /// decode), different between the batches.
+    /// decode), different between the batches; seeded, as `encrypt` writes them.
     fn write_batches(&self, dir: &Path) {
+        let mut rng = seeded_rng(100);
         for index in 0..BATCHES {
+            let mut seeds = Vec::new();
             let labels = (0..DIGITS)
                 .map(|k| {
                     let bits = vec![(k + index) % 3 == 0; self.slots()];
-                    Bit::Var(self.encrypt(&bits, (100 * index + k) as u64))
+                    let (ct, seed) = self.sk.encrypt_bits_seeded(&bits, &mut rng).unwrap();
+                    seeds.push(seed);
+                    Bit::Var(EncryptedBits { ct, depth: 0 })
                 })
                 .collect();
             let batch = EncryptedBatch {
@@ -101,7 +105,7 @@ impl Setup {
                 },
             };
             batch
-                .write(&dir.join(batch_file(index)), self.stamp)
+                .write_seeded(&dir.join(batch_file(index)), self.stamp, &seeds)
                 .unwrap();
         }
     }
