@@ -355,35 +355,20 @@ impl EncryptedBatch {
             return Err(bgv(path)(BgvError::SeedMismatch));
         }
         let mut seeds = seeds.iter();
-        self.write_with(path, stamp, |bit| match bit {
+        let mut to_wire = |bit: &Bit<EncryptedBits>| match bit {
             Bit::Const(c) => Ok(BitWire::Const(*c)),
             Bit::Var(v) => Ok(BitWire::Seeded {
                 ciphertext: v
                     .ct
                     .to_seeded_bytes(*seeds.next().ok_or(BgvError::SeedMismatch)?)?,
             }),
-        })
-    }
-
-    fn write_with(
-        &self,
-        path: &Path,
-        stamp: Stamp,
-        mut to_wire: impl FnMut(&Bit<EncryptedBits>) -> Result<BitWire, BgvError>,
-    ) -> Result<u64, ArtifactError> {
-        let mut integer =
-            |x: &BitInt<EncryptedBackend>| x.bits().iter().map(&mut to_wire).collect();
-        let inputs = self
-            .batch
-            .inputs
-            .iter()
-            .map(&mut integer)
+        };
+        // In the order of `seeds`: the inputs bit by bit, then the labels.
+        let inputs = (batch.inputs.iter())
+            .map(|x| x.bits().iter().map(&mut to_wire).collect())
             .collect::<Result<_, BgvError>>()
             .map_err(bgv(path))?;
-        let labels = self
-            .batch
-            .labels
-            .iter()
+        let labels = (batch.labels.iter())
             .map(&mut to_wire)
             .collect::<Result<_, _>>()
             .map_err(bgv(path))?;
