@@ -122,6 +122,9 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
             args.steps
         ),
         || {
+            // Every run makes new keys: a checkpoint an earlier run left in --dir is of other
+            // keys, and train refuses to overwrite it. (Should removal fail, train says so.)
+            let _ = std::fs::remove_file(model.join(artifacts::MODEL));
             provider::run(&TrainArgs {
                 keys: keys.join(artifacts::PUBLIC_DIR),
                 data: data.clone(),
