@@ -20,6 +20,16 @@ fn encode(params: &Params, bits: &[bool]) -> Result<Plaintext, BgvError> {
 }
 
 impl SecretKey {
+    /// [`Self::encrypt_bits`] with c_1 expanded from a fresh 32-byte seed, returned with the
+    /// ciphertext: [`Ciphertext::to_seeded_bytes`] stores it in half the bytes.
+    pub fn encrypt_bits_seeded(
+        &self,
+        bits: &[bool],
+        rng: &mut SecureRng,
+    ) -> Result<(Ciphertext, [u8; 32]), BgvError> {
+        self.encrypt_seeded(&encode(&self.params, bits)?, rng)
+    }
+
     /// Encrypts one bit per slot (symmetric).
     pub fn encrypt_bits(&self, bits: &[bool], rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
         self.encrypt(&encode(&self.params, bits)?, rng)

@@ -157,6 +157,9 @@ pub enum BgvError {
     /// The ciphertext has this many parts (the field), not the 2 the operation needs (only
     /// relinearization and loading also accept 3).
     NotRelinearized(usize),
+    #[error("c_1 of this ciphertext is not the expansion of the seed it is stored with")]
+    /// A ciphertext to store seeded is not a fresh seeded encryption under that seed.
+    SeedMismatch,
     #[error("plaintext has {found} coefficients, expected {expected}")]
     /// A plaintext has the wrong number of coefficients.
     PlaintextLength {

@@ -68,6 +68,7 @@ pub mod rotation;
 #[cfg(test)]
 mod rotation_tests;
 pub(crate) mod security;
+mod seeded;
 mod serial;
 #[cfg(test)]
 mod tests;

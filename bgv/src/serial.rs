@@ -24,7 +24,7 @@ const PUBLIC_TAG: &str = "bgv.public-key";
 const EVALUATION_TAG: &str = "bgv.evaluation-keys";
 const CIPHERTEXT_TAG: &str = "bgv.ciphertext";
 
-fn polynomial(basis: &RnsBasis, rows: Vec<Vec<u64>>) -> Result<DcrtPoly, BgvError> {
+pub(crate) fn polynomial(basis: &RnsBasis, rows: Vec<Vec<u64>>) -> Result<DcrtPoly, BgvError> {
     Ok(DcrtPoly::from_rows(basis.clone(), rows)?)
 }
 
@@ -299,32 +299,79 @@ impl Ciphertext {
     /// itself. Decryption checks the rest ([`SecretKey::decrypt`]).
     pub fn from_bytes(bytes: &[u8], params: &Params) -> Result<Self, BgvError> {
         let wire: CiphertextWire = open(CIPHERTEXT_TAG, bytes)?;
-        params.check(&wire.params_id)?;
-        if wire.level == 0 || wire.level > params.max_level() {
-            return Err(BgvError::BadLevel {
-                requested: wire.level,
-                max: params.max_level(),
-            });
-        }
+        let header = CiphertextHeader {
+            params_id: wire.params_id,
+            key_id: wire.key_id,
+            level: wire.level,
+            plaintext_bits: wire.plaintext_bits,
+            noise_log2: wire.noise_log2,
+        };
+        let basis = header.basis(params)?;
         if !(2..=3).contains(&wire.parts.len()) {
             return Err(BgvError::NotRelinearized(wire.parts.len()));
         }
-        let t = params.plaintext_modulus(wire.plaintext_bits)?;
-        let noise = NoiseBound::from_log2(wire.noise_log2)
-            .ok_or_else(|| nit_ring::RingError::Corrupt("noise bound is NaN or infinite".into()))?;
-        let basis = params.ctxt_basis(wire.level);
         let parts = wire
             .parts
             .into_iter()
             .map(|rows| polynomial(basis, rows))
             .collect::<Result<Vec<_>, _>>()?;
+        header.ciphertext(params, parts)
+    }
+}
+
+/// What a stored ciphertext states besides its parts; each field is a claim the loader checks.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CiphertextHeader {
+    pub(crate) params_id: [u8; 16],
+    pub(crate) key_id: KeyId,
+    pub(crate) level: usize,
+    /// k of the plaintext modulus t = 2^k (checked against what the chain carries).
+    pub(crate) plaintext_bits: u32,
+    /// log2 of the noise bound (-inf for the zero ciphertext).
+    pub(crate) noise_log2: f64,
+}
+
+impl CiphertextHeader {
+    pub(crate) fn of(ct: &Ciphertext) -> Self {
+        CiphertextHeader {
+            params_id: ct.params_id,
+            key_id: ct.key_id,
+            level: ct.level(),
+            plaintext_bits: ct.t.bits(),
+            noise_log2: ct.noise.log2(),
+        }
+    }
+
+    /// The basis of the parts at the claimed level, once the parameters and the level
+    /// (1..=L) are checked.
+    pub(crate) fn basis<'a>(&self, params: &'a Params) -> Result<&'a RnsBasis, BgvError> {
+        params.check(&self.params_id)?;
+        if self.level == 0 || self.level > params.max_level() {
+            return Err(BgvError::BadLevel {
+                requested: self.level,
+                max: params.max_level(),
+            });
+        }
+        Ok(params.ctxt_basis(self.level))
+    }
+
+    /// The ciphertext of `parts` (on [`Self::basis`]), checking the plaintext modulus and the
+    /// noise claim (see [`Ciphertext::from_bytes`]).
+    pub(crate) fn ciphertext(
+        self,
+        params: &Params,
+        parts: Vec<DcrtPoly>,
+    ) -> Result<Ciphertext, BgvError> {
+        let t = params.plaintext_modulus(self.plaintext_bits)?;
+        let noise = NoiseBound::from_log2(self.noise_log2)
+            .ok_or_else(|| nit_ring::RingError::Corrupt("noise bound is NaN or infinite".into()))?;
         let trivial = parts[1..]
             .iter()
             .all(|part| part.rows().iter().flatten().all(|&x| x == 0));
         if trivial {
             check_trivial_bound(params, &parts[0], noise)?;
         } else {
-            let least = params.least_noise(wire.level);
+            let least = params.least_noise(self.level);
             if noise < least {
                 return Err(BgvError::NoiseClaimTooLow {
                     claimed_bits: noise.log2(),
@@ -333,8 +380,8 @@ impl Ciphertext {
             }
         }
         Ok(Ciphertext {
-            params_id: wire.params_id,
-            key_id: wire.key_id,
+            params_id: self.params_id,
+            key_id: self.key_id,
             parts,
             noise,
             t,

@@ -78,8 +78,19 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, FileError> {
 static WRITES: AtomicU64 = AtomicU64::new(0);
 
 /// Replaces the contents of `path` with `bytes` atomically (see the module doc). The directory
-/// must exist.
+/// must exist. The file gets the default permissions (0o666 less the umask on Unix).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomic_inner(path, bytes, None)
+}
+
+/// [`write_atomic`] with the permissions `mode` (Unix; ignored elsewhere), less the umask: the
+/// temporary file is created with them, so the data is never readable more widely, not even
+/// before the rename (a secret key: 0o600).
+pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileError> {
+    write_atomic_inner(path, bytes, Some(mode))
+}
+
+fn write_atomic_inner(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), FileError> {
     let name = path.file_name().ok_or_else(|| FileError::Io {
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
@@ -97,10 +108,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     ));
     let temporary = dir.join(temporary_name);
     let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut file = options.open(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)
@@ -153,6 +169,21 @@ mod tests {
         write_atomic(&path, b"second, longer").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second, longer");
         assert_eq!(entries(&dir), ["out.json"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_with_mode_sets_the_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("mode");
+        let path = dir.join("secret");
+        write_atomic_with_mode(&path, b"first", 0o600).unwrap();
+        write_atomic_with_mode(&path, b"second", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(entries(&dir), ["secret"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

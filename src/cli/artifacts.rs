@@ -9,8 +9,10 @@
 //! encrypted model is MODEL/model.enc (the checkpoint after the last step). Every file is a
 //! nit-ring checked envelope (magic, tag, length, SHA-256) whose payload names the parameter
 //! fingerprint and the key id it belongs to; ciphertexts inside are nit-bgv's own sealed
-//! ciphertext bytes. Every write goes to a temporary file in the same directory and is renamed
-//! into place, so an interrupted run never leaves a half-written artifact.
+//! ciphertext bytes, seeded in a batch (c_0 and the seed of c_1: the owner encrypts with her
+//! secret key). Every read is bounded by its kind's limit ([`limits`]). Every write goes to a
+//! temporary file in the same directory and is renamed into place, so an interrupted run
+//! never leaves a half-written artifact.
 
 use nit_bgv::ciphertext::Ciphertext;
 use nit_bgv::keys::{EvaluationKeys, KeyId, PublicKey, SecretKey};
@@ -19,10 +21,11 @@ use nit_bgv::BgvError;
 use nit_nn::bitsliced::{Bit, BitInt};
 use nit_nn::data::Normalization;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
-use nit_nn::model::{BitslicedBatch, FixedWeights, ModelError};
+use nit_nn::files::{read_limited, write_atomic, FileError};
+use nit_nn::model::fixed_format::WIDE;
+use nit_nn::model::{BitslicedBatch, FixedWeights, ModelError, ModelKind};
 use nit_ring::serial::{open, seal};
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -38,6 +41,9 @@ const MODEL_TAG: &str = "fhe-nit.encrypted-model";
 /// What went wrong with an artifact; every variant names the file.
 #[derive(Debug, Error)]
 pub enum ArtifactError {
+    /// Reading or writing failed, or the file is larger than its kind allows.
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -61,6 +67,9 @@ pub enum ArtifactError {
         expected: String,
         found: String,
     },
+    /// A run without `--resume` would overwrite an earlier run's checkpoint.
+    #[error("{path} holds a checkpoint: continue it with --resume, or train into another --out")]
+    CheckpointExists { path: PathBuf },
     #[error("{path}: {what}")]
     Mismatch { path: PathBuf, what: String },
     #[error("{path}: {source}")]
@@ -69,13 +78,6 @@ pub enum ArtifactError {
         #[source]
         source: ModelError,
     },
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError + '_ {
-    move |source| ArtifactError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 fn bgv<E: Into<BgvError>>(path: &Path) -> impl FnOnce(E) -> ArtifactError + '_ {
@@ -92,34 +94,70 @@ fn model(path: &Path) -> impl FnOnce(ModelError) -> ArtifactError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory (created with
-/// `mode` on Unix), flushed to disk, then renamed over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), ArtifactError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io(path)(e));
-    }
-    Ok(())
+/// The largest params.bin accepted (a toy or paper file is under 1 KiB).
+pub const MAX_PARAMS_BYTES: u64 = 1 << 20;
+/// What an envelope, stamps and headers may add to the polynomials a file holds.
+const FILE_OVERHEAD: u64 = 1 << 20;
+/// What one sealed ciphertext may add to its polynomials (envelope, fingerprints, level).
+const CIPHERTEXT_OVERHEAD: u64 = 1 << 10;
+/// Bytes of one residue on the wire at the most: a u64 as a postcard varint.
+const RESIDUE_BYTES: u64 = 10;
+
+/// The most bytes one polynomial of `params` takes on the wire: phi residues on each prime of
+/// the top-level extended basis (ciphertext and special primes).
+fn polynomial_bytes(params: &Params) -> u64 {
+    let primes = params.max_level() + params.special_basis().len();
+    (params.phi() * primes) as u64 * RESIDUE_BYTES
 }
 
-pub fn read(path: &Path) -> Result<Vec<u8>, ArtifactError> {
-    std::fs::read(path).map_err(io(path))
+/// The most bytes one sealed ciphertext of `params` takes: three parts at the top level.
+fn ciphertext_bytes(params: &Params) -> u64 {
+    3 * polynomial_bytes(params) + CIPHERTEXT_OVERHEAD
+}
+
+/// The size limit of each artifact kind, from the parameters and the network NN2: what the
+/// largest honest file of the kind can hold, so that a larger one (or a device, or a file
+/// that grows while read) is refused with [`FileError::TooLarge`] before it fills memory.
+pub mod limits {
+    use super::*;
+
+    /// secret.key and public.key: one polynomial each.
+    pub fn key(params: &Params) -> u64 {
+        polynomial_bytes(params) + FILE_OVERHEAD
+    }
+
+    /// evaluation.keys: the relinearization key and the rotation keys `keygen` writes, each
+    /// of at most one digit per prime.
+    pub fn evaluation_keys(params: &Params) -> Result<u64, BgvError> {
+        let keys = 1 + nit_bgv::rotation::all_rotation_exponents(params)?.len() as u64;
+        let digits = (params.max_level() + params.special_basis().len()) as u64;
+        Ok(keys * digits * polynomial_bytes(params) + FILE_OVERHEAD)
+    }
+
+    /// An encrypted batch of `dim` inputs (at most [`WIDE`] bits each) and the labels.
+    pub fn batch(params: &Params, dim: usize) -> u64 {
+        (dim * WIDE + nit_nn::data::DIGITS) as u64 * ciphertext_bytes(params) + FILE_OVERHEAD
+    }
+
+    /// An encrypted NN2 model: every weight and bias of [`WIDE`] bits encrypted.
+    pub fn model(params: &Params) -> u64 {
+        let weights: usize = ModelKind::Nn2
+            .layer_sizes()
+            .windows(2)
+            .map(|s| s[1] * (s[0] + 1))
+            .sum();
+        (weights * WIDE) as u64 * ciphertext_bytes(params) + FILE_OVERHEAD
+    }
+}
+
+/// The bytes of the artifact at `path`, refused above `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ArtifactError> {
+    Ok(read_limited(path, limit)?)
+}
+
+/// Writes an artifact atomically (see [`nit_nn::files::write_atomic`]) readable by others.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    Ok(write_atomic(path, bytes)?)
 }
 
 /// Everything the provider holds: parameters, public key, evaluation keys.
@@ -138,10 +176,12 @@ impl PublicMaterial {
         }
         let params = load_params(dir)?;
         let path = dir.join(PUBLIC_KEY);
-        let public_key = PublicKey::from_bytes(&read(&path)?, &params).map_err(bgv(&path))?;
+        let public_key = PublicKey::from_bytes(&read(&path, limits::key(&params))?, &params)
+            .map_err(bgv(&path))?;
         let path = dir.join(EVALUATION_KEYS);
+        let limit = limits::evaluation_keys(&params).map_err(bgv(&path))?;
         let (evaluation_keys, key_id) =
-            EvaluationKeys::from_bytes(&read(&path)?, &params).map_err(bgv(&path))?;
+            EvaluationKeys::from_bytes(&read(&path, limit)?, &params).map_err(bgv(&path))?;
         check_key(&path, public_key.key_id(), key_id)?;
         Ok(Self {
             params,
@@ -157,14 +197,14 @@ impl PublicMaterial {
 
 pub fn load_params(public_dir: &Path) -> Result<Params, ArtifactError> {
     let path = public_dir.join(PARAMS);
-    Params::from_bytes(&read(&path)?).map_err(bgv(&path))
+    Params::from_bytes(&read(&path, MAX_PARAMS_BYTES)?).map_err(bgv(&path))
 }
 
 /// The owner's secret key from KEYS/ (parameters from KEYS/public).
 pub fn load_secret(dir: &Path) -> Result<SecretKey, ArtifactError> {
     let params = load_params(&dir.join(PUBLIC_DIR))?;
     let path = dir.join(SECRET_KEY);
-    SecretKey::from_bytes(&read(&path)?, &params).map_err(bgv(&path))
+    SecretKey::from_bytes(&read(&path, limits::key(&params))?, &params).map_err(bgv(&path))
 }
 
 /// The first 6 bytes of a key id in hex, as errors name keys.
@@ -185,12 +225,13 @@ pub fn check_key(path: &Path, expected: KeyId, found: KeyId) -> Result<(), Artif
     }
 }
 
-/// One bit of an integer on the wire: a public constant or a sealed ciphertext and its
-/// AND-depth.
+/// One bit of an integer on the wire: a public constant, a sealed ciphertext and its
+/// AND-depth, or a fresh seeded ciphertext (c_0 and the seed of c_1, AND-depth 0).
 #[derive(Serialize, Deserialize)]
 enum BitWire {
     Const(bool),
     Var { depth: usize, ciphertext: Vec<u8> },
+    Seeded { ciphertext: Vec<u8> },
 }
 
 fn bit_to_wire(bit: &Bit<EncryptedBits>) -> Result<BitWire, BgvError> {
@@ -220,6 +261,11 @@ fn bit_from_wire(
             let ct = Ciphertext::from_bytes(&ciphertext, params).map_err(bgv(path))?;
             check_key(path, key_id, ct.key_id())?;
             Ok(Bit::Var(EncryptedBits { ct, depth }))
+        }
+        BitWire::Seeded { ciphertext } => {
+            let ct = Ciphertext::from_seeded_bytes(&ciphertext, params).map_err(bgv(path))?;
+            check_key(path, key_id, ct.key_id())?;
+            Ok(Bit::Var(EncryptedBits { ct, depth: 0 }))
         }
     }
 }
@@ -286,30 +332,57 @@ pub fn batch_file(index: usize) -> String {
 }
 
 impl EncryptedBatch {
-    pub fn write(&self, path: &Path, stamp: Stamp) -> Result<u64, ArtifactError> {
+    /// Writes the batch with its ciphertexts seeded, half their full size, and returns the
+    /// bytes written: `seeds` are the seeds of the fresh
+    /// seeded encryptions ([`SecretKey::encrypt_bits_seeded`]) of its ciphertext bits, in
+    /// order (inputs bit by bit, then labels). A bit whose c_1 is not its seed's expansion,
+    /// or a count of seeds other than of ciphertexts, is `SeedMismatch`.
+    pub fn write_seeded(
+        &self,
+        path: &Path,
+        stamp: Stamp,
+        seeds: &[[u8; 32]],
+    ) -> Result<u64, ArtifactError> {
+        let batch = &self.batch;
+        let ciphertexts = batch
+            .inputs
+            .iter()
+            .flat_map(|x| x.bits())
+            .chain(&batch.labels)
+            .filter(|b| matches!(b, Bit::Var(_)))
+            .count();
+        if ciphertexts != seeds.len() {
+            return Err(bgv(path)(BgvError::SeedMismatch));
+        }
+        let mut seeds = seeds.iter();
+        let mut to_wire = |bit: &Bit<EncryptedBits>| match bit {
+            Bit::Const(c) => Ok(BitWire::Const(*c)),
+            Bit::Var(v) => Ok(BitWire::Seeded {
+                ciphertext: v
+                    .ct
+                    .to_seeded_bytes(*seeds.next().ok_or(BgvError::SeedMismatch)?)?,
+            }),
+        };
+        // In the order of `seeds`: the inputs bit by bit, then the labels.
+        let inputs = (batch.inputs.iter())
+            .map(|x| x.bits().iter().map(&mut to_wire).collect())
+            .collect::<Result<_, BgvError>>()
+            .map_err(bgv(path))?;
+        let labels = (batch.labels.iter())
+            .map(&mut to_wire)
+            .collect::<Result<_, _>>()
+            .map_err(bgv(path))?;
         let wire = BatchWire {
             stamp,
             index: self.index,
             batches: self.batches,
             normalization: self.normalization,
             start: self.start,
-            inputs: self
-                .batch
-                .inputs
-                .iter()
-                .map(integer_to_wire)
-                .collect::<Result<_, _>>()
-                .map_err(bgv(path))?,
-            labels: self
-                .batch
-                .labels
-                .iter()
-                .map(bit_to_wire)
-                .collect::<Result<_, _>>()
-                .map_err(bgv(path))?,
+            inputs,
+            labels,
         };
         let bytes = seal(BATCH_TAG, &wire).map_err(bgv(path))?;
-        write_atomic(path, &bytes, 0o644)?;
+        write(path, &bytes)?;
         Ok(bytes.len() as u64)
     }
 
@@ -320,7 +393,8 @@ impl EncryptedBatch {
         key_id: KeyId,
         dim: usize,
     ) -> Result<Self, ArtifactError> {
-        let wire: BatchWire = open(BATCH_TAG, &read(path)?).map_err(bgv(path))?;
+        let bytes = read(path, limits::batch(params, dim))?;
+        let wire: BatchWire = open(BATCH_TAG, &bytes).map_err(bgv(path))?;
         wire.stamp.check(path, params, key_id)?;
         if wire.inputs.len() != dim || wire.labels.len() != nit_nn::data::DIGITS {
             return Err(ArtifactError::Mismatch {
@@ -399,7 +473,7 @@ impl EncryptedModel {
             layers,
         };
         let bytes = seal(MODEL_TAG, &wire).map_err(bgv(path))?;
-        write_atomic(path, &bytes, 0o644)?;
+        write(path, &bytes)?;
         Ok(bytes.len() as u64)
     }
 
@@ -410,7 +484,8 @@ impl EncryptedModel {
         key_id: KeyId,
         expected: Option<&ModelShape>,
     ) -> Result<Self, ArtifactError> {
-        let wire: ModelWire = open(MODEL_TAG, &read(path)?).map_err(bgv(path))?;
+        let wire: ModelWire =
+            open(MODEL_TAG, &read(path, limits::model(params))?).map_err(bgv(path))?;
         wire.stamp.check(path, params, key_id)?;
         if let Some(shape) = expected {
             if *shape != wire.shape {
@@ -459,7 +534,7 @@ pub fn write_model_json(path: &Path, file: &nit_nn::model::ModelFile) -> Result<
             source: e,
         })
     })?;
-    write_atomic(path, text.as_bytes(), 0o644)
+    write(path, text.as_bytes())
 }
 
 /// Reads a model.json, naming the file in the error.

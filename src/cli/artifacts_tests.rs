@@ -3,12 +3,16 @@
 
 use super::artifacts::*;
 use nit_bgv::keys::{PublicKey, SecretKey};
+use nit_bgv::BgvError;
 use nit_bgv::Params;
 use nit_bgv::ParamsLiteral;
 use nit_nn::bitsliced::Bit;
 use nit_nn::data::Dataset;
 use nit_nn::data::Normalization;
+use nit_nn::data::DIGITS;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::files::FileError;
+use nit_nn::model::fixed_format::NARROW;
 use nit_nn::model::{BitslicedBatch, FixedWeights};
 use nit_ring::sample::seeded_rng;
 use std::path::PathBuf;
@@ -127,9 +131,12 @@ fn model_of_another_network_is_refused_naming_the_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A batch is written seeded (c_0 and the seed of c_1 per ciphertext) and reads back to the
+/// same bits; seeds that do not fit its ciphertexts are refused before anything is written;
+/// a batch under another key is refused naming the file.
 #[test]
-fn batch_under_another_key_is_refused_naming_the_file() {
-    let (params, _, pk) = keys(1);
+fn seeded_batch_round_trips_and_under_another_key_is_refused_naming_the_file() {
+    let (params, sk, pk) = keys(1);
     let (_, _, other) = keys(2);
     let dir = scratch("other-key");
     let path = dir.join(batch_file(0));
@@ -141,9 +148,12 @@ fn batch_under_another_key_is_refused_naming_the_file() {
     };
     let mut rng = seeded_rng(4);
     let samples: Vec<usize> = (0..slots).collect();
+    let mut seeds = Vec::new();
     let batch = BitslicedBatch::encode(&data, &samples, slots, |bits| {
-        pk.encrypt_bits(&params, bits, &mut rng)
-            .map(|ct| EncryptedBits { ct, depth: 0 })
+        sk.encrypt_bits_seeded(bits, &mut rng).map(|(ct, seed)| {
+            seeds.push(seed);
+            EncryptedBits { ct, depth: 0 }
+        })
     })
     .unwrap();
     let file = EncryptedBatch {
@@ -156,8 +166,48 @@ fn batch_under_another_key_is_refused_naming_the_file() {
         start: None,
         batch,
     };
-    file.write(&path, stamp(&params, &pk)).unwrap();
-    assert!(EncryptedBatch::read(&path, &params, pk.key_id(), 2).is_ok());
+    let _ = std::fs::remove_file(&path);
+    let stamp = stamp(&params, &pk);
+    for wrong in [
+        &seeds[1..],
+        &seeds.iter().rev().copied().collect::<Vec<_>>()[..],
+    ] {
+        let error = file.write_seeded(&path, stamp, wrong).err().unwrap();
+        assert!(
+            matches!(
+                &error,
+                ArtifactError::Bgv {
+                    source: BgvError::SeedMismatch,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+    assert!(!path.exists(), "a refused batch was written");
+    let bytes = file.write_seeded(&path, stamp, &seeds).unwrap();
+    let full = match &file.batch.labels[0] {
+        Bit::Var(v) => v.ct.to_bytes().unwrap().len(),
+        Bit::Const(_) => panic!("labels are encrypted"),
+    };
+    assert!(
+        (bytes as usize) < (2 * NARROW + DIGITS) * full * 55 / 100,
+        "{bytes} bytes for {} ciphertexts of {full} bytes in full",
+        2 * NARROW + DIGITS
+    );
+    let read = EncryptedBatch::read(&path, &params, pk.key_id(), 2).unwrap();
+    let decrypt = |b: &BitslicedBatch<EncryptedBackend>| -> Vec<Vec<bool>> {
+        b.inputs
+            .iter()
+            .flat_map(|x| x.bits())
+            .chain(&b.labels)
+            .map(|bit| match bit {
+                Bit::Var(v) => sk.decrypt_bits(&v.ct).unwrap(),
+                Bit::Const(c) => vec![*c; slots],
+            })
+            .collect()
+    };
+    assert_eq!(decrypt(&read.batch), decrypt(&file.batch));
     let error = EncryptedBatch::read(&path, &params, other.key_id(), 2)
         .err()
         .unwrap();
@@ -227,28 +277,52 @@ fn secret_key_is_refused_as_public_keys() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Every artifact read is bounded by its kind's limit: a larger file (or a device) is refused
+/// with `TooLarge` naming the file, before the envelope is parsed.
 #[test]
-fn atomic_write_leaves_no_temporary_file_and_sets_the_mode() {
-    let dir = scratch("atomic");
-    let path = dir.join("secret.key");
-    write_atomic(&path, b"first", 0o600).unwrap();
-    write_atomic(&path, b"second", 0o600).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"second");
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, vec![std::ffi::OsString::from("secret.key")]);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
-    let missing = dir.join("no-such-dir").join("x");
-    assert!(matches!(
-        write_atomic(&missing, b"x", 0o644),
-        Err(ArtifactError::Io { .. })
-    ));
+fn artifact_reads_above_their_kind_limit_are_refused() {
+    let (params, _, pk) = keys(4);
+    let dir = scratch("limits");
+    let huge = |name: &str, size: u64| {
+        let path = dir.join(name);
+        std::fs::File::create(&path).unwrap().set_len(size).unwrap();
+        path
+    };
+    let too_large = |error: ArtifactError, name: &str| {
+        assert!(
+            matches!(&error, ArtifactError::File(FileError::TooLarge { path, .. }) if path.ends_with(name)),
+            "{error}"
+        );
+    };
+    let model_path = huge(MODEL, limits::model(&params) + 1);
+    too_large(
+        EncryptedModel::read(&model_path, &params, pk.key_id(), None)
+            .err()
+            .unwrap(),
+        MODEL,
+    );
+    let batch = huge("batch-0000.bin", limits::batch(&params, 2) + 1);
+    too_large(
+        EncryptedBatch::read(&batch, &params, pk.key_id(), 2)
+            .err()
+            .unwrap(),
+        "batch-0000.bin",
+    );
+    huge(PARAMS, MAX_PARAMS_BYTES + 1);
+    too_large(load_params(&dir).err().unwrap(), PARAMS);
+    // A device has no size: the read stops one byte past the limit.
+    let error = read(std::path::Path::new("/dev/zero"), limits::key(&params))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(error, ArtifactError::File(FileError::TooLarge { .. })),
+        "{error}"
+    );
+    // The limits hold the honest files: a model at the top level is far below its limit.
+    let written = dir.join("honest.enc");
+    let bytes = model(&params, &pk)
+        .write(&written, stamp(&params, &pk))
+        .unwrap();
+    assert!(bytes < limits::model(&params));
     std::fs::remove_dir_all(dir).unwrap();
 }

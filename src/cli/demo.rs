@@ -110,9 +110,8 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
         || {
             let model = StartModel::read(&start)?;
             let prepared = owner_data(args.data.as_deref(), args.samples, Some(model))?;
-            let public = artifacts::PublicMaterial::load(&keys.join(artifacts::PUBLIC_DIR))
-                .map_err(|e| e.to_string())?;
-            encrypt(&params, &public.public_key, &prepared, &data)
+            let sk = artifacts::load_secret(&keys).map_err(|e| e.to_string())?;
+            encrypt(&sk, &prepared, &data)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         },
@@ -123,6 +122,9 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
             args.steps
         ),
         || {
+            // Every run makes new keys: a checkpoint an earlier run left in --dir is of other
+            // keys, and train refuses to overwrite it. (Should removal fail, train says so.)
+            let _ = std::fs::remove_file(model.join(artifacts::MODEL));
             provider::run(&TrainArgs {
                 keys: keys.join(artifacts::PUBLIC_DIR),
                 data: data.clone(),

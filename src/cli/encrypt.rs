@@ -1,6 +1,9 @@
 //! `fhe-nit encrypt`: the data owner's side. The first N MNIST training images, bit-sliced
-//! one sample per slot, labels one-hot, encrypted under the owner's public key: one file per
-//! batch of `slots` samples.
+//! one sample per slot, labels one-hot, encrypted with the owner's secret key: one file per
+//! batch of `slots` samples. The owner holds the secret key, so she encrypts symmetrically
+//! with c_1 expanded from a seed and stores each ciphertext as c_0 and the seed, half the
+//! bytes of a public-key encryption (`nit_bgv::SecretKey::encrypt_bits_seeded`); the provider
+//! expands c_1 again on loading.
 //!
 //! With `--start` (fine-tuning, see [`super::start`]): the images normalized with the start
 //! model's statistics go through its frozen layers in plaintext, and their 16 outputs (8 bits,
@@ -8,14 +11,11 @@
 //! --train-samples N` does (NN2: central 24 x 24 resized to 8 x 8, normalized with the N
 //! images' statistics), quantized to 8 bits (F = 5).
 
-use super::artifacts::{
-    batch_file, load_params, ArtifactError, EncryptedBatch, Stamp, PUBLIC_DIR, PUBLIC_KEY,
-};
+use super::artifacts::{batch_file, load_secret, ArtifactError, EncryptedBatch, Stamp};
 use super::start::StartModel;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use nit_bgv::keys::PublicKey;
-use nit_bgv::Params;
+use nit_bgv::keys::SecretKey;
 use nit_nn::bitsliced::{Bit, BitInt};
 use nit_nn::data::{default_data_dir, normalized_dataset, prepare, Dataset, Mnist, Normalization};
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
@@ -28,7 +28,7 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct EncryptArgs {
-    /// The owner's key directory (written by `keygen`); only KEYS/public is read.
+    /// The owner's key directory (written by `keygen`): secret.key and public/params.bin.
     #[arg(long)]
     pub keys: PathBuf,
     /// Encrypt the first N training images (whole batches of `slots` samples).
@@ -89,26 +89,17 @@ pub fn owner_data(
 }
 
 pub fn run(args: &EncryptArgs) -> Result<(), String> {
-    let public = args.keys.join(PUBLIC_DIR);
-    let params = load_params(&public).map_err(|e| e.to_string())?;
-    let path = public.join(PUBLIC_KEY);
-    let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let pk =
-        PublicKey::from_bytes(&bytes, &params).map_err(|e| format!("{}: {e}", path.display()))?;
+    let sk = load_secret(&args.keys).map_err(|e| e.to_string())?;
     let start = args.start.as_deref().map(StartModel::read).transpose()?;
     let data = owner_data(args.data.as_deref(), args.samples, start)?;
-    encrypt(&params, &pk, &data, &args.out)
+    encrypt(&sk, &data, &args.out)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
 /// Encrypts every whole batch of `data.train` into `out`; returns the bytes written.
-pub fn encrypt(
-    params: &Params,
-    pk: &PublicKey,
-    data: &OwnerData,
-    out: &Path,
-) -> Result<u64, ArtifactError> {
+pub fn encrypt(sk: &SecretKey, data: &OwnerData, out: &Path) -> Result<u64, ArtifactError> {
+    let params = sk.params();
     let bgv = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ArtifactError::Bgv { path, source }
@@ -130,7 +121,7 @@ pub fn encrypt(
     })?;
     let stamp = Stamp {
         params_id: params.fingerprint(),
-        key_id: pk.key_id(),
+        key_id: sk.id(),
     };
     let bar = ProgressBar::new(batches as u64).with_style(
         ProgressStyle::with_template(
@@ -144,7 +135,7 @@ pub fn encrypt(
     for index in 0..batches {
         let path = out.join(batch_file(index));
         let samples: Vec<usize> = (index * slots..(index + 1) * slots).collect();
-        let batch = encrypt_batch(params, pk, data, &samples, &mut rng).map_err(|what| {
+        let (batch, seeds) = encrypt_batch(sk, data, &samples, &mut rng).map_err(|what| {
             ArtifactError::Mismatch {
                 path: path.clone(),
                 what,
@@ -157,7 +148,7 @@ pub fn encrypt(
             start: data.start.as_ref().map(StartModel::fingerprint),
             batch,
         };
-        total += file.write(&path, stamp)?;
+        total += file.write_seeded(&path, stamp, &seeds)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -177,20 +168,24 @@ pub fn encrypt(
     Ok(total)
 }
 
-/// One batch: the images (F = 5) or the frozen layers' outputs (F = 7), and the labels.
+/// One batch: the images (F = 5) or the frozen layers' outputs (F = 7), and the labels,
+/// with the seeds of its ciphertexts in the order [`EncryptedBatch::write_seeded`] takes them
+/// (every bit is encrypted, inputs bit by bit, then labels).
 fn encrypt_batch(
-    params: &Params,
-    pk: &PublicKey,
+    sk: &SecretKey,
     data: &OwnerData,
     samples: &[usize],
     rng: &mut nit_ring::sample::SecureRng,
-) -> Result<BitslicedBatch<EncryptedBackend>, String> {
+) -> Result<(BitslicedBatch<EncryptedBackend>, Vec<[u8; 32]>), String> {
     let slots = samples.len();
+    let mut seeds = Vec::new();
     let mut encrypt = |bits: &[bool]| {
-        pk.encrypt_bits(params, bits, rng)
-            .map(|ct| EncryptedBits { ct, depth: 0 })
+        sk.encrypt_bits_seeded(bits, rng).map(|(ct, seed)| {
+            seeds.push(seed);
+            EncryptedBits { ct, depth: 0 }
+        })
     };
-    match &data.start {
+    let batch = match &data.start {
         None => BitslicedBatch::encode(&data.samples, samples, slots, encrypt)
             .map_err(|e| e.to_string()),
         Some(start) => {
@@ -207,5 +202,6 @@ fn encrypt_batch(
                 .map_err(|e| e.to_string())?;
             Ok(BitslicedBatch { inputs, labels })
         }
-    }
+    }?;
+    Ok((batch, seeds))
 }

@@ -3,12 +3,13 @@
 //! goes to KEYS/public/, the only directory the owner hands over.
 
 use super::artifacts::{
-    write_atomic, ArtifactError, EVALUATION_KEYS, PARAMS, PUBLIC_DIR, PUBLIC_KEY, SECRET_KEY,
+    ArtifactError, EVALUATION_KEYS, PARAMS, PUBLIC_DIR, PUBLIC_KEY, SECRET_KEY,
 };
 use clap::Args;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::{Params, ParamsLiteral};
+use nit_nn::files::write_atomic_with_mode;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
 
@@ -95,7 +96,7 @@ pub fn generate(params: &Params, out: &Path) -> Result<(), ArtifactError> {
     // Every file is written before anything is printed: a closed stdout (`| head`) ends the
     // process quietly and must not leave the key directory half written.
     for (path, bytes, mode) in &files {
-        write_atomic(path, bytes, *mode)?;
+        write_atomic_with_mode(path, bytes, *mode)?;
     }
     println!(
         "{}: m = {}, {} slots, {} ciphertext primes ({:.0} bits), {} rotation keys",

@@ -10,7 +10,10 @@ pub mod eval;
 pub mod keygen;
 pub mod params;
 pub mod plot;
+pub mod progress;
 pub mod provider;
+#[cfg(test)]
+mod provider_tests;
 pub mod recryption_report;
 pub mod selftest;
 pub mod start;

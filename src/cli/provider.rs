@@ -10,12 +10,15 @@
 //! the noise-budget estimate until recryption lands.
 
 use super::artifacts::{
-    batch_file, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp, MODEL,
+    batch_file, ArtifactError, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp,
+    MODEL,
 };
+use super::progress::TrainProgress;
 use super::start::{circuit, StartModel, ADDER, FROZEN_LAYERS, LR_SHIFT, SUM};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use nit_bgv::evaluator::Evaluator;
+use nit_bgv::keys::KeyId;
+use nit_bgv::Params;
 use nit_nn::bitsliced::Bit;
 use nit_nn::data::Normalization;
 use nit_nn::encrypted::EncryptedBackend;
@@ -184,34 +187,35 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let checkpoint = args.out.join(MODEL);
     let started = Instant::now();
-    let mut model = if args.resume {
-        let model = EncryptedModel::read(&checkpoint, &params, key_id, Some(&shape))
-            .map_err(|e| e.to_string())?;
-        if model.normalization != first.normalization {
+    let previous = previous_checkpoint(&checkpoint, args.resume, &params, key_id, &shape)
+        .map_err(|e| e.to_string())?;
+    let mut model = match previous {
+        Some(model) if model.normalization != first.normalization => {
             return Err(format!(
                 "{}: trained on another data set than {}",
                 checkpoint.display(),
                 args.data.display()
             ));
         }
-        model
-    } else {
-        let weights = trainer
-            .encrypt_weights(&material.public_key, &start_weights, &mut secure_rng())
-            .map_err(|e| e.to_string())?;
-        println!(
-            "{} trainable weights encrypted in {:.1} s",
-            start_weights[shape.frozen_layers..]
-                .iter()
-                .map(Vec::len)
-                .sum::<usize>(),
-            started.elapsed().as_secs_f64()
-        );
-        EncryptedModel {
-            shape: shape.clone(),
-            normalization: first.normalization,
-            steps: 0,
-            weights,
+        Some(model) => model,
+        None => {
+            let weights = trainer
+                .encrypt_weights(&material.public_key, &start_weights, &mut secure_rng())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} trainable weights encrypted in {:.1} s",
+                start_weights[shape.frozen_layers..]
+                    .iter()
+                    .map(Vec::len)
+                    .sum::<usize>(),
+                started.elapsed().as_secs_f64()
+            );
+            EncryptedModel {
+                shape: shape.clone(),
+                normalization: first.normalization,
+                steps: 0,
+                weights,
+            }
         }
     };
     if model.steps >= args.steps {
@@ -221,58 +225,113 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
             model.steps
         ));
     }
-    let bar = ProgressBar::new(args.steps as u64).with_style(
-        ProgressStyle::with_template(
-            "{spinner} train step {pos}/{len} [{bar:30}] {elapsed_precise} ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_position(model.steps as u64);
-    bar.enable_steady_tick(Duration::from_millis(500));
+    let progress = TrainProgress::new(args.steps, model.steps);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.max(1))
         .build()
         .map_err(|e| e.to_string())?;
     let mut loaded = Some(first);
-    while model.steps < args.steps {
-        let index = model.steps % batches;
-        let batch = match loaded.take() {
-            Some(b) if b.index == index => b,
-            _ => read_batch(&args.data, index, &material, dim, Some(set))?,
-        };
-        bar.set_message(format!("on batch {index}"));
-        let step_started = Instant::now();
-        let stepped = pool.install(|| {
+    let next_batch = |index: usize| match loaded.take() {
+        Some(b) if b.index == index => Ok(b),
+        _ => read_batch(&args.data, index, &material, dim, Some(set)),
+    };
+    let mut step_number = model.steps;
+    let step = |weights: &mut EncryptedWeights, batch: &EncryptedBatch| {
+        step_number += 1;
+        progress.begin_step(step_number, batch.index);
+        let (inputs, labels) = (&batch.batch.inputs, &batch.batch.labels);
+        let circuit = trainer.circuit();
+        let backend = trainer.backend();
+        pool.install(|| {
             if shape.frozen_layers > 0 {
-                trainer.circuit().step_from_features(
-                    trainer.backend(),
-                    &mut model.weights,
-                    &batch.batch.inputs,
-                    &batch.batch.labels,
-                )
+                circuit.step_from_features_observed(backend, weights, inputs, labels, &progress)
             } else {
-                trainer.step(&mut model.weights, &batch.batch)
+                circuit.step_observed(backend, weights, inputs, labels, &progress)
             }
-        });
-        stepped.map_err(|e| format!("step {}: {e}", model.steps + 1))?;
-        model.steps += 1;
-        let bytes = model.write(&checkpoint, stamp).map_err(|e| e.to_string())?;
-        bar.println(format!(
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    let report = |model: &EncryptedModel, took: Duration, bytes: u64| {
+        progress.end_step(format!(
             "step {}: {:.1} s, weights at level {} of {}, checkpoint {} ({bytes} bytes)",
             model.steps,
-            step_started.elapsed().as_secs_f64(),
+            took.as_secs_f64(),
             lowest_level(&model.weights),
             params.max_level(),
             checkpoint.display()
         ));
-        bar.set_position(model.steps as u64);
-    }
-    bar.finish_and_clear();
+    };
+    let trained = run_steps(
+        &mut model,
+        args.steps,
+        batches,
+        next_batch,
+        step,
+        (&checkpoint, stamp),
+        report,
+    );
+    progress.finish();
+    trained?;
     println!(
         "trained to step {} in {:.1} s; encrypted model in {}",
         args.steps,
         started.elapsed().as_secs_f64(),
         checkpoint.display()
     );
+    Ok(())
+}
+
+/// The checkpoint a run continues. With `resume`: the one at `checkpoint`, which must exist
+/// and be a model of `params`, `key_id` and `shape` (a missing, truncated or altered file is
+/// a typed error naming it). Without: None, and a checkpoint already there is refused
+/// rather than overwritten. Only the renamed file is a checkpoint: the temporary file a
+/// write killed midway leaves beside it is never read.
+pub(super) fn previous_checkpoint(
+    checkpoint: &Path,
+    resume: bool,
+    params: &Params,
+    key_id: KeyId,
+    shape: &ModelShape,
+) -> Result<Option<EncryptedModel>, ArtifactError> {
+    if resume {
+        EncryptedModel::read(checkpoint, params, key_id, Some(shape)).map(Some)
+    } else if checkpoint.exists() {
+        Err(ArtifactError::CheckpointExists {
+            path: checkpoint.to_path_buf(),
+        })
+    } else {
+        Ok(None)
+    }
+}
+
+/// Trains `model` from its step count to `steps`: step k + 1 takes batch k mod `batches`
+/// (from `next_batch`), runs `step` on the weights, then writes the checkpoint (atomically,
+/// at `checkpoint.0`, stamped `checkpoint.1`) and calls `report` with the step's time and
+/// the checkpoint's size. A run killed at any point leaves the checkpoint of its last
+/// finished step; since a step is deterministic and the checkpoint holds its ciphertexts
+/// exactly, resuming from it gives the uninterrupted run's weights bit for bit.
+pub(super) fn run_steps(
+    model: &mut EncryptedModel,
+    steps: usize,
+    batches: usize,
+    mut next_batch: impl FnMut(usize) -> Result<EncryptedBatch, String>,
+    mut step: impl FnMut(&mut EncryptedWeights, &EncryptedBatch) -> Result<(), String>,
+    checkpoint: (&Path, Stamp),
+    mut report: impl FnMut(&EncryptedModel, Duration, u64),
+) -> Result<(), String> {
+    if batches == 0 {
+        return Err("the data set holds no batch".into());
+    }
+    while model.steps < steps {
+        let batch = next_batch(model.steps % batches)?;
+        let started = Instant::now();
+        step(&mut model.weights, &batch).map_err(|e| format!("step {}: {e}", model.steps + 1))?;
+        model.steps += 1;
+        let bytes = model
+            .write(checkpoint.0, checkpoint.1)
+            .map_err(|e| e.to_string())?;
+        report(model, started.elapsed(), bytes);
+    }
     Ok(())
 }

@@ -52,6 +52,39 @@ where
         .collect()
 }
 
+/// A part of an SGD step, as a [`StepObserver`] hears of it (layer indices count weight
+/// layers from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepPart {
+    /// The forward pass through layer l: one unit per neuron.
+    Forward(usize),
+    /// The output layer's delta: one unit per output.
+    OutputDelta,
+    /// The weight steps of layer l: one unit per weight (and bias).
+    WeightSteps(usize),
+    /// The delta of the neurons feeding layer l: one unit per neuron.
+    HiddenDelta(usize),
+    /// The update of layer l: one unit per weight (and bias).
+    Update(usize),
+}
+
+/// Hears a step's progress: [`Self::start`] once before each part, in the order the step
+/// runs them, then [`Self::unit_done`] once per unit of that part, from any worker thread.
+pub trait StepObserver: Sync {
+    /// `part` begins; it has `units` units.
+    fn start(&self, part: StepPart, units: usize);
+    /// One unit of `part` is done.
+    fn unit_done(&self, part: StepPart);
+}
+
+/// The observer of a step nobody watches.
+pub struct Unobserved;
+
+impl StepObserver for Unobserved {
+    fn start(&self, _: StepPart, _: usize) {}
+    fn unit_done(&self, _: StepPart) {}
+}
+
 /// Width of the exact weighted sum of `terms` products of 8 by 16 bits: 24 bits per product
 /// plus the bit length of `terms` for the carries (31 bits for NN2's 65 terms).
 fn sum_width(terms: usize) -> usize {
@@ -302,7 +335,7 @@ impl FixedCircuit {
         B::Error: 'static,
     {
         self.check(weights, x)?;
-        self.forward_from(backend, weights, 0, x)
+        self.forward_from(backend, weights, 0, x, &Unobserved)
     }
 
     /// The forward pass from layer `first` on, whose inputs are `x`: `activations[l]` and
@@ -313,6 +346,7 @@ impl FixedCircuit {
         weights: &FixedWeights<B>,
         first: usize,
         x: &[BitInt<B>],
+        observer: &dyn StepObserver,
     ) -> Result<ForwardPass<B>, ModelError>
     where
         B::Error: 'static,
@@ -327,6 +361,7 @@ impl FixedCircuit {
             let inputs = &pass.activations[l];
             let n = inputs.len();
             let frac = Self::input_frac(l);
+            observer.start(StepPart::Forward(l), w.len() / (n + 1));
             let outputs: Vec<(BitInt<B>, BitInt<B>)> = w
                 .par_chunks(n + 1)
                 .map(|row| {
@@ -345,6 +380,7 @@ impl FixedCircuit {
                     let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
                     let a = entry.truncate(NARROW).map_err(circuit)?;
                     let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
+                    observer.unit_done(StepPart::Forward(l));
                     Ok((a, slope))
                 })
                 .collect::<Result<_, ModelError>>()?;
@@ -384,6 +420,21 @@ impl FixedCircuit {
     where
         B::Error: 'static,
     {
+        self.step_observed(backend, weights, x, labels, &Unobserved)
+    }
+
+    /// [`Self::step_traced`], telling `observer` how far it is.
+    pub fn step_observed<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        x: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+        observer: &dyn StepObserver,
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
         let outputs = self.sizes[self.sizes.len() - 1];
         if labels.len() != outputs {
             return Err(ModelError::Inconsistent(format!(
@@ -391,8 +442,9 @@ impl FixedCircuit {
                 labels.len()
             )));
         }
-        let pass = self.forward(backend, weights, x)?;
-        self.backward_and_update(backend, weights, pass, labels)
+        self.check(weights, x)?;
+        let pass = self.forward_from(backend, weights, 0, x, observer)?;
+        self.backward_and_update(backend, weights, pass, labels, observer)
     }
 
     /// [`Self::step_traced`] from the frozen layers' outputs `features` (8-bit, F = 7): the
@@ -405,6 +457,21 @@ impl FixedCircuit {
         weights: &mut FixedWeights<B>,
         features: &[BitInt<B>],
         labels: &[Bit<B::Bits>],
+    ) -> Result<StepTrace<B>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        self.step_from_features_observed(backend, weights, features, labels, &Unobserved)
+    }
+
+    /// [`Self::step_from_features`], telling `observer` how far it is.
+    pub fn step_from_features_observed<B: BitSimd>(
+        &self,
+        backend: &B,
+        weights: &mut FixedWeights<B>,
+        features: &[BitInt<B>],
+        labels: &[Bit<B::Bits>],
+        observer: &dyn StepObserver,
     ) -> Result<StepTrace<B>, ModelError>
     where
         B::Error: 'static,
@@ -426,8 +493,8 @@ impl FixedCircuit {
                 self.sizes
             )));
         }
-        let pass = self.forward_from(backend, weights, self.frozen, features)?;
-        self.backward_and_update(backend, weights, pass, labels)
+        let pass = self.forward_from(backend, weights, self.frozen, features, observer)?;
+        self.backward_and_update(backend, weights, pass, labels, observer)
     }
 
     /// Backward pass from `pass` (the forward pass with the current weights) and the update
@@ -438,12 +505,14 @@ impl FixedCircuit {
         weights: &mut FixedWeights<B>,
         pass: ForwardPass<B>,
         labels: &[Bit<B::Bits>],
+        observer: &dyn StepObserver,
     ) -> Result<StepTrace<B>, ModelError>
     where
         B::Error: 'static,
     {
         let layers = weights.layers.len();
         let last = &pass.activations[layers];
+        observer.start(StepPart::OutputDelta, last.len());
         let delta: Vec<BitInt<B>> = last
             .par_iter()
             .zip(&pass.slopes[layers - 1])
@@ -452,29 +521,39 @@ impl FixedCircuit {
                 let error = self.output_error(backend, a, y)?;
                 let product =
                     multiply(backend, &error, s, 2 * NARROW, self.adder).map_err(circuit)?;
-                self.rescale(
+                let delta = self.rescale(
                     backend,
                     &product,
                     ACTIVATION_FRAC + SLOPE_FRAC - DELTA_FRAC,
                     NARROW,
-                )
+                )?;
+                observer.unit_done(StepPart::OutputDelta);
+                Ok(delta)
             })
             .collect::<Result<_, ModelError>>()?;
         let mut delta = refreshed(backend, delta)?;
         let mut steps = vec![Vec::new(); layers];
         let mut deltas = vec![Vec::new(); layers];
         for l in (self.frozen..layers).rev() {
-            steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l)?;
+            steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
             deltas[l] = delta.clone();
             if l > self.frozen {
                 delta = refreshed(
                     backend,
-                    self.hidden_delta(backend, &weights.layers[l], &delta, &pass.slopes[l - 1])?,
+                    self.hidden_delta(
+                        backend,
+                        &weights.layers[l],
+                        &delta,
+                        &pass.slopes[l - 1],
+                        l,
+                        observer,
+                    )?,
                 )?;
             }
         }
-        let trainable = weights.layers.iter_mut().zip(&steps).skip(self.frozen);
-        for (w, step) in trainable {
+        let trainable = weights.layers.iter_mut().zip(&steps).enumerate();
+        for (l, (w, step)) in trainable.skip(self.frozen) {
+            observer.start(StepPart::Update(l), w.len());
             *w = w
                 .par_iter()
                 .zip(step)
@@ -486,7 +565,9 @@ impl FixedCircuit {
                         self.adder,
                     )
                     .map_err(circuit)?;
-                    saturate(backend, &difference, WIDE).map_err(circuit)
+                    let updated = saturate(backend, &difference, WIDE).map_err(circuit)?;
+                    observer.unit_done(StepPart::Update(l));
+                    Ok(updated)
                 })
                 .collect::<Result<_, ModelError>>()?;
         }
@@ -517,11 +598,14 @@ impl FixedCircuit {
         w: &[BitInt<B>],
         delta: &[BitInt<B>],
         slopes: &[BitInt<B>],
+        l: usize,
+        observer: &dyn StepObserver,
     ) -> Result<Vec<BitInt<B>>, ModelError>
     where
         B::Error: 'static,
     {
         let n = slopes.len();
+        observer.start(StepPart::HiddenDelta(l), n);
         (0..n)
             .into_par_iter()
             .map(|j| {
@@ -545,12 +629,14 @@ impl FixedCircuit {
                 )?;
                 let product = multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder)
                     .map_err(circuit)?;
-                self.rescale(
+                let delta = self.rescale(
                     backend,
                     &product,
                     ERROR_FRAC + SLOPE_FRAC - DELTA_FRAC,
                     NARROW,
-                )
+                )?;
+                observer.unit_done(StepPart::HiddenDelta(l));
+                Ok(delta)
             })
             .collect()
     }
@@ -562,12 +648,14 @@ impl FixedCircuit {
         delta: &[BitInt<B>],
         inputs: &[BitInt<B>],
         l: usize,
+        observer: &dyn StepObserver,
     ) -> Result<Vec<BitInt<B>>, ModelError>
     where
         B::Error: 'static,
     {
         let n = inputs.len();
         let frac = Self::input_frac(l);
+        observer.start(StepPart::WeightSteps(l), delta.len() * (n + 1));
         (0..delta.len() * (n + 1))
             .into_par_iter()
             .map(|index| {
@@ -580,7 +668,9 @@ impl FixedCircuit {
                     (product, DELTA_FRAC + frac + self.lr_shift - WEIGHT_FRAC)
                 };
                 let sum = total_sum(backend, &per_slot, self.sum_method).map_err(circuit)?;
-                self.rescale(backend, &sum, shift, WIDE)
+                let step = self.rescale(backend, &sum, shift, WIDE)?;
+                observer.unit_done(StepPart::WeightSteps(l));
+                Ok(step)
             })
             .collect()
     }
@@ -718,5 +808,84 @@ mod tests {
             .step_from_features(&backend, &mut from_features, &features[1..], &batch.labels)
             .err();
         assert!(matches!(error, Some(ModelError::Inconsistent(_))));
+    }
+
+    /// Records what a step reports: each part's units as started, and the units done.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<Vec<(StepPart, usize, usize)>>);
+
+    impl StepObserver for Recorder {
+        fn start(&self, part: StepPart, units: usize) {
+            self.0.lock().unwrap().push((part, units, 0));
+        }
+        fn unit_done(&self, part: StepPart) {
+            let mut parts = self.0.lock().unwrap();
+            let last = parts.last_mut().unwrap();
+            assert_eq!(last.0, part, "a unit of a part that is not running");
+            last.2 += 1;
+        }
+    }
+
+    /// A step reports every part in the order it runs them, each unit once.
+    #[test]
+    fn a_step_reports_each_part_and_every_unit() {
+        let sizes = [8, 6, 4, 10];
+        let slots = 4;
+        let data = Dataset {
+            dim: 8,
+            features: (0..8 * slots).map(|i| (i % 5) as f64 / 4.0).collect(),
+            labels: (0..slots).map(|i| i as u8).collect(),
+        };
+        let samples: Vec<usize> = (0..slots).collect();
+        let backend = PlainBackend::new(slots).unwrap();
+        let batch =
+            BitslicedBatch::<PlainBackend>::encode(&data, &samples, slots, |b| backend.encode(b))
+                .unwrap();
+        let start: Vec<Vec<i64>> = sizes
+            .windows(2)
+            .map(|s| {
+                (0..s[1] * (s[0] + 1))
+                    .map(|i| (i as i64 % 9 - 4) * 300)
+                    .collect()
+            })
+            .collect();
+        let circuit = FixedCircuit::new(
+            &sizes,
+            4,
+            AdderKind::Ripple,
+            TotalSumMethod::Adder(AdderKind::Ripple),
+        )
+        .unwrap();
+        let mut weights = FixedWeights::<PlainBackend>::constants(&start).unwrap();
+        let recorder = Recorder::default();
+        circuit
+            .step_observed(
+                &backend,
+                &mut weights,
+                &batch.inputs,
+                &batch.labels,
+                &recorder,
+            )
+            .unwrap();
+        use StepPart::*;
+        let expected = [
+            (Forward(0), 6),
+            (Forward(1), 4),
+            (Forward(2), 10),
+            (OutputDelta, 10),
+            (WeightSteps(2), 50),
+            (HiddenDelta(2), 4),
+            (WeightSteps(1), 28),
+            (HiddenDelta(1), 6),
+            (WeightSteps(0), 54),
+            (Update(0), 54),
+            (Update(1), 28),
+            (Update(2), 50),
+        ];
+        let recorded = recorder.0.into_inner().unwrap();
+        assert_eq!(
+            recorded,
+            expected.map(|(part, units)| (part, units, units)).to_vec()
+        );
     }
 }

@@ -29,7 +29,9 @@ pub use batch::BitslicedBatch;
 pub use encrypted_trainer::EncryptedTrainer;
 pub use error::ModelError;
 pub use file::{InputSpec, LayerSpec, ModelFile};
-pub use fixed::{FixedCircuit, FixedWeights, ForwardPass, StepTrace};
+pub use fixed::{
+    FixedCircuit, FixedWeights, ForwardPass, StepObserver, StepPart, StepTrace, Unobserved,
+};
 pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
