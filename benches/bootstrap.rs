@@ -21,18 +21,6 @@ use nit_ring::sample::seeded_rng;
 use rand::Rng;
 use std::time::Instant;
 
-/// Peak resident memory of this process (VmHWM), in MB.
-fn peak_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
 fn milliseconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
 }
@@ -95,7 +83,7 @@ fn measure(name: &str, literal: ParamsLiteral, e: u32, top: Option<usize>, runs:
         }
         println!(
             "bootstrap set={name} threads={threads} e={e} total_ms={:.1} stoc_ms={:.1} switch_ms={:.1} ctos_ms={:.1} extract_ms={:.1} capacity_in={capacity_in:.0} capacity_out={capacity_out:.0} levels_out={level_out} key_mb={key_mb:.0} peak_mb={}",
-            best[0], best[1], best[2], best[3], best[4], peak_mb()
+            best[0], best[1], best[2], best[3], best[4], fhe_nit::peak_memory::peak_resident_mb()
         );
     }
 }

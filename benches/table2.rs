@@ -67,18 +67,6 @@ fn sets() -> Vec<Set> {
     ]
 }
 
-/// Peak resident memory of this process (VmHWM), in MB.
-fn peak_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
 /// The neuron's ANDs per depth (`widths[d]` ANDs produce depth d + 1): ANDs of one depth
 /// are independent, so T threads need at least `sum_d ceil(widths[d] / T)` AND-times.
 #[derive(Default)]
@@ -361,7 +349,7 @@ fn measure(set: &Set) {
         "table2 set={} threads={threads} seconds={seconds:.2} cpu_seconds={cpu:.2} ands={ands} depth={depth} primes={level} final_primes={lowest} ms_per_and={:.3} slots={slots} peak_mb={} ands_at_primes={} mod_switches={}",
         set.name,
         1000.0 * seconds / ands as f64,
-        peak_mb(),
+        fhe_nit::peak_memory::peak_resident_mb(),
         ands_at.join(","),
         counter.switches.lock().unwrap_or_else(|e| e.into_inner())
     );

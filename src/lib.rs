@@ -6,6 +6,7 @@
 //!
 //! With the `jemalloc` feature (on by default) [`install_jemalloc!`] lets a program choose
 //! jemalloc with huge pages as its allocator; the library itself installs none.
+//! [`peak_memory`] reads the process's peak resident memory for the benchmark harnesses.
 
 pub use nit_bgv as bgv;
 pub use nit_bootstrap as bootstrap;
@@ -14,6 +15,7 @@ pub use nit_ring as ring;
 
 #[cfg(feature = "jemalloc")]
 pub mod allocator;
+pub mod peak_memory;
 
 /// The README's Rust blocks, compiled and run as doctests (`cargo test --doc -p fhe-nit`).
 #[doc = include_str!("../README.md")]
