@@ -88,12 +88,46 @@ fn owner() -> &'static Owner {
             path(&start),
         ]);
         let printed = succeeds(&["keygen", "--set", "toy", "--out", path(&keys)]);
-        for file in ["secret.key", "public.key", "evaluation.keys", "params.bin"] {
+        for file in [
+            "secret.key",
+            "public.key",
+            "evaluation.keys",
+            "params.bin",
+            "bootstrapping.key",
+        ] {
             assert!(
                 printed.contains(file),
                 "keygen does not list {file}: {printed}"
             );
         }
+        // The provider's bootstrapping key loads against the provider's parameters and
+        // recrypts the owner's ciphertexts.
+        let public = keys.join("public");
+        let params =
+            nit_bgv::Params::from_bytes(&std::fs::read(public.join("params.bin")).unwrap())
+                .unwrap();
+        let sk = nit_bgv::SecretKey::from_bytes(
+            &std::fs::read(keys.join("secret.key")).unwrap(),
+            &params,
+        )
+        .unwrap();
+        let key = nit_bootstrap::BootstrappingKey::from_bytes(
+            &std::fs::read(public.join("bootstrapping.key")).unwrap(),
+            &params,
+        )
+        .unwrap();
+        let bootstrapper = nit_bootstrap::Bootstrapper::new(&params, key).unwrap();
+        let bits: Vec<bool> = (0..params.slots().unwrap().slots())
+            .map(|i| i % 3 == 0)
+            .collect();
+        let ct = sk
+            .encrypt_bits(&bits, &mut nit_ring::sample::seeded_rng(5))
+            .unwrap();
+        assert_eq!(
+            sk.decrypt_bits(&bootstrapper.recrypt(&ct).unwrap())
+                .unwrap(),
+            bits
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -34,6 +34,8 @@ pub const PUBLIC_DIR: &str = "public";
 pub const PARAMS: &str = "params.bin";
 pub const PUBLIC_KEY: &str = "public.key";
 pub const EVALUATION_KEYS: &str = "evaluation.keys";
+/// The recryption material (`nit_bootstrap::BootstrappingKey`), in KEYS/public/.
+pub const BOOTSTRAPPING_KEY: &str = "bootstrapping.key";
 pub const MODEL: &str = "model.enc";
 const BATCH_TAG: &str = "fhe-nit.encrypted-batch";
 const MODEL_TAG: &str = "fhe-nit.encrypted-model";
@@ -72,6 +74,13 @@ pub enum ArtifactError {
     CheckpointExists { path: PathBuf },
     #[error("{path}: {what}")]
     Mismatch { path: PathBuf, what: String },
+    /// The bootstrapping key could not be made or serialized.
+    #[error("{path}: {source}")]
+    Bootstrap {
+        path: PathBuf,
+        #[source]
+        source: nit_bootstrap::BootstrapError,
+    },
     #[error("{path}: {source}")]
     Model {
         path: PathBuf,

@@ -1,14 +1,16 @@
 //! `fhe-nit keygen`: the data owner's keys. The secret key (mode 0600) stays in KEYS/; what
-//! the service provider needs (parameters, public key, relinearization and rotation keys)
-//! goes to KEYS/public/, the only directory the owner hands over.
+//! the service provider needs (parameters, public key, relinearization and rotation keys, the
+//! bootstrapping key for recryption) goes to KEYS/public/, the only directory the owner hands
+//! over.
 
 use super::artifacts::{
-    ArtifactError, EVALUATION_KEYS, PARAMS, PUBLIC_DIR, PUBLIC_KEY, SECRET_KEY,
+    ArtifactError, BOOTSTRAPPING_KEY, EVALUATION_KEYS, PARAMS, PUBLIC_DIR, PUBLIC_KEY, SECRET_KEY,
 };
 use clap::Args;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::{Params, ParamsLiteral};
+use nit_bootstrap::{recryption_bits, BootstrappingKey};
 use nit_nn::files::write_atomic_with_mode;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
@@ -71,6 +73,14 @@ pub fn generate(params: &Params, out: &Path) -> Result<(), ArtifactError> {
     let exponents = all_rotation_exponents(params).map_err(bgv(&eval_path))?;
     let keys =
         EvaluationKeys::generate(&sk, true, &exponents, &mut rng).map_err(bgv(&eval_path))?;
+    let bootstrapping_path = public.join(BOOTSTRAPPING_KEY);
+    let bootstrap = |source| ArtifactError::Bootstrap {
+        path: bootstrapping_path.clone(),
+        source,
+    };
+    let bootstrapping = BootstrappingKey::generate(&sk, recryption_bits(params), &mut rng)
+        .and_then(|key| key.to_bytes())
+        .map_err(bootstrap)?;
     let files = [
         (
             secret_path.clone(),
@@ -92,6 +102,7 @@ pub fn generate(params: &Params, out: &Path) -> Result<(), ArtifactError> {
             keys.to_bytes(params, sk.id()).map_err(bgv(&eval_path))?,
             0o644,
         ),
+        (bootstrapping_path.clone(), bootstrapping, 0o644),
     ];
     // Every file is written before anything is printed: a closed stdout (`| head`) ends the
     // process quietly and must not leave the key directory half written.
