@@ -42,7 +42,7 @@ pub use encrypted_two_power::EncryptedTwoPower;
 pub use error::BootstrapError;
 pub use local_ring_matrix::SlotMatrix;
 pub use modulus_switch::{switch_to_two_power, PowerfulCiphertext};
-pub use recryption::{recryption_bits, Bootstrapper};
+pub use recryption::{recryption_bits, squarings_above, Bootstrapper};
 pub use recryption_budget::{MeasuredRefresh, RecryptionBudget, FAILURE_METHOD};
 pub use slot_linear_map::{SlotLinearMap, WeightedAutomorphism, WeightedAutomorphismSum};
 pub use slots_to_coeffs::SlotsToCoeffs;

@@ -40,15 +40,40 @@ const KEY_SWITCH_BITS: f64 = 2.0;
 /// sigma_eps^2 per unit of key weight: the spread of the rounding error per powerful
 /// coefficient after the switch to 2^e is sigma_eps = sqrt(0.46 h) for a key of weight h
 /// (measured at m = 1023: 7.43 at h = 120, 5.43 at h = 64; `modulus_switch` tests).
-pub(crate) const EPS_VARIANCE_PER_WEIGHT: f64 = 0.46;
+const EPS_VARIANCE_PER_WEIGHT: f64 = 0.46;
+
+/// sigma_eps = sqrt(0.46 h) for the parameters' key weight h (2 phi / 3 for a dense key).
+pub(crate) fn rounding_spread(params: &Params) -> f64 {
+    let weight = params.hamming_weight().unwrap_or(2 * params.phi() / 3) as f64;
+    (EPS_VARIANCE_PER_WEIGHT * weight).sqrt()
+}
 
 /// The e recryption uses for the parameters' key: the smallest with
 /// 2^(e-2) >= 0.5 + 10 sigma_eps (a wrong bit needs a 10-sigma rounding error: probability
 /// about l erfc(10 / sqrt 2) < 2^-70 per refresh; 9 for weight 120, 8 for weight 64).
 pub fn recryption_bits(params: &Params) -> u32 {
-    let weight = params.hamming_weight().unwrap_or(2 * params.phi() / 3) as f64;
-    let bound = 0.5 + 10.0 * (EPS_VARIANCE_PER_WEIGHT * weight).sqrt();
+    let bound = 0.5 + 10.0 * rounding_spread(params);
     2 + bound.log2().ceil().max(1.0) as u32
+}
+
+/// The squarings of `ct` (with `evaluator`'s relinearization key) that keep at least
+/// `threshold` bits of capacity, and the last of them (`ct` itself if none does): the AND
+/// levels a refreshed value carries before it needs the next refresh.
+pub fn squarings_above(
+    evaluator: &Evaluator,
+    ct: &Ciphertext,
+    threshold: f64,
+) -> (usize, Ciphertext) {
+    let params = evaluator.params();
+    let (mut levels, mut value) = (0, ct.clone());
+    while let Ok(next) = evaluator.and(&value, &value) {
+        if next.capacity(params) < threshold {
+            break;
+        }
+        value = next;
+        levels += 1;
+    }
+    (levels, value)
 }
 
 /// One hoisted sum's terms: (automorphism exponent, constant as a plaintext).

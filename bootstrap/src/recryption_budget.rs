@@ -16,7 +16,7 @@
 use crate::bootstrapping_key::BootstrappingKey;
 use crate::coeffs_to_slots::CoeffsToSlots;
 use crate::error::BootstrapError;
-use crate::recryption::{recryption_bits, Bootstrapper, EPS_VARIANCE_PER_WEIGHT};
+use crate::recryption::{recryption_bits, rounding_spread, squarings_above, Bootstrapper};
 use crate::slots_to_coeffs::SlotsToCoeffs;
 use crate::thin_structure::ThinStructure;
 use nit_bgv::{EvaluationKeys, Evaluator, Params, SecretKey};
@@ -92,8 +92,7 @@ impl RecryptionBudget {
         let key_count = stoc + ctos + (e as usize - 1);
         let rows = params.max_level() + params.special_basis().len();
         let key_bytes = key_count * params.digit_ranges().len() * 2 * rows * params.phi() * 8;
-        let weight = params.hamming_weight().unwrap_or(2 * params.phi() / 3) as f64;
-        let sigma = (EPS_VARIANCE_PER_WEIGHT * weight).sqrt();
+        let sigma = rounding_spread(params);
         Ok(RecryptionBudget {
             e,
             digits_removed: e - 1,
@@ -123,15 +122,7 @@ impl RecryptionBudget {
         if sk.decrypt_bits(&refreshed)? != bits {
             return Err(BootstrapError::WrongRefresh);
         }
-        let mut levels = 0;
-        let mut value = refreshed.clone();
-        while let Ok(next) = evaluator.and(&value, &value) {
-            if next.capacity(params) < bootstrapper.capacity_needed() {
-                break;
-            }
-            value = next;
-            levels += 1;
-        }
+        let (levels, _) = squarings_above(&evaluator, &refreshed, bootstrapper.capacity_needed());
         Ok(MeasuredRefresh {
             bits_consumed: fresh.capacity(params) - refreshed.capacity(params),
             capacity_after: refreshed.capacity(params),

@@ -20,7 +20,7 @@ use crate::bitsliced::BitSimd;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_bgv::ciphertext::{Ciphertext, Plaintext};
 use nit_bgv::keys::PublicKey;
-use nit_bootstrap::{BootstrapError, Bootstrapper};
+use nit_bootstrap::{squarings_above, BootstrapError, Bootstrapper};
 use nit_ring::sample::SecureRng;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -53,22 +53,12 @@ impl RecryptingBackend {
     ) -> Result<Self, BootstrapError> {
         let bits: Vec<bool> = (0..inner.slots()).map(|i| i % 2 == 0).collect();
         let fresh = inner.encrypt(pk, &bits, rng)?;
-        let mut probe = bootstrapper.recrypt(&fresh.ct)?;
+        let refreshed = bootstrapper.recrypt(&fresh.ct)?;
         let threshold = bootstrapper.capacity_needed() + MARGIN_BITS;
-        let params = inner.evaluator().params().clone();
-        let mut levels = 0usize;
-        loop {
-            match inner.evaluator().and(&probe, &probe) {
-                Ok(next) if next.capacity(&params) >= threshold => {
-                    probe = next;
-                    levels += 1;
-                }
-                _ => break,
-            }
-        }
+        let (levels, probe) = squarings_above(inner.evaluator(), &refreshed, threshold);
         if levels < 2 {
             return Err(BootstrapError::CapacityTooLow {
-                capacity: probe.capacity(&params),
+                capacity: probe.capacity(inner.evaluator().params()),
                 needed: threshold,
             });
         }
