@@ -5,7 +5,9 @@
 //!
 //!     cargo bench --bench bootstrap            # every set
 //!     cargo bench --bench bootstrap -- toy     # one set (toy, toy-top20: toy recrypting into
-//!                                              # its first 20 primes, toy20: a 20-prime chain, paper)
+//!                                              # its first 20 primes, toy20: a 20-prime chain,
+//!                                              # toy14: the shortest toy chain leaving more than
+//!                                              # HElib's 378 bits, paper)
 //!
 //! Each run decrypts its result and compares it with the input bits. One machine-readable
 //! line per measurement:
@@ -101,6 +103,7 @@ fn main() {
         ("toy", ParamsLiteral::toy(), 9, None),
         ("toy-top20", ParamsLiteral::toy(), 9, Some(20)),
         ("toy20", ParamsLiteral::toy().with_ctxt_primes(20), 9, None),
+        ("toy14", ParamsLiteral::toy().with_ctxt_primes(14), 9, None),
         ("paper", ParamsLiteral::paper(), 9, None),
     ];
     for (name, literal, e, top) in sets {
