@@ -92,6 +92,7 @@ mod tests {
         assert_eq!(operands, 64 * 8 + 64 * 16 + 16);
         let out = dot(&backend, &xs, &ws, Some(&bias), 31, AdderKind::Sklansky).unwrap();
         let working = backend.peak() - operands;
+        eprintln!("working set {working}");
         assert!(
             (512..1600).contains(&working),
             "{working} vectors alive beside the operands"
