@@ -29,6 +29,14 @@ impl NoiseState {
         }
     }
 
+    /// `Evaluator::trivial` of `p`: the top level, bound max(||p||_can, 1).
+    pub fn trivial(params: &Params, p: &Plaintext) -> Self {
+        NoiseState {
+            level: params.max_level(),
+            noise: NoiseBound::of(p.canonical_norm(params)).at_least_one(),
+        }
+    }
+
     /// The state of `ct`.
     pub fn of(ct: &Ciphertext) -> Self {
         NoiseState {
@@ -92,6 +100,15 @@ impl NoiseState {
         .checked(params, "add plaintext")
     }
 
+    /// `Evaluator::mul_plain` by `p`: the bound times max(||p||_can, 1).
+    pub fn mul_plain(self, p: &Plaintext, params: &Params) -> Result<Self, BgvError> {
+        NoiseState {
+            level: self.level,
+            noise: self.noise * NoiseBound::of(p.canonical_norm(params)).at_least_one(),
+        }
+        .checked(params, "multiply by plaintext")
+    }
+
     /// `Evaluator::multiply` of two distinct ciphertexts (and of bits): both switched to
     /// their product level, the bounds multiplied, relinearization's key-switching bound
     /// added.
@@ -139,6 +156,11 @@ mod tests {
             .collect();
         let mut states: Vec<NoiseState> = cts.iter().map(NoiseState::of).collect();
         assert_eq!(states[0], NoiseState::fresh_secret(&s.params));
+        let constant = s.eval.constant_bits(true).unwrap();
+        assert_eq!(
+            NoiseState::of(&constant),
+            NoiseState::trivial(&s.params, &one)
+        );
         let mut gates = 0;
         loop {
             let n = cts.len();
@@ -160,6 +182,11 @@ mod tests {
             let not_state = sum_state.add_plain(&one, &s.params).unwrap();
             assert_eq!(NoiseState::of(&not), not_state);
             assert_eq!(not.capacity(&s.params), not_state.capacity(&s.params));
+            let masked = s.eval.mul_plain(&not, &one).unwrap();
+            assert_eq!(
+                NoiseState::of(&masked),
+                not_state.mul_plain(&one, &s.params).unwrap()
+            );
             cts.extend([product.clone(), not]);
             states.extend([*state, not_state]);
             gates += 3;
