@@ -5,8 +5,8 @@
 //! and `maj(a, b, c)` (weight 2^(k+1), one AND); a half adder turns two bits into `a xor b`
 //! and `a and b`. Dadda's stages reduce the column heights to the sequence 2, 3, 4, 6, 9, 13,
 //! ... (`d_{j+1} = floor(3 d_j / 2)`), using the fewest adders per stage; every adder of a
-//! stage is independent, so a stage is one `and_many` call and one level of AND-depth. The
-//! two remaining rows go to one carry-propagate adder.
+//! stage is independent (one level of AND-depth; evaluated in chunks, below). The two
+//! remaining rows go to one carry-propagate adder.
 //!
 //! Known bits are summed into a native constant first (no gate), then placed back as at most
 //! one constant bit per column: a half adder with a constant input is free.
