@@ -25,10 +25,11 @@
 //! Memory: the 1,552 inputs, weights and bias bits are held as seeded secret-key encryptions
 //! (`SeededCiphertext`: c_0 and the seed of c_1, half a ciphertext) and expanded just before
 //! each gate that reads them; the carry-save tree forms partial products only when an adder
-//! takes them (nit-nn's `csa`). With one thread the harness also predicts 4 to 30 threads from
-//! the measured time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth
+//! takes them (nit-nn's `csa`). Every measurement also predicts 1 to 30 threads from the
+//! measured CPU time per AND and the neuron's ANDs per depth (`widths`): ANDs of one depth
 //! are independent, so T threads need `sum_d ceil(widths[d] / T)` AND-times at least (the
-//! prediction ignores the XORs and the memory bandwidth that threads share).
+//! prediction ignores the memory bandwidth threads share and the adder chunks of `8 x
+//! threads` that bound a layer's parallelism).
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
@@ -523,22 +524,23 @@ fn measure(set: &Set) {
         ands_at.join(","),
         replayed.switches
     );
-    if threads == 1 {
-        let widths = neuron_widths();
-        let per_and = seconds / ands as f64;
-        let predicted: Vec<String> = [4u64, 8, 16, 30]
-            .iter()
-            .map(|&t| {
-                let slots_used: u64 = widths.iter().map(|w| w.div_ceil(t)).sum();
-                format!("{t}:{:.1}", per_and * slots_used as f64)
-            })
-            .collect();
-        println!(
-            "table2-predicted set={} seconds_by_threads={} widths={widths:?}",
-            set.name,
-            predicted.join(",")
-        );
-    }
+    // One thread's time per AND: the neuron's CPU seconds (XORs, switches and expansions
+    // included) over its ANDs, steadier than the wall time on a shared machine.
+    let widths = neuron_widths();
+    let per_and = cpu / ands as f64;
+    let predicted: Vec<String> = [1u64, 2, 4, 8, 16, 30]
+        .iter()
+        .map(|&t| {
+            let slots_used: u64 = widths.iter().map(|w| w.div_ceil(t)).sum();
+            format!("{t}:{:.1}", per_and * slots_used as f64)
+        })
+        .collect();
+    println!(
+        "table2-predicted set={} cpu_ms_per_and={:.3} seconds_by_threads={} widths={widths:?}",
+        set.name,
+        1000.0 * per_and,
+        predicted.join(",")
+    );
 }
 
 fn main() {

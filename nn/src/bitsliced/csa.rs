@@ -17,7 +17,7 @@
 //! at stage s joins column k + 1 at stage s + 1, and column k is complete before k + 1
 //! starts). A partial product is formed only when an adder takes it (from borrowed operands;
 //! sorting a column by depth needs none formed), and a stage's adders run in chunks of
-//! `4 x threads`, so a neuron's 8192 partial products never exist at once: the carries
+//! `8 x threads`, so a neuron's 8192 partial products never exist at once: the carries
 //! waiting for the next column, the column's sums and one chunk's adder inputs are alive.
 //! The circuit (every AND, its operands and its depth) is exactly the stage-by-stage Dadda
 //! tree's; only the grouping of independent ANDs into `and_many` calls differs.
@@ -303,7 +303,7 @@ fn materialize<B: BitSimd>(
 }
 
 /// Adders one thread gets in each chunk of a stage's adders (see [`reduce_column`]).
-const ADDERS_PER_THREAD: usize = 4;
+const ADDERS_PER_THREAD: usize = 8;
 
 /// The sums (staying in the column) and the carries (for the next column, next stage) of a
 /// column's adders in one stage.
