@@ -150,7 +150,11 @@ mod tests {
         let mut s = setup(ParamsLiteral::small(127, 5), &[], 33);
         let slots = s.params.slots().unwrap().slots();
         let one = Plaintext::constant(&s.params, 1);
-        let bits = |i: usize| (0..slots).map(|j| (i + j) % 3 == 0).collect::<Vec<bool>>();
+        let bits = |i: usize| {
+            (0..slots)
+                .map(|j| (i + j).is_multiple_of(3))
+                .collect::<Vec<bool>>()
+        };
         let mut cts: Vec<Ciphertext> = (0..4)
             .map(|i| s.sk.encrypt_bits(&bits(i), &mut s.rng).unwrap())
             .collect();
