@@ -16,7 +16,8 @@
 //! column, least significant first, each column through all its stages (a carry of column k
 //! at stage s joins column k + 1 at stage s + 1, and column k is complete before k + 1
 //! starts). A partial product is formed only when an adder takes it (from borrowed operands;
-//! sorting a column by depth needs none formed), and a stage's adders run in chunks of
+//! its depth for the sort is learned from the first formed product of the same operand
+//! depths), and a stage's adders run in chunks of
 //! `8 x threads`, so a neuron's 8192 partial products never exist at once: the carries
 //! waiting for the next column, the column's sums and one chunk's adder inputs are alive.
 //! The circuit (every AND, its operands and its depth) is exactly the stage-by-stage Dadda
@@ -38,7 +39,7 @@ type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>
 pub const MAX_COLUMNS: usize = 128;
 
 /// One bit of a column: a known vector, or a partial product `a_i b_j` (negated when exactly
-/// one of i, j is a sign position) formed when its column is evaluated.
+/// one of i, j is a sign position) formed when an adder takes it.
 enum Entry<'a, T> {
     Bit(Bit<T>),
     Product {
@@ -183,12 +184,15 @@ impl<'a, B: BitSimd> Columns<'a, B> {
         let heights: Vec<usize> = self.columns.iter().map(Vec::len).collect();
         let schedule = dadda_schedule(&heights);
         let chunk = ADDERS_PER_THREAD * rayon::current_num_threads();
+        let mut learned = LearnedDepths::new();
         let mut rows = Vec::with_capacity(heights.len());
         let mut incoming: Vec<Vec<Bit<B::Bits>>> = vec![Vec::new(); schedule.len()];
         for (k, mut column) in self.columns.into_iter().enumerate() {
+            learn_product_depths(backend, &mut column, &mut learned)?;
             let mut outgoing = vec![Vec::new(); schedule.len()];
             for (s, (stage, carries_in)) in schedule.iter().zip(&mut incoming).enumerate() {
-                let (sums, carries) = reduce_column(backend, &mut column, stage[k], chunk)?;
+                let (sums, carries) =
+                    reduce_column(backend, &mut column, stage[k], chunk, &learned)?;
                 column.extend(carries_in.drain(..).map(Entry::Bit));
                 column.extend(sums.into_iter().map(Entry::Bit));
                 outgoing[s] = carries;
@@ -262,12 +266,49 @@ fn dadda_schedule(heights: &[usize]) -> Vec<Vec<ColumnAdders>> {
     }
 }
 
-/// The AND-depth of an entry: a partial product's is the depth its AND will have, one more
-/// than its deeper operand's (every backend's `and`), so sorting by depth needs no product.
-fn entry_depth<B: BitSimd>(backend: &B, entry: &Entry<'_, B::Bits>) -> usize {
+/// The depth of an AND's result for each pair of operand depths seen so far. Every backend's
+/// product depth is a function of its operands' depths alone (`max + 1`, or 0 where a refresh
+/// policy refreshes results reaching its L), so one formed product gives it for all.
+type LearnedDepths = std::collections::BTreeMap<(usize, usize), usize>;
+
+/// The depth-pair key of a partial product.
+fn pair_depths<B: BitSimd>(backend: &B, a: &Bit<B::Bits>, b: &Bit<B::Bits>) -> (usize, usize) {
+    (bit::depth(backend, a), bit::depth(backend, b))
+}
+
+/// Forms the column's partial products whose operand depths no formed product has shown yet
+/// (the first of each pair of depths), so that every entry's depth is known before any sort.
+fn learn_product_depths<B: BitSimd>(
+    backend: &B,
+    column: &mut [Entry<'_, B::Bits>],
+    learned: &mut LearnedDepths,
+) -> std::result::Result<(), B::Error> {
+    for entry in column.iter_mut() {
+        if let Entry::Product { a, b, negated } = *entry {
+            let key = pair_depths(backend, a, b);
+            if !learned.contains_key(&key) {
+                let formed = materialize(backend, vec![Entry::Product { a, b, negated }])?
+                    .pop()
+                    .expect("one bit per entry");
+                learned.insert(key, bit::depth(backend, &formed));
+                *entry = Entry::Bit(formed);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The AND-depth of an entry: a partial product's is the one its AND will have (`learned`).
+fn entry_depth<B: BitSimd>(
+    backend: &B,
+    entry: &Entry<'_, B::Bits>,
+    learned: &LearnedDepths,
+) -> usize {
     match entry {
         Entry::Bit(b) => bit::depth(backend, b),
-        Entry::Product { a, b, .. } => bit::depth(backend, a).max(bit::depth(backend, b)) + 1,
+        Entry::Product { a, b, .. } => *learned
+            .get(&pair_depths(backend, a, b))
+            .expect("every partial product's depth is learned when its column starts"),
     }
 }
 
@@ -320,8 +361,9 @@ fn reduce_column<'a, B: BitSimd>(
     column: &mut Vec<Entry<'a, B::Bits>>,
     adders: ColumnAdders,
     chunk: usize,
+    learned: &LearnedDepths,
 ) -> std::result::Result<SumsAndCarries<B::Bits>, B::Error> {
-    column.sort_by_key(|e| entry_depth(backend, e));
+    column.sort_by_key(|e| entry_depth(backend, e, learned));
     let taken = 3 * adders.full + 2 * adders.half;
     assert!(
         taken <= column.len(),
