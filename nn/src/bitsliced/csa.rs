@@ -286,11 +286,11 @@ fn learn_product_depths<B: BitSimd>(
     for entry in column.iter_mut() {
         if let Entry::Product { a, b, negated } = *entry {
             let key = pair_depths(backend, a, b);
-            if !learned.contains_key(&key) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = learned.entry(key) {
                 let formed = materialize(backend, vec![Entry::Product { a, b, negated }])?
                     .pop()
                     .expect("one bit per entry");
-                learned.insert(key, bit::depth(backend, &formed));
+                slot.insert(bit::depth(backend, &formed));
                 *entry = Entry::Bit(formed);
             }
         }
