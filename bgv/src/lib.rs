@@ -62,6 +62,7 @@ pub(crate) mod keyswitch;
 pub mod literal;
 pub(crate) mod modswitch;
 pub(crate) mod noise;
+pub mod noise_replay;
 pub mod params;
 pub mod plaintext_modulus;
 pub mod rotation;
@@ -83,9 +84,11 @@ pub use evaluator::{supported_and_depth, supported_tree_depth, Evaluator};
 pub use keys::{EvaluationKeys, KeyId, KeySource, KeySwitchKey, PublicKey, SecretKey};
 pub use literal::{ParamsLiteral, PrimeRun};
 pub use noise::NoiseBound;
+pub use noise_replay::NoiseState;
 pub use params::{Params, ParamsWire};
 pub use plaintext_modulus::PlaintextModulus;
 pub use rotation::{
     all_rotation_exponents, rotate_along_exponents, rotate_exponents, rotate_step_exponents,
     shift_exponents,
 };
+pub use seeded::SeededCiphertext;

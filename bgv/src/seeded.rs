@@ -9,6 +9,7 @@
 use crate::ciphertext::{Ciphertext, Plaintext};
 use crate::error::BgvError;
 use crate::keys::{expand_seed, SecretKey};
+use crate::noise::NoiseBound;
 use crate::params::Params;
 use crate::serial::{polynomial, CiphertextHeader};
 use nit_ring::sample::SecureRng;
@@ -43,6 +44,54 @@ impl SecretKey {
         ct.parts[0].add_assign(&shift.mul(&self.at_level(level))?)?;
         ct.parts[1] = a;
         Ok((ct, seed))
+    }
+}
+
+/// A fresh secret-key encryption held in memory as c_0 and the seed of c_1: half the
+/// residues of the ciphertext, which [`Self::expand`] rebuilds exactly (for operands that
+/// wait long before use and are used a few times, e.g. a neuron's inputs and weights).
+#[derive(Clone, Debug)]
+pub struct SeededCiphertext {
+    /// The ciphertext but c_1 (`parts` = [c_0]).
+    head: Ciphertext,
+    seed: [u8; 32],
+}
+
+impl SeededCiphertext {
+    /// The ciphertext (c_0, expansion of the seed at the level of c_0).
+    pub fn expand(&self) -> Ciphertext {
+        let mut ct = self.head.clone();
+        let basis = ct.parts[0].basis();
+        ct.parts.extend(expand_seed(basis, self.seed, 1));
+        ct
+    }
+
+    /// The ciphertext's level (primes in use).
+    pub fn level(&self) -> usize {
+        self.head.level()
+    }
+
+    /// The ciphertext's noise bound.
+    pub fn noise_bound(&self) -> NoiseBound {
+        self.head.noise
+    }
+
+    /// Bytes of residues held (those of c_0).
+    pub fn size_bytes(&self) -> usize {
+        self.head.size_bytes()
+    }
+}
+
+impl SecretKey {
+    /// [`Self::encrypt_bits_seeded`], held as a [`SeededCiphertext`].
+    pub fn encrypt_bits_compact(
+        &self,
+        bits: &[bool],
+        rng: &mut SecureRng,
+    ) -> Result<SeededCiphertext, BgvError> {
+        let (mut head, seed) = self.encrypt_bits_seeded(bits, rng)?;
+        head.parts.truncate(1);
+        Ok(SeededCiphertext { head, seed })
     }
 }
 
@@ -122,6 +171,25 @@ mod tests {
             plain.to_seeded_bytes(seed),
             Err(BgvError::SeedMismatch)
         ));
+    }
+
+    #[test]
+    fn a_compact_encryption_expands_to_a_ciphertext_of_its_bits_in_twice_its_size() {
+        let mut s = small();
+        let slots = s.params.slots().unwrap().slots();
+        let bits: Vec<bool> = (0..slots).map(|i| i % 5 < 2).collect();
+        let compact = s.sk.encrypt_bits_compact(&bits, &mut s.rng).unwrap();
+        let ct = compact.expand();
+        assert_eq!(ct.size_bytes(), 2 * compact.size_bytes());
+        assert_eq!(
+            (ct.level(), compact.level()),
+            (s.params.max_level(), ct.level())
+        );
+        assert_eq!(ct.noise_bound(), compact.noise_bound());
+        assert_eq!(s.sk.decrypt_bits(&ct).unwrap(), bits);
+        assert_eq!(compact.expand().to_bytes().unwrap(), ct.to_bytes().unwrap());
+        let product = s.eval.and(&ct, &compact.expand()).unwrap();
+        assert_eq!(s.sk.decrypt_bits(&product).unwrap(), bits);
     }
 
     /// The seed decides c_1: resealed under a changed seed, the pair loads (any pair is a

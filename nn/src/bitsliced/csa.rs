@@ -5,8 +5,8 @@
 //! and `maj(a, b, c)` (weight 2^(k+1), one AND); a half adder turns two bits into `a xor b`
 //! and `a and b`. Dadda's stages reduce the column heights to the sequence 2, 3, 4, 6, 9, 13,
 //! ... (`d_{j+1} = floor(3 d_j / 2)`), using the fewest adders per stage; every adder of a
-//! stage is independent, so a stage is one `and_many` call and one level of AND-depth. The
-//! two remaining rows go to one carry-propagate adder.
+//! stage is independent (one level of AND-depth; evaluated in chunks, below). The two
+//! remaining rows go to one carry-propagate adder.
 //!
 //! Known bits are summed into a native constant first (no gate), then placed back as at most
 //! one constant bit per column: a half adder with a constant input is free.
@@ -15,10 +15,13 @@
 //! the whole schedule is fixed before any gate runs; the gates are then evaluated column by
 //! column, least significant first, each column through all its stages (a carry of column k
 //! at stage s joins column k + 1 at stage s + 1, and column k is complete before k + 1
-//! starts). Partial products are formed only when their column is reached, from borrowed
-//! operands, so a neuron's 8192 partial products never exist at once: at most one column's
-//! bits and the carries waiting for the next column are alive. The circuit (every AND, its
-//! operands and its depth) is exactly the stage-by-stage Dadda tree's.
+//! starts). A partial product is formed only when an adder takes it (from borrowed operands;
+//! its depth for the sort is learned from the first formed product of the same operand
+//! depths), and a stage's adders run in chunks of
+//! `8 x threads`, so a neuron's 8192 partial products never exist at once: the carries
+//! waiting for the next column, the column's sums and one chunk's adder inputs are alive.
+//! The circuit (every AND, its operands and its depth) is exactly the stage-by-stage Dadda
+//! tree's; only the grouping of independent ANDs into `and_many` calls differs.
 //!
 //! Signed rows enter without sign extension: for a w-bit row x shifted by s,
 //! `x = sum_{k<w-1} x_k 2^k + (not x_{w-1}) 2^(w-1) - 2^(w-1)`, so the row adds w bits and
@@ -36,7 +39,7 @@ type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>
 pub const MAX_COLUMNS: usize = 128;
 
 /// One bit of a column: a known vector, or a partial product `a_i b_j` (negated when exactly
-/// one of i, j is a sign position) formed when its column is evaluated.
+/// one of i, j is a sign position) formed when an adder takes it.
 enum Entry<'a, T> {
     Bit(Bit<T>),
     Product {
@@ -180,22 +183,25 @@ impl<'a, B: BitSimd> Columns<'a, B> {
         }
         let heights: Vec<usize> = self.columns.iter().map(Vec::len).collect();
         let schedule = dadda_schedule(&heights);
+        let chunk = ADDERS_PER_THREAD * rayon::current_num_threads();
+        let mut learned = LearnedDepths::new();
         let mut rows = Vec::with_capacity(heights.len());
         let mut incoming: Vec<Vec<Bit<B::Bits>>> = vec![Vec::new(); schedule.len()];
-        for (k, entries) in self.columns.into_iter().enumerate() {
-            let mut bits = materialize(backend, entries)?;
+        for (k, mut column) in self.columns.into_iter().enumerate() {
+            learn_product_depths(backend, &mut column, &mut learned)?;
             let mut outgoing = vec![Vec::new(); schedule.len()];
             for (s, (stage, carries_in)) in schedule.iter().zip(&mut incoming).enumerate() {
-                let (sums, carries) = reduce_column(backend, &mut bits, stage[k])?;
-                bits.append(carries_in);
-                bits.extend(sums);
+                let (sums, carries) =
+                    reduce_column(backend, &mut column, stage[k], chunk, &learned)?;
+                column.extend(carries_in.drain(..).map(Entry::Bit));
+                column.extend(sums.into_iter().map(Entry::Bit));
                 outgoing[s] = carries;
             }
             assert!(
-                bits.len() <= 2,
+                column.len() <= 2,
                 "the Dadda schedule leaves at most two bits in every column"
             );
-            rows.push(bits);
+            rows.push(materialize(backend, column)?);
             incoming = outgoing;
         }
         let row = |i: usize| {
@@ -260,7 +266,53 @@ fn dadda_schedule(heights: &[usize]) -> Vec<Vec<ColumnAdders>> {
     }
 }
 
-/// The column's bits in order, its partial products formed now in one AND layer.
+/// The depth of an AND's result for each pair of operand depths seen so far. Every backend's
+/// product depth is a function of its operands' depths alone (`max + 1`, or 0 where a refresh
+/// policy refreshes results reaching its L), so one formed product gives it for all.
+type LearnedDepths = std::collections::BTreeMap<(usize, usize), usize>;
+
+/// The depth-pair key of a partial product.
+fn pair_depths<B: BitSimd>(backend: &B, a: &Bit<B::Bits>, b: &Bit<B::Bits>) -> (usize, usize) {
+    (bit::depth(backend, a), bit::depth(backend, b))
+}
+
+/// Forms the column's partial products whose operand depths no formed product has shown yet
+/// (the first of each pair of depths), so that every entry's depth is known before any sort.
+fn learn_product_depths<B: BitSimd>(
+    backend: &B,
+    column: &mut [Entry<'_, B::Bits>],
+    learned: &mut LearnedDepths,
+) -> std::result::Result<(), B::Error> {
+    for entry in column.iter_mut() {
+        if let Entry::Product { a, b, negated } = *entry {
+            let key = pair_depths(backend, a, b);
+            if let std::collections::btree_map::Entry::Vacant(slot) = learned.entry(key) {
+                let formed = materialize(backend, vec![Entry::Product { a, b, negated }])?
+                    .pop()
+                    .expect("one bit per entry");
+                slot.insert(bit::depth(backend, &formed));
+                *entry = Entry::Bit(formed);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The AND-depth of an entry: a partial product's is the one its AND will have (`learned`).
+fn entry_depth<B: BitSimd>(
+    backend: &B,
+    entry: &Entry<'_, B::Bits>,
+    learned: &LearnedDepths,
+) -> usize {
+    match entry {
+        Entry::Bit(b) => bit::depth(backend, b),
+        Entry::Product { a, b, .. } => *learned
+            .get(&pair_depths(backend, a, b))
+            .expect("every partial product's depth is learned when its column starts"),
+    }
+}
+
+/// The entries' bits in order, their partial products formed now in one AND layer.
 fn materialize<B: BitSimd>(
     backend: &B,
     entries: Vec<Entry<'_, B::Bits>>,
@@ -291,53 +343,80 @@ fn materialize<B: BitSimd>(
         .collect()
 }
 
-/// One column through one stage: the shallowest bits feed `adders.full` full and
-/// `adders.half` half adders (one `and_many` layer); `bits` keeps the rest. Returns the sums
-/// (staying in the column) and the carries (for the next column, next stage).
+/// Adders one thread gets in each chunk of a stage's adders (see [`reduce_column`]).
+const ADDERS_PER_THREAD: usize = 8;
+
+/// The sums (staying in the column) and the carries (for the next column, next stage) of a
+/// column's adders in one stage.
 type SumsAndCarries<T> = (Vec<Bit<T>>, Vec<Bit<T>>);
 
-fn reduce_column<B: BitSimd>(
+/// One column through one stage: the shallowest entries feed `adders.full` full and
+/// `adders.half` half adders; `column` keeps the rest, partial products still unformed.
+/// The adders run in chunks of `chunk` (full adders first): a chunk's partial products are
+/// formed (one AND layer), then its adders' ANDs (one more), so at most one chunk's inputs,
+/// operands and products exist beside the results; the gates and their operands are those of
+/// the whole stage at once, only grouped into smaller `and_many` calls.
+fn reduce_column<'a, B: BitSimd>(
     backend: &B,
-    bits: &mut Vec<Bit<B::Bits>>,
+    column: &mut Vec<Entry<'a, B::Bits>>,
     adders: ColumnAdders,
+    chunk: usize,
+    learned: &LearnedDepths,
 ) -> std::result::Result<SumsAndCarries<B::Bits>, B::Error> {
-    bits.sort_by_key(|b| bit::depth(backend, b));
+    column.sort_by_key(|e| entry_depth(backend, e, learned));
     let taken = 3 * adders.full + 2 * adders.half;
     assert!(
-        taken <= bits.len(),
+        taken <= column.len(),
         "the Dadda schedule takes only bits the column holds"
     );
-    let mut inputs = bits.drain(..taken);
-    let mut full = Vec::with_capacity(adders.full);
-    let mut pairs = Vec::with_capacity(adders.full + adders.half);
-    for _ in 0..adders.full {
-        let triple: [Bit<B::Bits>; 3] = std::array::from_fn(|_| {
-            inputs
-                .next()
-                .expect("the schedule's adders take bits the column holds")
-        });
-        let [a, b, c] = &triple;
-        pairs.push((bit::xor(backend, a, c)?, bit::xor(backend, b, c)?));
-        full.push(triple);
-    }
-    let half: Vec<bit::AndPair<B::Bits>> = (0..adders.half)
-        .map(|_| {
-            let mut next = || {
-                inputs
-                    .next()
-                    .expect("the schedule's adders take bits the column holds")
-            };
-            (next(), next())
-        })
+    let mut inputs = column.drain(..taken).collect::<Vec<_>>().into_iter();
+    let arities: Vec<usize> = std::iter::repeat_n(3, adders.full)
+        .chain(std::iter::repeat_n(2, adders.half))
         .collect();
-    drop(inputs);
+    let mut sums = Vec::with_capacity(arities.len());
+    let mut carries = Vec::with_capacity(arities.len());
+    for group in arities.chunks(chunk.max(1)) {
+        let bits = materialize(backend, inputs.by_ref().take(group.iter().sum()).collect())?;
+        add_layer(backend, bits, group, &mut sums, &mut carries)?;
+    }
+    Ok((sums, carries))
+}
+
+/// One AND layer of adders on `bits` in order: an arity-3 entry of `arities` is a full adder
+/// (sum `a xor b xor c`, carry `((a xor c) and (b xor c)) xor c`), an arity-2 one a half adder
+/// (sum `a xor b`, carry `a and b`); full adders come first. Sums and carries are appended
+/// in the adders' order.
+fn add_layer<B: BitSimd>(
+    backend: &B,
+    bits: Vec<Bit<B::Bits>>,
+    arities: &[usize],
+    sums: &mut Vec<Bit<B::Bits>>,
+    carries: &mut Vec<Bit<B::Bits>>,
+) -> std::result::Result<(), B::Error> {
+    let mut inputs = bits.into_iter();
+    let mut next = || {
+        inputs
+            .next()
+            .expect("the schedule's adders take bits the column holds")
+    };
+    let mut full = Vec::new();
+    let mut pairs = Vec::with_capacity(arities.len());
+    let mut half: Vec<bit::AndPair<B::Bits>> = Vec::new();
+    for &arity in arities {
+        if arity == 3 {
+            let triple: [Bit<B::Bits>; 3] = std::array::from_fn(|_| next());
+            let [a, b, c] = &triple;
+            pairs.push((bit::xor(backend, a, c)?, bit::xor(backend, b, c)?));
+            full.push(triple);
+        } else {
+            half.push((next(), next()));
+        }
+    }
     let operands: Vec<bit::AndPairRef<B::Bits>> =
         pairs.iter().chain(&half).map(|(x, y)| (x, y)).collect();
     let products = bit::and_many_ref(backend, &operands)?;
     drop(operands);
     drop(pairs);
-    let mut sums = Vec::with_capacity(products.len());
-    let mut carries = Vec::with_capacity(products.len());
     let mut products = products.into_iter();
     for [a, b, c] in full {
         let product = products.next().expect("one product per adder");
@@ -348,7 +427,7 @@ fn reduce_column<B: BitSimd>(
         sums.push(bit::xor(backend, &a, &b)?);
         carries.push(product);
     }
-    Ok((sums, carries))
+    Ok(())
 }
 
 /// `sum_i x_i mod 2^width` of signed integers: one carry-save tree, then one adder.
