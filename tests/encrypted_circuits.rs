@@ -47,8 +47,9 @@ fn circuits_on_encrypted_toy_match_the_plaintext_backend() {
 }
 
 /// One NN2 first-layer neuron (64 products of 8-bit inputs by 16-bit weights plus a 16-bit
-/// bias, 30-bit result) on encrypted toy, against the plaintext backend, timed, on the 12
-/// primes that carry it with 2 key-switching digits (11 fail; with toy's 3 digits, 13).
+/// bias, 30-bit result) on encrypted toy, against the plaintext backend, timed, on 12 primes
+/// with 2 key-switching digits (3 more than the 9 the table2 bench's noise replay finds
+/// enough for these fresh secret-key operands).
 #[test]
 #[ignore = "about a minute on 2 cores: cargo test --release --test encrypted_circuits -- --ignored --nocapture"]
 fn nn2_neuron_on_encrypted_toy_matches_plaintext() {
