@@ -29,26 +29,32 @@ use crate::bitsliced::{
 };
 use rayon::prelude::*;
 
-/// `values` with every vector bit through [`BitSimd::refresh`] (in parallel): where a
-/// recrypting backend starts a new segment of depth; other backends return them unchanged.
+/// `x` with every vector bit through [`BitSimd::refresh`] (in parallel): where a recrypting
+/// backend starts a new segment of depth; other backends return it unchanged.
+fn refreshed_int<B: BitSimd>(backend: &B, x: &BitInt<B>) -> Result<BitInt<B>, ModelError>
+where
+    B::Error: 'static,
+{
+    let bits = x
+        .bits()
+        .par_iter()
+        .map(|bit| match bit {
+            Bit::Var(v) => backend.refresh(v).map(Bit::Var),
+            Bit::Const(c) => Ok(Bit::Const(*c)),
+        })
+        .collect::<Result<Vec<_>, B::Error>>()
+        .map_err(|e| circuit(BitslicedError::Backend(e)))?;
+    BitInt::from_bits(bits).map_err(circuit)
+}
+
+/// [`refreshed_int`] of every value (in parallel).
 fn refreshed<B: BitSimd>(backend: &B, values: Vec<BitInt<B>>) -> Result<Vec<BitInt<B>>, ModelError>
 where
     B::Error: 'static,
 {
     values
         .into_par_iter()
-        .map(|x| {
-            let bits = x
-                .bits()
-                .par_iter()
-                .map(|bit| match bit {
-                    Bit::Var(v) => backend.refresh(v).map(Bit::Var),
-                    Bit::Const(c) => Ok(Bit::Const(*c)),
-                })
-                .collect::<Result<Vec<_>, B::Error>>()
-                .map_err(|e| circuit(BitslicedError::Backend(e)))?;
-            BitInt::from_bits(bits).map_err(circuit)
-        })
+        .map(|x| refreshed_int(backend, &x))
         .collect()
 }
 
@@ -375,8 +381,12 @@ impl FixedCircuit {
                         self.adder,
                     )
                     .map_err(circuit)?;
-                    let index =
-                        self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?;
+                    // Refresh point: the 8-bit index, between the dot product and the lookup
+                    // (a recrypting backend's segments stay below the whole neuron's depth).
+                    let index = refreshed_int(
+                        backend,
+                        &self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?,
+                    )?;
                     let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
                     let a = entry.truncate(NARROW).map_err(circuit)?;
                     let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
@@ -532,10 +542,12 @@ impl FixedCircuit {
             })
             .collect::<Result<_, ModelError>>()?;
         let mut delta = refreshed(backend, delta)?;
-        let mut steps = vec![Vec::new(); layers];
         let mut deltas = vec![Vec::new(); layers];
+        // Layer by layer from the top: its steps, the delta below it (from its weights before
+        // the update), then its update, so only one layer's steps are alive at a time and the
+        // old weights are dropped as their updates are made.
         for l in (self.frozen..layers).rev() {
-            steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
+            let steps = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
             deltas[l] = delta.clone();
             if l > self.frozen {
                 delta = refreshed(
@@ -550,13 +562,11 @@ impl FixedCircuit {
                     )?,
                 )?;
             }
-        }
-        let trainable = weights.layers.iter_mut().zip(&steps).enumerate();
-        for (l, (w, step)) in trainable.skip(self.frozen) {
+            let w = std::mem::take(&mut weights.layers[l]);
             observer.start(StepPart::Update(l), w.len());
-            *w = w
-                .par_iter()
-                .zip(step)
+            weights.layers[l] = w
+                .into_par_iter()
+                .zip(steps)
                 .map(|(w, step)| {
                     let difference = sub(
                         backend,
@@ -621,11 +631,16 @@ impl FixedCircuit {
                     self.adder,
                 )
                 .map_err(circuit)?;
-                let error = self.rescale(
+                // Refresh point: the 8-bit back-propagated error, between the dot product
+                // and the product with the slope.
+                let error = refreshed_int(
                     backend,
-                    &back,
-                    WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
-                    NARROW,
+                    &self.rescale(
+                        backend,
+                        &back,
+                        WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
+                        NARROW,
+                    )?,
                 )?;
                 let product = multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder)
                     .map_err(circuit)?;
@@ -875,12 +890,12 @@ mod tests {
             (OutputDelta, 10),
             (WeightSteps(2), 50),
             (HiddenDelta(2), 4),
+            (Update(2), 50),
             (WeightSteps(1), 28),
             (HiddenDelta(1), 6),
+            (Update(1), 28),
             (WeightSteps(0), 54),
             (Update(0), 54),
-            (Update(1), 28),
-            (Update(2), 50),
         ];
         let recorded = recorder.0.into_inner().unwrap();
         assert_eq!(
