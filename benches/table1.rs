@@ -34,7 +34,7 @@
 fhe_nit::install_jemalloc!();
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
-use nit_bgv::rotation::all_rotation_exponents;
+use nit_bgv::rotation::{all_rotation_exponents, rotate_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
 use nit_nn::bitsliced::BitSimd;
@@ -137,7 +137,8 @@ struct Costs {
     levels: usize,
     /// Bytes of one ciphertext per prime (2 phi 8).
     bytes_per_prime: usize,
-    /// Bytes of the evaluation and bootstrapping keys.
+    /// Bytes of the evaluation keys the step needs (relinearization and one rotation key per
+    /// exponent of `all_rotation_exponents`, in memory) and of the bootstrapping key.
     key_bytes: usize,
     slots: usize,
 }
@@ -190,9 +191,22 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let mut rng = seeded_rng(71);
     let sk = SecretKey::generate(&params, &mut rng).expect("secret key");
     let pk = sk.public_key(&mut rng).expect("public key");
-    let exponents = all_rotation_exponents(&params).expect("rotation exponents");
+    // Keys for rotate(1) only (the measured rotation); the step's key memory counts one key of
+    // that size per exponent of `all_rotation_exponents`.
+    let exponents = rotate_exponents(&params, 1).expect("rotation exponents");
     let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).expect("keys");
-    let eval_key_bytes = keys.size_bytes();
+    let one_key = keys
+        .automorphism(exponents[0])
+        .expect("a key of rotate(1)")
+        .memory_bytes();
+    let all = all_rotation_exponents(&params)
+        .expect("rotation exponents")
+        .len();
+    let eval_key_bytes = keys
+        .relinearization()
+        .expect("relinearization key")
+        .memory_bytes()
+        + all * one_key;
     let inner = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).expect("evaluator"))
         .expect("backend");
     let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).expect("bk");
@@ -200,9 +214,15 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let bootstrapper = Arc::new(Bootstrapper::new(&params, key).expect("bootstrapper"));
     let slots = inner.slots();
     let random = |rng: &mut _| -> Vec<bool> { (0..slots).map(|_| Rng::gen(rng)).collect() };
-    let a = inner.encrypt(&pk, &random(&mut rng), &mut rng).expect("encrypt");
-    let b = inner.encrypt(&pk, &random(&mut rng), &mut rng).expect("encrypt");
-    let refresh = timed(reps.div_ceil(4), || bootstrapper.recrypt(&a.ct).expect("recrypt"));
+    let a = inner
+        .encrypt(&pk, &random(&mut rng), &mut rng)
+        .expect("encrypt");
+    let b = inner
+        .encrypt(&pk, &random(&mut rng), &mut rng)
+        .expect("encrypt");
+    let refresh = timed(reps.div_ceil(4), || {
+        bootstrapper.recrypt(&a.ct).expect("recrypt")
+    });
     let refreshed_primes = bootstrapper.recrypt(&a.ct).expect("recrypt").level();
     let top = params.max_level();
     let at = |x: &EncryptedBits, level: usize| EncryptedBits {
@@ -261,9 +281,13 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
             if net == "NN1" && refresh == WeightRefresh::EachBit {
                 continue;
             }
-            let counted =
-                counted_step_with_refresh(&circuit(sizes), costs.slots, costs.levels as u32, refresh)
-                    .expect("counted step");
+            let counted = counted_step_with_refresh(
+                &circuit(sizes),
+                costs.slots,
+                costs.levels as u32,
+                refresh,
+            )
+            .expect("counted step");
             let [ands, rotations, xors, refreshes] = costs.predict(&counted);
             let one = ands + rotations + xors + refreshes;
             let counts = counted.counts();

@@ -13,14 +13,16 @@ use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, CountingBackend, PlainBackend, TotalSumMethod};
+use nit_nn::bitsliced::{
+    AdderKind, BitInt, BitSimd, CountingBackend, PlainBackend, TotalSumMethod,
+};
 use nit_nn::data::Dataset;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::model::Learner;
 use nit_nn::model::{
     step_parts_with_refresh, BitslicedBatch, FixedCircuit, FixedTrainer, FixedWeights, PartCost,
     StepObserver, StepPart,
 };
-use nit_nn::model::Learner;
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
@@ -103,7 +105,7 @@ impl StepObserver for PartClock {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.log {
             let units = self.starts.lock().unwrap().last().map_or(0, |s| s.2);
-            if units >= 10 && done % (units / 10) == 0 {
+            if units >= 10 && done.is_multiple_of(units / 10) {
                 eprintln!(
                     "[{:8.1} s]   {part:?}: {done} / {units}",
                     self.started.elapsed().as_secs_f64()
@@ -230,7 +232,10 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
 
     let decrypt_all = |xs: &[BitInt<RecryptingBackend>]| -> Vec<Vec<i64>> {
         xs.iter()
-            .map(|x| x.decode(slots, |b| backend.inner().decrypt(&sk, b)).unwrap())
+            .map(|x| {
+                x.decode(slots, |b| backend.inner().decrypt(&sk, b))
+                    .unwrap()
+            })
             .collect()
     };
     let plain_all = |xs: &[BitInt<PlainBackend>]| -> Vec<Vec<i64>> {
@@ -269,7 +274,10 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         .decode(slots, |b| backend.inner().decrypt(&sk, b))
         .unwrap();
     assert_eq!(decrypted, expected.weights, "weights after one step");
-    assert_ne!(decrypted, initial, "the step changed no weight: the test proves nothing");
+    assert_ne!(
+        decrypted, initial,
+        "the step changed no weight: the test proves nothing"
+    );
 
     let counting = CountingBackend::with_refresh_after(slots, levels as u32);
     let mut counted_weights = FixedWeights::<CountingBackend>::encode(&initial, slots, |_| {
@@ -311,6 +319,9 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         );
     }
     assert_eq!(run.refreshes, run.predicted_refreshes);
-    assert_eq!(run.guard_refreshes, 0, "refreshes the counting backend cannot predict");
+    assert_eq!(
+        run.guard_refreshes, 0,
+        "refreshes the counting backend cannot predict"
+    );
     run
 }

@@ -17,6 +17,14 @@
 //!   step_k  = sat16(round(sum_slots delta_k / 2^(10 + t - 12)))   (bias),
 //!   w <- sat16(w - step).
 //! All deltas are computed from the weights before the update.
+//!
+//! Refresh points ([`BitSimd::refresh`]: a recryption on a recrypting backend, the identity on
+//! the others): each sigmoid index q_k, each layer's activations and slopes, the output deltas,
+//! each back-propagated error sat8(round(.. / 2^14)) and each hidden delta. Between them NN2's
+//! deepest segment is 29 AND levels (a weight step with its update; 37 without the index and
+//! error points), 2,066 refreshes per step at 60 slots (`step_parts_with_refresh`).
+//! Layers are updated from the top down right after the delta below them is computed, so one
+//! layer's steps are alive at a time.
 
 use super::error::ModelError;
 use super::fixed_format::{
@@ -433,7 +441,8 @@ impl FixedCircuit {
         self.step_observed(backend, weights, x, labels, &Unobserved)
     }
 
-    /// [`Self::step_traced`], telling `observer` how far it is.
+    /// [`Self::step_traced`], telling `observer` how far it is. On an error the weights of the
+    /// layer being updated are left empty (the step is not resumable).
     pub fn step_observed<B: BitSimd>(
         &self,
         backend: &B,
@@ -724,8 +733,6 @@ mod tests {
     use crate::model::float::FloatNetwork;
     use crate::model::sgd::{rng_for, INIT_STREAM};
 
-    /// The frozen layers' outputs handed over as features give the trainable layers exactly
-    /// the bits of the whole step: same deltas, same updated weights.
     /// Packed refresh of NN2's weights: ceil(44,448 / 60) = 741 refreshes on the counting
     /// backend, every weight back at depth 0, and the plaintext weights unchanged.
     #[test]
@@ -764,6 +771,8 @@ mod tests {
         assert_eq!(decoded, trainer.weights);
     }
 
+    /// The frozen layers' outputs handed over as features give the trainable layers exactly
+    /// the bits of the whole step: same deltas, same updated weights.
     #[test]
     fn step_from_features_equals_the_step_from_the_inputs() {
         let sizes = [8, 6, 4, 10];

@@ -36,6 +36,6 @@ pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
 pub use step_cost::{
-    counted_step_with_refresh, step_cost, step_cost_with_refresh, step_parts_with_refresh, PartCost,
-    StepCost, WeightRefresh,
+    counted_step_with_refresh, step_cost, step_cost_with_refresh, step_parts_with_refresh,
+    PartCost, StepCost, WeightRefresh,
 };

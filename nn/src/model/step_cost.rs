@@ -328,7 +328,10 @@ mod tests {
         assert_eq!(sum(|c| c.rotate), whole.step.rotate);
         let by_depth: u64 = parts.iter().flat_map(|p| &p.ands_by_depth).sum();
         assert_eq!(by_depth, whole.step.and);
-        for (refresh, weights) in [(WeightRefresh::Packed, 741), (WeightRefresh::EachBit, 44_448)] {
+        for (refresh, weights) in [
+            (WeightRefresh::Packed, 741),
+            (WeightRefresh::EachBit, 44_448),
+        ] {
             let counted = counted_step_with_refresh(&nn2, 60, u32::MAX, refresh).unwrap();
             assert_eq!(counted.counts().refresh, whole.step.refresh + weights);
         }
