@@ -312,10 +312,40 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
     predict_memory(name, &costs);
 }
 
+/// The counts alone at `slots` slots under the policy with L = `TABLE1_L` (default 10, the
+/// L measured at m = 32767: docs/BOOTSTRAP.md): no keys, for a machine without the memory
+/// for `costs-paper`. Prints the ANDs and rotations by depth for a cost model applied by hand.
+fn count_only(slots: usize) {
+    let levels: u32 = std::env::var("TABLE1_L")
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(10);
+    for (net, sizes, refresh) in [
+        ("NN2", &NN2[..], WeightRefresh::Packed),
+        ("NN2", &NN2[..], WeightRefresh::EachBit),
+        ("NN1", &NN1[..], WeightRefresh::Packed),
+    ] {
+        let counted = counted_step_with_refresh(&circuit(sizes), slots, levels, refresh)
+            .expect("counted step");
+        let counts = counted.counts();
+        println!(
+            "table1-counts net={net} weights={refresh:?} slots={slots} L={levels} ands={} rotations={} xors={} refreshes={} deepest={} ands_by_depth={:?} rotations_by_depth={:?}",
+            counts.and,
+            counts.rotate,
+            counts.xor + counts.not + counts.xor_public + counts.and_public,
+            counts.refresh,
+            counted.max_depth(),
+            counted.ands_by_depth(),
+            counted.rotations_by_depth()
+        );
+    }
+}
+
 /// Peak memory of one NN2 step with the weights packed at rest (ceil(44,448 / slots)
 /// ciphertexts) and replicated just in time for the neuron that uses them, one neuron at a
-/// time: keys + inputs (64 x 8 at the top) + activations, slopes, errors and deltas (58
-/// neurons x 8 bits x 4) + packed weights + one neuron's replicated weights (65 x 16) and its
+/// time: keys + inputs (64 x 8 at the top) + activations and slopes (2 x 58 neurons x 8 bits,
+/// kept for the backward pass) and the deltas of two adjacent layers (at most 48 x 8) + packed
+/// weights + one neuron's replicated weights (65 x 16) and its
 /// dot product's working set (about 1,500 ciphertexts, docs/BENCHMARKS.md, Table 2), all but
 /// the inputs on P_r primes. A design figure: the step of nit-nn keeps every weight
 /// replicated (44,448 ciphertexts), which is what the measured toy run holds.
@@ -327,7 +357,7 @@ fn predict_memory(name: &str, costs: &Costs) {
     let parts = [
         ("keys", costs.key_bytes as f64),
         ("inputs", at(64 * 8, top)),
-        ("layer_values", at(58 * 8 * 4, p)),
+        ("layer_values", at((2 * 58 + 48) * 8, p)),
         ("packed_weights", at(packed, p)),
         ("neuron_weights", at(65 * 16, p)),
         ("dot_working_set", at(1500, p)),
@@ -361,6 +391,7 @@ fn main() {
                 4,
                 &[("NN2", &NN2), ("NN1", &NN1)],
             ),
+            "counts-paper" => count_only(1800),
             other => eprintln!("TABLE1_CHILD={other}: no such measurement"),
         }
         return;
@@ -391,7 +422,7 @@ fn main() {
             run("toy", threads);
         }
     }
-    for child in ["costs-toy", "costs-paper"] {
+    for child in ["costs-toy", "costs-paper", "counts-paper"] {
         if wanted(child) {
             run(child, 1);
         }
