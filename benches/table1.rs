@@ -2,7 +2,7 @@
 //! on encrypted data with recryption. A plain harness; every measurement runs in a child
 //! process (`RAYON_NUM_THREADS` = 1 or 2) so its CPU time and peak memory are its own.
 //!
-//!     cargo bench --bench table1                    # everything below
+//!     cargo bench --bench table1                    # everything below (the toy step: hours)
 //!     cargo bench --bench table1 -- toy             # the measured toy step, 1 and 2 threads
 //!     TABLE1_THREADS=2 cargo bench --bench table1 -- toy
 //!     cargo bench --bench table1 -- costs-toy       # per-operation costs at toy, predicted toy step

@@ -188,14 +188,15 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
 }
 
 /// Two steps on a chain far too short for their depth, refreshed by recryption
-/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry about 25
-/// AND levels after a refresh, the step has depth 65; the trainer refreshes activations,
-/// slopes and deltas of every layer, and the weights are refreshed packed between steps.
-/// Decrypted weights equal the plaintext trainer's bit for bit after two steps; the refreshes
-/// equal the counting backend's prediction under the same policy (1,340 refreshes, 39 s).
+/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry L = 43 AND
+/// levels after a refresh (the probe's), the step has depth 65; the trainer refreshes at its
+/// refresh points (deepest segment between them 27), and the weights are refreshed packed
+/// between steps. Decrypted weights equal the plaintext trainer's bit for bit after two steps;
+/// the refreshes equal the counting backend's prediction under the same policy (640 refreshes,
+/// predicted 640, none from the guard; 152 s on a loaded machine, 2026-12-01 21:03).
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
-#[ignore = "about a minute: 1,340 refreshes at m = 255"]
+#[ignore = "a minute or two: 640 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
     use nit_nn::bitsliced::CountingBackend;
@@ -297,7 +298,7 @@ const TOY_PRIMES: usize = 23;
 /// layer, refreshes equal the counting backend's prediction. Progress goes to stderr.
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture full_nn2`
 #[test]
-#[ignore = "about an hour on 2 loaded cores: 2.5 million ANDs at m = 1023"]
+#[ignore = "hours: 2.5 million ANDs and 2,807 refreshes at m = 1023, about 3 h of CPU"]
 fn full_nn2_step_with_recryption_on_toy() {
     let literal = ParamsLiteral::toy().with_ctxt_primes(TOY_PRIMES);
     recrypted_step::run(literal, &[64, 32, 16, 10], 41, true);
