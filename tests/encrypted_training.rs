@@ -9,8 +9,7 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
-use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, PlainBackend, TotalSumMethod};
-use nit_nn::data::Dataset;
+use nit_nn::bitsliced::{BitInt, BitSimd, PlainBackend};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::{
     step_cost, BitslicedBatch, EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, Learner,
@@ -18,21 +17,12 @@ use nit_nn::model::{
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
 
-const LR_SHIFT: usize = 4;
-const ADDER: AdderKind = AdderKind::Sklansky;
-const SUM: TotalSumMethod = TotalSumMethod::CarrySave(AdderKind::Sklansky);
-
-/// `samples` synthetic samples of `dim` features in [0, 1) with labels 0..10.
-fn synthetic(dim: usize, samples: usize, seed: u64) -> Dataset {
-    let mut rng = seeded_rng(seed);
-    Dataset {
-        dim,
-        features: (0..dim * samples)
-            .map(|_| rng.gen_range(0.0..1.0))
-            .collect(),
-        labels: (0..samples).map(|_| rng.gen_range(0..10u8)).collect(),
-    }
-}
+// Shared with the other includer (tests/encrypted_training.rs or benches/table1.rs); each
+// uses part of it.
+#[allow(dead_code)]
+#[path = "support/recrypted_step.rs"]
+mod recrypted_step;
+use recrypted_step::{synthetic, ADDER, LR_SHIFT, SUM};
 
 /// Keys and an encrypted backend on `literal` (relinearization and every rotation key).
 fn setup(literal: ParamsLiteral, seed: u64) -> (SecretKey, PublicKey, EncryptedBackend) {
@@ -198,14 +188,15 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
 }
 
 /// Two steps on a chain far too short for their depth, refreshed by recryption
-/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry about 25
-/// AND levels after a refresh, the step has depth 65; the trainer refreshes activations,
-/// slopes and deltas of every layer, and the weights are refreshed packed between steps.
-/// Decrypted weights equal the plaintext trainer's bit for bit after two steps; the refreshes
-/// equal the counting backend's prediction under the same policy (1,340 refreshes, 39 s).
+/// (`RecryptingBackend`): m = 255 (16 slots, NOT SECURE), 28 primes of 50 bits carry L = 43 AND
+/// levels after a refresh (the probe's), the step has depth 65; the trainer refreshes at its
+/// refresh points (deepest segment between them 27), and the weights are refreshed packed
+/// between steps. Decrypted weights equal the plaintext trainer's bit for bit after two steps;
+/// the refreshes equal the counting backend's prediction under the same policy (640 refreshes,
+/// predicted 640, none from the guard; 152 s on a loaded machine, 2026-12-01 21:03).
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
-#[ignore = "about a minute: 1,340 refreshes at m = 255"]
+#[ignore = "a minute or two: 640 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
     use nit_nn::bitsliced::CountingBackend;
@@ -281,4 +272,34 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     assert_eq!(decrypted, expected.weights, "weights after two steps");
     assert_ne!(decrypted, initial, "the steps changed no weight");
     assert_eq!(backend.refreshes(), counting.counts().refresh);
+}
+
+/// One step of a network with a hidden layer, [2, 2, 10], with recryption at m = 255 (16
+/// slots, NOT SECURE, 28 primes of 50 bits): exercises every refresh point of the step (the
+/// sigmoid index, activations and slopes, the output delta, the back-propagated error and the
+/// hidden delta) and the packed weight refresh; weights equal the fixed-point trainer's bit for
+/// bit, activations, slopes and deltas layer by layer, refreshes the counting prediction.
+#[test]
+fn recrypted_step_with_a_hidden_layer_equals_fixed_point_trainer() {
+    let literal = ParamsLiteral::small(255, 28).with_hamming_weight(Some(64));
+    let run = recrypted_step::run(literal, &[2, 2, 10], 31, false);
+    assert!(run.refreshes > 0);
+}
+
+/// Ciphertext primes of the toy chain the NN2 step runs on: the fewest whose refreshed values
+/// carry the step's deepest segment between refresh points (29 AND levels: a weight step and
+/// its update).
+const TOY_PRIMES: usize = 23;
+
+/// Issue #16: one full NN2 step (64-32-16-10, 60 samples) on `toy` (m = 1023, NOT the paper's
+/// security) cut to [`TOY_PRIMES`] primes, with recryption at the trainer's refresh points and
+/// the weights refreshed packed after the step; decrypted weights equal the fixed-point
+/// trainer's bit for bit, activations, slopes and deltas equal the plaintext backend's layer by
+/// layer, refreshes equal the counting backend's prediction. Progress goes to stderr.
+/// `cargo test --release --test encrypted_training -- --ignored --nocapture full_nn2`
+#[test]
+#[ignore = "hours: 2.5 million ANDs and 2,807 refreshes at m = 1023, about 3 h of CPU"]
+fn full_nn2_step_with_recryption_on_toy() {
+    let literal = ParamsLiteral::toy().with_ctxt_primes(TOY_PRIMES);
+    recrypted_step::run(literal, &[64, 32, 16, 10], 41, true);
 }

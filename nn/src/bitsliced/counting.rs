@@ -13,6 +13,10 @@ use super::backend::BitSimd;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+/// Depths the AND histogram tells apart ([`CountingBackend::ands_by_depth`]); deeper ANDs
+/// are counted in the last entry.
+pub const DEPTH_BINS: usize = 256;
+
 /// A vector seen by the counting backend: only its AND-depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountedBits {
@@ -53,6 +57,29 @@ pub struct CountingBackend {
     max_depth: AtomicU32,
     /// L: an AND operand of depth L is refreshed first (None: never).
     refresh_after: Option<u32>,
+    /// ANDs by the depth of their result (since the last refresh), index d - 1 for depth d;
+    /// empty until the first AND.
+    by_depth: std::sync::OnceLock<Vec<AtomicU64>>,
+    /// Rotations by the depth of their operand, index d for depth d; empty until the first.
+    rotations_by_depth: std::sync::OnceLock<Vec<AtomicU64>>,
+}
+
+/// `bins[d]` counted up by one (d capped at the last bin), the bins made at the first use.
+fn count_at(bins: &std::sync::OnceLock<Vec<AtomicU64>>, d: usize) {
+    let bins = bins.get_or_init(|| (0..DEPTH_BINS).map(|_| AtomicU64::new(0)).collect());
+    bins[d.min(DEPTH_BINS - 1)].fetch_add(1, Ordering::Relaxed);
+}
+
+/// The counts of `bins` without trailing zeros (empty if never used).
+fn histogram(bins: &std::sync::OnceLock<Vec<AtomicU64>>) -> Vec<u64> {
+    let mut counts: Vec<u64> = bins
+        .get()
+        .map(|b| b.iter().map(|c| c.load(Ordering::Relaxed)).collect())
+        .unwrap_or_default();
+    while counts.last() == Some(&0) {
+        counts.pop();
+    }
+    counts
 }
 
 impl CountingBackend {
@@ -79,10 +106,31 @@ impl CountingBackend {
         self.max_depth.load(Ordering::Relaxed)
     }
 
+    /// The deepest AND result since the last call (or creation, or reset), and starts the
+    /// next such span at 0: the deepest segment of one part of a circuit.
+    pub fn take_max_depth(&self) -> u32 {
+        self.max_depth.swap(0, Ordering::Relaxed)
+    }
+
+    /// `result[d - 1]`: the ANDs whose result had depth d (since the last refresh), d from 1 to
+    /// [`DEPTH_BINS`] (deeper ones in the last entry), since creation or the last reset. A
+    /// product at depth d is formed on the level its operands keep after d - 1 AND levels, so
+    /// this is what a per-level cost model multiplies.
+    pub fn ands_by_depth(&self) -> Vec<u64> {
+        histogram(&self.by_depth)
+    }
+
+    /// `result[d]`: the rotations of a vector of depth d (since the last refresh), since
+    /// creation or the last reset (deeper than [`DEPTH_BINS`] - 1 in the last entry).
+    pub fn rotations_by_depth(&self) -> Vec<u64> {
+        histogram(&self.rotations_by_depth)
+    }
+
     /// An AND result of depth `depth`: refreshed (depth 0, one refresh counted) when it
     /// reaches the policy's L.
     fn product(&self, depth: u32) -> CountedBits {
         self.max_depth.fetch_max(depth, Ordering::Relaxed);
+        count_at(&self.by_depth, depth.max(1) as usize - 1);
         match self.refresh_after {
             Some(levels) if depth >= levels => {
                 Self::tick(&self.refresh);
@@ -129,6 +177,10 @@ impl CountingBackend {
             counter.store(0, Ordering::Relaxed);
         }
         self.max_depth.store(0, Ordering::Relaxed);
+        let bins = [&self.by_depth, &self.rotations_by_depth];
+        for bin in bins.into_iter().filter_map(|b| b.get()).flatten() {
+            bin.store(0, Ordering::Relaxed);
+        }
     }
 
     fn tick(counter: &AtomicU64) {
@@ -182,6 +234,7 @@ impl BitSimd for CountingBackend {
 
     fn rotate(&self, a: &CountedBits, _k: i64) -> Result<CountedBits, Infallible> {
         Self::tick(&self.rotate);
+        count_at(&self.rotations_by_depth, a.depth as usize);
         Ok(*a)
     }
 
@@ -214,6 +267,8 @@ mod tests {
         let w = backend.xor(&z, &x).unwrap();
         let r = backend.rotate(&w, 3).unwrap();
         assert_eq!(backend.depth(&r), 2);
+        assert_eq!(backend.rotations_by_depth(), vec![0, 0, 1]);
+        assert_eq!(backend.ands_by_depth(), vec![1, 1]);
         let counts = backend.counts();
         assert_eq!((counts.and, counts.xor, counts.rotate), (2, 1, 1));
         backend.reset();
@@ -233,5 +288,8 @@ mod tests {
         assert_eq!(backend.depth(&y), 1);
         assert_eq!(backend.counts().refresh, 2);
         assert_eq!(backend.counts().and, 7);
+        assert_eq!(backend.ands_by_depth(), vec![3, 2, 2]);
+        assert_eq!(backend.take_max_depth(), 3);
+        assert_eq!(backend.max_depth(), 0);
     }
 }

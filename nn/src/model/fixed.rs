@@ -17,6 +17,14 @@
 //!   step_k  = sat16(round(sum_slots delta_k / 2^(10 + t - 12)))   (bias),
 //!   w <- sat16(w - step).
 //! All deltas are computed from the weights before the update.
+//!
+//! Refresh points ([`BitSimd::refresh`]: a recryption on a recrypting backend, the identity on
+//! the others): each sigmoid index q_k, each layer's activations and slopes, the output deltas,
+//! each back-propagated error sat8(round(.. / 2^14)) and each hidden delta. Between them NN2's
+//! deepest segment is 29 AND levels (a weight step with its update; 37 without the index and
+//! error points), 2,066 refreshes per step at 60 slots (`step_parts_with_refresh`).
+//! Layers are updated from the top down right after the delta below them is computed, so one
+//! layer's steps are alive at a time.
 
 use super::error::ModelError;
 use super::fixed_format::{
@@ -29,26 +37,32 @@ use crate::bitsliced::{
 };
 use rayon::prelude::*;
 
-/// `values` with every vector bit through [`BitSimd::refresh`] (in parallel): where a
-/// recrypting backend starts a new segment of depth; other backends return them unchanged.
+/// `x` with every vector bit through [`BitSimd::refresh`] (in parallel): where a recrypting
+/// backend starts a new segment of depth; other backends return it unchanged.
+fn refreshed_int<B: BitSimd>(backend: &B, x: &BitInt<B>) -> Result<BitInt<B>, ModelError>
+where
+    B::Error: 'static,
+{
+    let bits = x
+        .bits()
+        .par_iter()
+        .map(|bit| match bit {
+            Bit::Var(v) => backend.refresh(v).map(Bit::Var),
+            Bit::Const(c) => Ok(Bit::Const(*c)),
+        })
+        .collect::<Result<Vec<_>, B::Error>>()
+        .map_err(|e| circuit(BitslicedError::Backend(e)))?;
+    BitInt::from_bits(bits).map_err(circuit)
+}
+
+/// [`refreshed_int`] of every value (in parallel).
 fn refreshed<B: BitSimd>(backend: &B, values: Vec<BitInt<B>>) -> Result<Vec<BitInt<B>>, ModelError>
 where
     B::Error: 'static,
 {
     values
         .into_par_iter()
-        .map(|x| {
-            let bits = x
-                .bits()
-                .par_iter()
-                .map(|bit| match bit {
-                    Bit::Var(v) => backend.refresh(v).map(Bit::Var),
-                    Bit::Const(c) => Ok(Bit::Const(*c)),
-                })
-                .collect::<Result<Vec<_>, B::Error>>()
-                .map_err(|e| circuit(BitslicedError::Backend(e)))?;
-            BitInt::from_bits(bits).map_err(circuit)
-        })
+        .map(|x| refreshed_int(backend, &x))
         .collect()
 }
 
@@ -375,8 +389,12 @@ impl FixedCircuit {
                         self.adder,
                     )
                     .map_err(circuit)?;
-                    let index =
-                        self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?;
+                    // Refresh point: the 8-bit index, between the dot product and the lookup
+                    // (a recrypting backend's segments stay below the whole neuron's depth).
+                    let index = refreshed_int(
+                        backend,
+                        &self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?,
+                    )?;
                     let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
                     let a = entry.truncate(NARROW).map_err(circuit)?;
                     let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
@@ -423,7 +441,8 @@ impl FixedCircuit {
         self.step_observed(backend, weights, x, labels, &Unobserved)
     }
 
-    /// [`Self::step_traced`], telling `observer` how far it is.
+    /// [`Self::step_traced`], telling `observer` how far it is. On an error the weights of the
+    /// layer being updated are left empty (the step is not resumable).
     pub fn step_observed<B: BitSimd>(
         &self,
         backend: &B,
@@ -532,10 +551,12 @@ impl FixedCircuit {
             })
             .collect::<Result<_, ModelError>>()?;
         let mut delta = refreshed(backend, delta)?;
-        let mut steps = vec![Vec::new(); layers];
         let mut deltas = vec![Vec::new(); layers];
+        // Layer by layer from the top: its steps, the delta below it (from its weights before
+        // the update), then its update, so only one layer's steps are alive at a time and the
+        // old weights are dropped as their updates are made.
         for l in (self.frozen..layers).rev() {
-            steps[l] = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
+            let steps = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
             deltas[l] = delta.clone();
             if l > self.frozen {
                 delta = refreshed(
@@ -550,13 +571,11 @@ impl FixedCircuit {
                     )?,
                 )?;
             }
-        }
-        let trainable = weights.layers.iter_mut().zip(&steps).enumerate();
-        for (l, (w, step)) in trainable.skip(self.frozen) {
+            let w = std::mem::take(&mut weights.layers[l]);
             observer.start(StepPart::Update(l), w.len());
-            *w = w
-                .par_iter()
-                .zip(step)
+            weights.layers[l] = w
+                .into_par_iter()
+                .zip(steps)
                 .map(|(w, step)| {
                     let difference = sub(
                         backend,
@@ -621,11 +640,16 @@ impl FixedCircuit {
                     self.adder,
                 )
                 .map_err(circuit)?;
-                let error = self.rescale(
+                // Refresh point: the 8-bit back-propagated error, between the dot product
+                // and the product with the slope.
+                let error = refreshed_int(
                     backend,
-                    &back,
-                    WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
-                    NARROW,
+                    &self.rescale(
+                        backend,
+                        &back,
+                        WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
+                        NARROW,
+                    )?,
                 )?;
                 let product = multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder)
                     .map_err(circuit)?;
@@ -709,8 +733,6 @@ mod tests {
     use crate::model::float::FloatNetwork;
     use crate::model::sgd::{rng_for, INIT_STREAM};
 
-    /// The frozen layers' outputs handed over as features give the trainable layers exactly
-    /// the bits of the whole step: same deltas, same updated weights.
     /// Packed refresh of NN2's weights: ceil(44,448 / 60) = 741 refreshes on the counting
     /// backend, every weight back at depth 0, and the plaintext weights unchanged.
     #[test]
@@ -749,6 +771,8 @@ mod tests {
         assert_eq!(decoded, trainer.weights);
     }
 
+    /// The frozen layers' outputs handed over as features give the trainable layers exactly
+    /// the bits of the whole step: same deltas, same updated weights.
     #[test]
     fn step_from_features_equals_the_step_from_the_inputs() {
         let sizes = [8, 6, 4, 10];
@@ -875,12 +899,12 @@ mod tests {
             (OutputDelta, 10),
             (WeightSteps(2), 50),
             (HiddenDelta(2), 4),
+            (Update(2), 50),
             (WeightSteps(1), 28),
             (HiddenDelta(1), 6),
+            (Update(1), 28),
             (WeightSteps(0), 54),
             (Update(0), 54),
-            (Update(1), 28),
-            (Update(2), 50),
         ];
         let recorded = recorder.0.into_inner().unwrap();
         assert_eq!(

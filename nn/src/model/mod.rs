@@ -35,4 +35,7 @@ pub use fixed::{
 pub use fixed_trainer::FixedTrainer;
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
-pub use step_cost::{step_cost, step_cost_with_refresh, StepCost};
+pub use step_cost::{
+    counted_step_with_refresh, step_cost, step_cost_with_refresh, step_parts_with_refresh,
+    PartCost, StepCost, WeightRefresh,
+};

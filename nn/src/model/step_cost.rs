@@ -6,10 +6,182 @@
 //! the step is the largest depth of an updated weight; a leveled chain must carry it.
 
 use super::error::ModelError;
-use super::fixed::{FixedCircuit, FixedWeights};
+use super::fixed::{FixedCircuit, FixedWeights, StepObserver, StepPart};
 use super::fixed_format::{NARROW, WIDE};
 use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts};
 use crate::data::DIGITS;
+use std::sync::Mutex;
+
+/// One part of a step as the counting backend saw it: its gates (the refreshes of the
+/// values it hands on included), its deepest segment, and its ANDs by result depth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartCost {
+    /// Which part.
+    pub part: StepPart,
+    /// Gates issued from the part's start to the next part's start.
+    pub counts: GateCounts,
+    /// The deepest AND result in the part (depth since the last refresh).
+    pub deepest_and: u32,
+    /// `ands_by_depth[d - 1]`: the part's ANDs whose result has depth d.
+    pub ands_by_depth: Vec<u64>,
+}
+
+/// Closes a part at every `start` and opens the next one.
+struct PartRecorder<'a> {
+    backend: &'a CountingBackend,
+    parts: Mutex<Vec<PartCost>>,
+    open: Mutex<Option<(StepPart, GateCounts, Vec<u64>)>>,
+}
+
+impl PartRecorder<'_> {
+    fn close(&self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((part, before, by_depth)) = open.take() {
+            let now = self.backend.counts();
+            let mut ands = self.backend.ands_by_depth();
+            for (n, b) in ands.iter_mut().zip(&by_depth) {
+                *n -= b;
+            }
+            while ands.last() == Some(&0) {
+                ands.pop();
+            }
+            let counts = GateCounts {
+                and: now.and - before.and,
+                xor: now.xor - before.xor,
+                not: now.not - before.not,
+                and_public: now.and_public - before.and_public,
+                xor_public: now.xor_public - before.xor_public,
+                rotate: now.rotate - before.rotate,
+                refresh: now.refresh - before.refresh,
+            };
+            self.parts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(PartCost {
+                    part,
+                    counts,
+                    deepest_and: self.backend.take_max_depth(),
+                    ands_by_depth: ands,
+                });
+        }
+    }
+}
+
+impl StepObserver for PartRecorder<'_> {
+    fn start(&self, part: StepPart, _units: usize) {
+        self.close();
+        self.backend.take_max_depth();
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((part, self.backend.counts(), self.backend.ands_by_depth()));
+    }
+    fn unit_done(&self, _part: StepPart) {}
+}
+
+/// The step of `circuit` over `slots` slots under the refresh policy with L = `levels`
+/// (`u32::MAX`: the trainer's own refresh points only), part by part in the order the step
+/// runs them. The parts' counts add up to the step's.
+pub fn step_parts_with_refresh(
+    circuit: &FixedCircuit,
+    slots: usize,
+    levels: u32,
+) -> Result<Vec<PartCost>, ModelError> {
+    let backend = CountingBackend::with_refresh_after(slots, levels);
+    let (x, labels, mut weights) = counted_inputs(circuit, &backend)?;
+    let recorder = PartRecorder {
+        backend: &backend,
+        parts: Mutex::new(Vec::new()),
+        open: Mutex::new(None),
+    };
+    circuit.step_observed(&backend, &mut weights, &x, &labels, &recorder)?;
+    recorder.close();
+    Ok(recorder
+        .parts
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner()))
+}
+
+/// How the weights are refreshed after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightRefresh {
+    /// Packed, `slots` bits per refresh ([`FixedWeights::refresh_packed`]).
+    Packed,
+    /// Every replicated weight bit refreshed on its own (the paper's way).
+    EachBit,
+}
+
+/// One step of `circuit` over `slots` slots under the refresh policy with L = `levels`, then
+/// the weights' refresh `weights`: the counting backend afterwards holds the totals and the
+/// ANDs and rotations by depth ([`CountingBackend::ands_by_depth`]).
+pub fn counted_step_with_refresh(
+    circuit: &FixedCircuit,
+    slots: usize,
+    levels: u32,
+    refresh: WeightRefresh,
+) -> Result<CountingBackend, ModelError> {
+    let backend = CountingBackend::with_refresh_after(slots, levels);
+    let (x, labels, mut weights) = counted_inputs(circuit, &backend)?;
+    circuit.step(&backend, &mut weights, &x, &labels)?;
+    let first = circuit.frozen_layers();
+    match refresh {
+        WeightRefresh::Packed => weights.refresh_packed(&backend, first)?,
+        WeightRefresh::EachBit => {
+            for w in weights.layers.iter().skip(first).flatten() {
+                for bit in w.bits() {
+                    if let Bit::Var(v) = bit {
+                        crate::bitsliced::BitSimd::refresh(&backend, v)
+                            .map_err(|e| counted(crate::bitsliced::BitslicedError::Backend(e)))?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(backend)
+}
+
+/// Inputs and labels fresh, trainable weights fresh vectors, frozen ones the constant 1.
+#[allow(clippy::type_complexity)]
+fn counted_inputs(
+    circuit: &FixedCircuit,
+    backend: &CountingBackend,
+) -> Result<
+    (
+        Vec<BitInt<CountingBackend>>,
+        Vec<Bit<crate::bitsliced::CountedBits>>,
+        FixedWeights<CountingBackend>,
+    ),
+    ModelError,
+> {
+    let sizes = circuit.sizes();
+    let outputs = sizes[sizes.len() - 1];
+    if outputs != DIGITS {
+        return Err(ModelError::Inconsistent(format!(
+            "{outputs} outputs for {DIGITS} label bits"
+        )));
+    }
+    let fresh = |width: usize| {
+        BitInt::from_bits((0..width).map(|_| Bit::Var(backend.input())).collect()).map_err(counted)
+    };
+    let x = (0..sizes[0])
+        .map(|_| fresh(NARROW))
+        .collect::<Result<Vec<_>, _>>()?;
+    let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
+    let layers = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(l, s)| {
+            (0..s[1] * (s[0] + 1))
+                .map(|_| {
+                    if l < circuit.frozen_layers() {
+                        BitInt::constant(1, WIDE).map_err(counted)
+                    } else {
+                        fresh(WIDE)
+                    }
+                })
+                .collect()
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((x, labels, FixedWeights { layers }))
+}
 
 /// Gate counts and AND-depths of one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,36 +223,7 @@ pub fn step_cost_with_refresh(
 }
 
 fn counted_step(circuit: &FixedCircuit, backend: &CountingBackend) -> Result<StepCost, ModelError> {
-    let sizes = circuit.sizes();
-    let outputs = sizes[sizes.len() - 1];
-    if outputs != DIGITS {
-        return Err(ModelError::Inconsistent(format!(
-            "{outputs} outputs for {DIGITS} label bits"
-        )));
-    }
-    let fresh = |width: usize| {
-        BitInt::from_bits((0..width).map(|_| Bit::Var(backend.input())).collect()).map_err(counted)
-    };
-    let x = (0..sizes[0])
-        .map(|_| fresh(NARROW))
-        .collect::<Result<Vec<_>, _>>()?;
-    let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
-    let layers = sizes
-        .windows(2)
-        .enumerate()
-        .map(|(l, s)| {
-            (0..s[1] * (s[0] + 1))
-                .map(|_| {
-                    if l < circuit.frozen_layers() {
-                        BitInt::constant(1, WIDE).map_err(counted)
-                    } else {
-                        fresh(WIDE)
-                    }
-                })
-                .collect()
-        })
-        .collect::<Result<_, _>>()?;
-    let mut weights = FixedWeights { layers };
+    let (x, labels, mut weights) = counted_inputs(circuit, backend)?;
     let pass = circuit.forward(backend, &weights, &x)?;
     let forward = backend.counts();
     let forward_depth = max_depth(backend, pass.activations.last().into_iter().flatten());
@@ -131,14 +274,15 @@ mod tests {
         assert_eq!((cost.forward_depth, cost.step_depth), (81, 198));
     }
 
-    /// NN2's step under the recrypting backend's policy: the trainer refreshes activations,
-    /// slopes and deltas of every layer (1,276 refreshes); a chain whose refreshed values carry
-    /// fewer AND levels than the deepest segment (37) adds refreshes of every AND result
-    /// reaching L (L = 8: 838,592 in all), one that carries it adds none (L = 40, 61).
+    /// NN2's step under the recrypting backend's policy: the trainer refreshes sigmoid
+    /// indices, activations, slopes, back-propagated errors and deltas of every layer (2,066
+    /// refreshes); a chain whose refreshed values carry fewer AND levels than the deepest
+    /// segment (29) adds refreshes of every AND result reaching L (L = 8: 829,858 in all), one
+    /// that carries it adds none (L = 30, 61).
     #[test]
     fn nn2_refreshes_under_the_recryption_policy() {
         let nn2 = circuit(&[64, 32, 16, 10], 0);
-        for (levels, refreshes) in [(8u32, 838_592u64), (40, 1276), (61, 1276)] {
+        for (levels, refreshes) in [(8u32, 829_858u64), (30, 2066), (61, 2066)] {
             let cost = step_cost_with_refresh(&nn2, 60, levels).unwrap();
             assert_eq!(cost.step.refresh, refreshes, "L = {levels}");
             assert!(cost.deepest_and <= levels as usize);
@@ -146,9 +290,10 @@ mod tests {
         }
     }
 
-    /// NN2 with the trainer's own refresh points only (activations, slopes and deltas of
-    /// every layer; L too large to trigger the automatic policy): the deepest segment a
-    /// refresh must carry and the refreshes per step.
+    /// NN2 with the trainer's own refresh points only (L too large to trigger the automatic
+    /// policy): the deepest segment a refresh must carry and the refreshes per step. Without
+    /// the refresh points between dot product and lookup and inside the hidden delta the
+    /// deepest segment was 37 with 1,276 refreshes.
     #[test]
     fn nn2_segments_between_the_trainers_refreshes() {
         let nn2 = circuit(&[64, 32, 16, 10], 0);
@@ -157,7 +302,39 @@ mod tests {
             "NN2: {} refreshes, deepest segment {}, forward deepest {}",
             cost.step.refresh, cost.deepest_and, cost.forward_depth
         );
-        assert_eq!((cost.step.refresh, cost.deepest_and), (1276, 37));
+        assert_eq!((cost.step.refresh, cost.deepest_and), (2066, 29));
+    }
+
+    /// The parts of NN2's step under the trainer's refresh points: their deepest segments
+    /// (the weight steps with their update are the deepest, 29), the refreshes each hands on,
+    /// and the parts add up to the whole step; packed weights add ceil(44,448 / 60) = 741
+    /// refreshes, bit by bit 44,448.
+    #[test]
+    fn nn2_parts_and_their_segments() {
+        let nn2 = circuit(&[64, 32, 16, 10], 0);
+        let parts = step_parts_with_refresh(&nn2, 60, u32::MAX).unwrap();
+        for p in &parts {
+            println!(
+                "{:?}: deepest {}, {} ANDs, {} refreshes, {} rotations",
+                p.part, p.deepest_and, p.counts.and, p.counts.refresh, p.counts.rotate
+            );
+        }
+        let deepest: Vec<u32> = parts.iter().map(|p| p.deepest_and).collect();
+        assert_eq!(deepest, [27, 24, 22, 15, 24, 22, 29, 24, 23, 29, 24, 29]);
+        let whole = step_cost_with_refresh(&nn2, 60, u32::MAX).unwrap();
+        let sum = |f: fn(&GateCounts) -> u64| parts.iter().map(|p| f(&p.counts)).sum::<u64>();
+        assert_eq!(sum(|c| c.and), whole.step.and);
+        assert_eq!(sum(|c| c.refresh), whole.step.refresh);
+        assert_eq!(sum(|c| c.rotate), whole.step.rotate);
+        let by_depth: u64 = parts.iter().flat_map(|p| &p.ands_by_depth).sum();
+        assert_eq!(by_depth, whole.step.and);
+        for (refresh, weights) in [
+            (WeightRefresh::Packed, 741),
+            (WeightRefresh::EachBit, 44_448),
+        ] {
+            let counted = counted_step_with_refresh(&nn2, 60, u32::MAX, refresh).unwrap();
+            assert_eq!(counted.counts().refresh, whole.step.refresh + weights);
+        }
     }
 
     /// Freezing layers removes their weight steps and the deltas below them (the rotations
