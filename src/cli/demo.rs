@@ -134,7 +134,7 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
                 out: model.clone(),
                 resume: false,
                 full: false,
-                threads: 1,
+                threads: None,
             })
         },
     )?;
