@@ -88,11 +88,14 @@ pub fn predicted_step(
     slots: usize,
     levels: usize,
 ) -> Result<(GateCounts, u64), String> {
-    let backend = CountingBackend::with_refresh_after(slots, u32::try_from(levels).unwrap_or(u32::MAX));
+    let backend =
+        CountingBackend::with_refresh_after(slots, u32::try_from(levels).unwrap_or(u32::MAX));
     let error = |e: nit_nn::model::ModelError| e.to_string();
     let frozen = circuit.frozen_layers();
-    let mut counted = FixedWeights::<CountingBackend>::constants(&weights[..frozen]).map_err(error)?;
-    let fresh = |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
+    let mut counted =
+        FixedWeights::<CountingBackend>::constants(&weights[..frozen]).map_err(error)?;
+    let fresh =
+        |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
     for layer in &weights[frozen..] {
         counted.layers.push(
             layer
@@ -183,10 +186,7 @@ fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String>
 /// The recrypting backend of the provider's keys: the evaluator of the public evaluation keys,
 /// the bootstrapper of the bootstrapping key, L measured on a probe encrypted under the
 /// public key. A chain too short to carry two AND levels after a refresh is refused.
-fn recrypting_backend(
-    material: &PublicMaterial,
-    keys: &Path,
-) -> Result<RecryptingBackend, String> {
+fn recrypting_backend(material: &PublicMaterial, keys: &Path) -> Result<RecryptingBackend, String> {
     let evaluator = Evaluator::new(
         &material.params,
         material.key_id(),
@@ -430,8 +430,8 @@ pub(super) fn run_steps(
     while model.steps < steps {
         let batch = next_batch(model.steps % batches)?;
         let started = Instant::now();
-        let note =
-            step(&mut model.weights, batch).map_err(|e| format!("step {}: {e}", model.steps + 1))?;
+        let note = step(&mut model.weights, batch)
+            .map_err(|e| format!("step {}: {e}", model.steps + 1))?;
         model.steps += 1;
         let bytes = model
             .write(checkpoint.0, checkpoint.1)

@@ -61,9 +61,7 @@ where
 {
     values
         .into_iter()
-        .map(|x| {
-            BitInt::from_bits(x.into_bits()).map_err(|e| ModelError::Backend(Box::new(e)))
-        })
+        .map(|x| BitInt::from_bits(x.into_bits()).map_err(|e| ModelError::Backend(Box::new(e))))
         .collect()
 }
 
