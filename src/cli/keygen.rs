@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 /// only has to carry the deepest segment between two refreshes. One fine-tuning step of
 /// NN2's last layer (144,450 ANDs, 40,860 rotations, counted with `CountingBackend`) has 220
 /// refreshes where the trainer asks (activations, slopes, deltas) and a deepest segment of
-/// 29 AND levels between them; a refreshed value carries 2 AND levels per 50-bit prime beyond
-/// recryption's own (probe: 22 primes 30 levels, 23 primes 32, 24 primes 34), L one less. At
-/// L = 29 (22 primes) 2,560 more refreshes are needed, from L = 30 none; 24 primes (L = 33)
-/// keep 4 levels of margin for the probe's spread (docs/BENCHMARKS.md).
+/// 29 AND levels between them. A refreshed value carries about 2 AND levels per 50-bit prime
+/// beyond recryption's own (`fhe-nit params --chain 50xN`: 22 primes 30 levels, 23 primes
+/// 32, 24 primes 34), and the provider's L is one less than its probe measures. At L = 29
+/// (22 primes) the step needs 2,560 more refreshes, from L = 30 none; 24 primes (L = 32-33
+/// measured) keep a margin for the probe's spread (docs/BENCHMARKS.md).
 pub const TOY_FINE_TUNE_PRIMES: usize = 24;
 
 #[derive(Args)]
