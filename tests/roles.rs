@@ -300,7 +300,7 @@ fn provider_refuses_truncated_and_altered_batches() {
 /// `--full` (AND-depth 198) runs with recryption: the provider sets it up, prints the
 /// predicted cost of a step of every layer (NN2's 2,516,938 ANDs) and goes on to the data,
 /// where the 16 features made for fine-tuning are refused as input of the 64-input network
-/// (a full step on toy takes hours, so the suite stops it there).
+/// (a full step on toy takes CPU hours, so the suite stops it there).
 #[test]
 fn full_step_starts_with_recryption() {
     let owner = owner();

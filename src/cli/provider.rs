@@ -13,7 +13,7 @@
 //! whose frozen layers made the owner's encrypted features; its last layer is encrypted under
 //! the owner's public key and trained. `--full` trains every layer of NN2 from the seed's
 //! N(0, 0.1^2) weights on encrypted images, as `train-plain --arith fixed --seed S` starts
-//! (AND-depth 198: hours on toy, docs/BENCHMARKS.md).
+//! (AND-depth 198, 17x the fine-tuning step's ANDs: an estimated 2-3 CPU hours on toy).
 
 use super::artifacts::{
     batch_file, ArtifactError, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp,
@@ -61,7 +61,7 @@ pub struct TrainArgs {
     /// Continue from the checkpoint in --out (same keys, data and options).
     #[arg(long)]
     pub resume: bool,
-    /// Train every layer from the seed's initial weights (AND-depth 198: hours on toy).
+    /// Train every layer from the seed's initial weights (AND-depth 198: CPU hours on toy).
     #[arg(long)]
     pub full: bool,
     /// Worker threads of the step (default: the machine's cores).
