@@ -297,13 +297,15 @@ fn provider_refuses_truncated_and_altered_batches() {
     }
 }
 
-/// A full NN2 step (AND-depth 198) does not fit a leveled toy chain: the provider says so
-/// before any work, from the noise budget, instead of running out midway.
+/// `--full` (AND-depth 198) runs with recryption: the provider sets it up, prints the
+/// predicted cost of a step of every layer (NN2's 2,516,938 ANDs) and goes on to the data,
+/// where the 16 features made for fine-tuning are refused as input of the 64-input network
+/// (a full step on toy takes CPU hours, so the suite stops it there).
 #[test]
-fn full_step_reports_the_noise_budget_of_the_chain() {
+fn full_step_starts_with_recryption() {
     let owner = owner();
     let out = scratch("full");
-    let message = fails(&[
+    let output = fhe_nit(&[
         "train",
         "--keys",
         path(&owner.keys.join("public")),
@@ -313,20 +315,98 @@ fn full_step_reports_the_noise_budget_of_the_chain() {
         "--out",
         path(&out),
     ]);
-    assert!(
-        message.contains("noise budget") && message.contains("AND-depth 198"),
-        "{message}"
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
     );
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("AND levels after a refresh") && stdout.contains("2516938 ANDs"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("batch-0000.bin") && stderr.contains("the network takes 64 inputs"),
+        "{stderr}"
+    );
+}
+
+/// A chain too short to multiply after a refresh (toy with 4 or 8 primes) is refused before
+/// any data is read, naming the key directory and the remedy.
+#[test]
+fn provider_refuses_a_chain_too_short_for_recryption() {
+    let owner = owner();
+    for primes in ["4", "8"] {
+        let dir = scratch(&format!("short-{primes}"));
+        let keys = dir.join("keys");
+        succeeds(&[
+            "keygen",
+            "--set",
+            "toy",
+            "--primes",
+            primes,
+            "--out",
+            path(&keys),
+        ]);
+        let public = keys.join("public");
+        let message = train_fails(&public, &owner.data, &owner.start, &dir.join("model"));
+        assert!(
+            message.contains(path(&public)) && message.contains("keygen --primes"),
+            "{primes} primes: {message}"
+        );
+    }
+}
+
+/// The bootstrapping key the provider loads: a missing, truncated, altered or foreign
+/// (another owner's) file is a typed error naming it.
+#[test]
+fn provider_refuses_a_missing_damaged_or_foreign_bootstrapping_key() {
+    let owner = owner();
+    let public = owner.keys.join("public");
+    let bytes = std::fs::read(public.join("bootstrapping.key")).unwrap();
+    let mut altered = bytes.clone();
+    altered[bytes.len() / 2] ^= 0x01;
+    let foreign = {
+        let dir = scratch("foreign-bootstrapping-keys");
+        succeeds(&["keygen", "--set", "toy", "--out", path(&dir)]);
+        std::fs::read(dir.join("public").join("bootstrapping.key")).unwrap()
+    };
+    for (name, file, what) in [
+        ("missing", None, "No such file"),
+        (
+            "truncated",
+            Some(bytes[..bytes.len() - 1000].to_vec()),
+            "length mismatch",
+        ),
+        ("altered", Some(altered), "checksum mismatch"),
+        ("foreign", Some(foreign), "encrypted under key"),
+    ] {
+        let dir = scratch(&format!("bootstrapping-{name}"));
+        let keys = dir.join("public");
+        std::fs::create_dir_all(&keys).unwrap();
+        for file in ["params.bin", "public.key", "evaluation.keys"] {
+            std::fs::copy(public.join(file), keys.join(file)).unwrap();
+        }
+        if let Some(file) = file {
+            std::fs::write(keys.join("bootstrapping.key"), file).unwrap();
+        }
+        let message = train_fails(&keys, &owner.data, &owner.start, &dir.join("model"));
+        assert!(
+            message.contains("bootstrapping.key") && message.contains(what),
+            "{name}: {message}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
 
 /// The contract of issue #17 in fine-tuning mode: `train --steps 1` on the first 60 samples
 /// and `decrypt` write the weights of the plaintext fixed-point trainer (ripple adders, as
 /// `train-plain --arith fixed`) stepped once from the provider's start model on those
-/// samples. Also: decrypt refuses a model under another key, and a finished run refuses
-/// `--resume` for the steps it already holds.
+/// samples; `--steps 2 --resume` (the weights refreshed packed by recryption first) those
+/// of its second step; each with the predicted refreshes. Also: decrypt refuses a model
+/// under another key, and a finished run refuses `--resume` for the steps it already holds.
 ///
-/// One encrypted step on toy takes minutes and several GB (docs/BENCHMARKS.md), so it is out
-/// of the default suite: `cargo test --release --test roles -- --ignored --nocapture`.
+/// One encrypted step on toy takes minutes (docs/BENCHMARKS.md), so it is out of the
+/// default suite: `cargo test --release --test roles -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
@@ -335,7 +415,7 @@ fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
     let model = dir.join("model");
     let decrypted = dir.join("model.json");
     let public = owner.keys.join("public");
-    let train = |extra: &[&str]| {
+    let train = |steps: &str, extra: &[&str]| {
         let mut args = vec![
             "train",
             "--keys",
@@ -343,7 +423,7 @@ fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
             "--data",
             path(&owner.data),
             "--steps",
-            "1",
+            steps,
             "--start",
             path(&owner.start),
             "--out",
@@ -352,17 +432,35 @@ fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
         args.extend_from_slice(extra);
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
-    let args = train(&[]);
-    succeeds(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    succeeds(&[
-        "decrypt",
-        "--keys",
-        path(&owner.keys),
-        "--model",
-        path(&model),
-        "--out",
-        path(&decrypted),
-    ]);
+    // Runs train, which must succeed; the recrypting backend must make the refreshes the
+    // counting backend predicted (with `refreshed`: the packed refresh of the weights before
+    // a second step too), and the capacity guard none.
+    let run_train = |args: Vec<String>, refreshed: bool| {
+        let output = fhe_nit(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(output.status.success(), "{stdout}{stderr}");
+        let count = |after: &str| -> u64 {
+            stdout
+                .split(after)
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no count after {after:?} in {stdout}"))
+        };
+        let predicted = count("rotations, ")
+            + if refreshed {
+                count("refreshes, and ")
+            } else {
+                0
+            };
+        assert!(
+            stderr.contains(&format!("{predicted} refreshes (0 by the capacity guard)")),
+            "predicted {predicted}: {stderr}"
+        );
+    };
     let start = ModelFile::read(&owner.start).unwrap();
     let mut expected = FixedTrainer::from_network(
         &start.network().unwrap(),
@@ -373,24 +471,38 @@ fn encrypted_fine_tuning_step_equals_the_fixed_point_trainer() {
     .unwrap();
     expected.circuit = expected.circuit.clone().with_frozen_layers(2).unwrap();
     let data = first_samples(60, Some(start.normalization()));
-    expected.step(&data, &(0..60).collect::<Vec<_>>()).unwrap();
-    let found = ModelFile::read(&decrypted).unwrap();
-    assert_eq!(found.normalization(), start.normalization());
-    assert_eq!(
-        found.network().unwrap().weights,
-        expected.dequantized().weights
-    );
-    assert_ne!(
-        found.network().unwrap().weights,
-        start.network().unwrap().weights,
-        "the step changed no weight: the test proves nothing"
-    );
+    // Step 1, then step 2 resumed from its checkpoint (the weights refreshed packed first).
+    for (steps, extra) in [("1", vec![]), ("2", vec!["--resume"])] {
+        run_train(train(steps, &extra), !extra.is_empty());
+        succeeds(&[
+            "decrypt",
+            "--keys",
+            path(&owner.keys),
+            "--model",
+            path(&model),
+            "--out",
+            path(&decrypted),
+        ]);
+        expected.step(&data, &(0..60).collect::<Vec<_>>()).unwrap();
+        let found = ModelFile::read(&decrypted).unwrap();
+        assert_eq!(found.normalization(), start.normalization());
+        assert_eq!(
+            found.network().unwrap().weights,
+            expected.dequantized().weights,
+            "after {steps} steps"
+        );
+        assert_ne!(
+            found.network().unwrap().weights,
+            start.network().unwrap().weights,
+            "the step changed no weight: the test proves nothing"
+        );
+    }
     let printed = succeeds(&["eval", "--model", path(&decrypted)]);
     assert!(printed.contains("test accuracy"), "{printed}");
 
-    let resumed = train(&["--resume"]);
+    let resumed = train("2", &["--resume"]);
     let message = fails(&resumed.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(message.contains("already holds 1 steps"), "{message}");
+    assert!(message.contains("already holds 2 steps"), "{message}");
 
     let other = dir.join("other");
     succeeds(&["keygen", "--set", "toy", "--out", path(&other)]);

@@ -4,7 +4,8 @@
 //!   KEYS/secret.key                 the owner's secret key (mode 0600), never handed over;
 //!   KEYS/public/params.bin          the parameters;
 //!   KEYS/public/public.key          the public key;
-//!   KEYS/public/evaluation.keys     relinearization and rotation keys.
+//!   KEYS/public/evaluation.keys     relinearization and rotation keys;
+//!   KEYS/public/bootstrapping.key   the recryption material (the provider's refreshes).
 //! An encrypted data set is DATA/batch-NNNN.bin, one file per batch of `slots` samples; an
 //! encrypted model is MODEL/model.enc (the checkpoint after the last step). Every file is a
 //! nit-ring checked envelope (magic, tag, length, SHA-256) whose payload names the parameter
@@ -18,6 +19,7 @@ use nit_bgv::ciphertext::Ciphertext;
 use nit_bgv::keys::{EvaluationKeys, KeyId, PublicKey, SecretKey};
 use nit_bgv::params::Params;
 use nit_bgv::BgvError;
+use nit_bootstrap::BootstrappingKey;
 use nit_nn::bitsliced::{Bit, BitInt};
 use nit_nn::data::Normalization;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
@@ -74,7 +76,8 @@ pub enum ArtifactError {
     CheckpointExists { path: PathBuf },
     #[error("{path}: {what}")]
     Mismatch { path: PathBuf, what: String },
-    /// The bootstrapping key could not be made or serialized.
+    /// The bootstrapping key could not be made, serialized or read (truncated, altered, of
+    /// other parameters).
     #[error("{path}: {source}")]
     Bootstrap {
         path: PathBuf,
@@ -135,6 +138,14 @@ pub mod limits {
         polynomial_bytes(params) + FILE_OVERHEAD
     }
 
+    /// bootstrapping.key: the key-switching keys recryption needs (a- and b-parts of every
+    /// digit on the extended top-level basis, as `RecryptionBudget::estimate` counts them in
+    /// memory, with [`RESIDUE_BYTES`] instead of 8 per residue) and Enc_s(s).
+    pub fn bootstrapping_key(params: &Params) -> Result<u64, nit_bootstrap::BootstrapError> {
+        let budget = nit_bootstrap::RecryptionBudget::estimate(params)?;
+        Ok(budget.key_bytes as u64 / 8 * RESIDUE_BYTES + ciphertext_bytes(params) + FILE_OVERHEAD)
+    }
+
     /// evaluation.keys: the relinearization key and the rotation keys `keygen` writes, each
     /// of at most one digit per prime.
     pub fn evaluation_keys(params: &Params) -> Result<u64, BgvError> {
@@ -169,15 +180,18 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
     Ok(write_atomic(path, bytes)?)
 }
 
-/// Everything the provider holds: parameters, public key, evaluation keys.
+/// Everything the provider holds: parameters, public key, evaluation keys and the
+/// bootstrapping key.
 pub struct PublicMaterial {
     pub params: Params,
     pub public_key: PublicKey,
     pub evaluation_keys: EvaluationKeys,
+    pub bootstrapping_key: BootstrappingKey,
 }
 
 impl PublicMaterial {
-    /// Loads `dir` (KEYS/public); refuses a directory that holds a secret key.
+    /// Loads `dir` (KEYS/public); refuses a directory that holds a secret key, and files that
+    /// are missing, truncated, altered, of other parameters or of another key.
     pub fn load(dir: &Path) -> Result<Self, ArtifactError> {
         let secret = dir.join(SECRET_KEY);
         if secret.exists() {
@@ -192,10 +206,20 @@ impl PublicMaterial {
         let (evaluation_keys, key_id) =
             EvaluationKeys::from_bytes(&read(&path, limit)?, &params).map_err(bgv(&path))?;
         check_key(&path, public_key.key_id(), key_id)?;
+        let path = dir.join(BOOTSTRAPPING_KEY);
+        let bootstrap = |source| ArtifactError::Bootstrap {
+            path: path.clone(),
+            source,
+        };
+        let limit = limits::bootstrapping_key(&params).map_err(bootstrap)?;
+        let bootstrapping_key =
+            BootstrappingKey::from_bytes(&read(&path, limit)?, &params).map_err(bootstrap)?;
+        check_key(&path, public_key.key_id(), bootstrapping_key.key_id())?;
         Ok(Self {
             params,
             public_key,
             evaluation_keys,
+            bootstrapping_key,
         })
     }
 

@@ -2,8 +2,9 @@
 //! run, as encrypted fine-tuning ([`super::start`]). The owner makes keys; the provider
 //! pretrains NN2 in plaintext on its own images and publishes it; the owner encrypts one
 //! batch of samples (the outputs of the public frozen layers); the provider, with the public
-//! keys only, trains the last layer on them encrypted; the owner decrypts the model. Prints
-//! the time of each phase and the test accuracy before and after.
+//! keys only, trains the last layer on them encrypted, with recryption, on all cores; the
+//! owner decrypts the model. Prints the time of each phase and the test accuracy before and
+//! after.
 
 use super::decrypt::DecryptArgs;
 use super::encrypt::{encrypt, owner_data};
@@ -134,7 +135,7 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
                 out: model.clone(),
                 resume: false,
                 full: false,
-                threads: 1,
+                threads: None,
             })
         },
     )?;

@@ -15,21 +15,24 @@ use nit_nn::files::write_atomic_with_mode;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
 
-/// Ciphertext primes of the toy chain for encrypted fine-tuning: one step of NN2's last
-/// layer from the frozen layers' outputs has AND-depth 70 (144 450 ANDs, 40 860 rotations,
-/// counted with `CountingBackend`). Measured: 44 primes (2200 bits) ran out of noise budget
-/// at the end of the step (12.8 bits short), so the chain costs more than 31 bits per AND
-/// level here; 50 primes (2500 bits) carry it (the whole `fhe-nit demo` ran through,
-/// docs/BENCHMARKS.md).
-pub const TOY_FINE_TUNE_PRIMES: usize = 50;
+/// Ciphertext primes of the toy chain: the provider's step runs with recryption, so the chain
+/// only has to carry the deepest segment between two refreshes. One fine-tuning step of
+/// NN2's last layer (144,450 ANDs, 40,860 rotations, counted with `CountingBackend`) has 220
+/// refreshes where the trainer asks (activations, slopes, deltas) and a deepest segment of
+/// 29 AND levels between them. A refreshed value carries about 2 AND levels per 50-bit prime
+/// beyond recryption's own (`fhe-nit params --chain 50xN`: 22 primes 30 levels, 23 primes
+/// 32, 24 primes 34), and the provider's L is one less than its probe measures. At L = 29
+/// (22 primes) the step needs 2,560 more refreshes, from L = 30 none; 24 primes (L = 32-33
+/// measured) keep a margin for the probe's spread (docs/BENCHMARKS.md).
+pub const TOY_FINE_TUNE_PRIMES: usize = 24;
 
 #[derive(Args)]
 pub struct KeygenArgs {
     /// Parameter set: toy (m = 1023, 60 slots, NOT SECURE) or paper (m = 32767, 1800 slots).
     #[arg(long, default_value = "toy")]
     pub set: String,
-    /// Ciphertext primes of the chain (default: toy carries one fine-tuning step, paper its
-    /// own 15).
+    /// Ciphertext primes of the chain (default: toy 24, enough for the fine-tuning step's
+    /// deepest segment between two refreshes; paper its own 15).
     #[arg(long)]
     pub primes: Option<usize>,
     /// Output directory (created if missing).

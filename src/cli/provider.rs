@@ -2,16 +2,22 @@
 //! batches and (fine-tuning) its own start model, and runs the fixed-point SGD step of
 //! `train-plain --arith fixed` on ciphertexts, writing the encrypted model after every step.
 //!
+//! The step runs on the recrypting backend (`nit_nn::recrypting::RecryptingBackend`) with the
+//! owner's bootstrapping key: values are recrypted where the trainer starts a new segment
+//! (activations, slopes, deltas) and wherever an AND result reaches the L levels a refreshed
+//! value carries (measured on a probe at start), so steps of any depth run on one chain. The
+//! trainable weights are refreshed packed before every step that follows another, so any
+//! number of steps run; the last step's weights are written as they come out of it.
+//!
 //! Default: encrypted fine-tuning ([`super::start`]): `--start` names the pretrained model
 //! whose frozen layers made the owner's encrypted features; its last layer is encrypted under
 //! the owner's public key and trained. `--full` trains every layer of NN2 from the seed's
-//! N(0, 0.1^2) weights on encrypted images, as `train-plain --arith fixed --seed S` starts;
-//! its AND-depth 198 exceeds every leveled chain here, so the run stops before any work with
-//! the noise-budget estimate until recryption lands.
+//! N(0, 0.1^2) weights on encrypted images, as `train-plain --arith fixed --seed S` starts
+//! (AND-depth 198, 17x the fine-tuning step's ANDs: an estimated 2-3 CPU hours on toy).
 
 use super::artifacts::{
     batch_file, ArtifactError, EncryptedBatch, EncryptedModel, ModelShape, PublicMaterial, Stamp,
-    MODEL,
+    BOOTSTRAPPING_KEY, MODEL,
 };
 use super::progress::TrainProgress;
 use super::start::{circuit, StartModel, ADDER, FROZEN_LAYERS, LR_SHIFT, SUM};
@@ -19,18 +25,18 @@ use clap::Args;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::KeyId;
 use nit_bgv::Params;
-use nit_nn::bitsliced::Bit;
-use nit_nn::data::Normalization;
+use nit_bootstrap::Bootstrapper;
+use nit_nn::bitsliced::{Bit, BitInt, CountingBackend, GateCounts};
+use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::EncryptedBackend;
-use nit_nn::model::encrypted_trainer::EncryptedWeights;
-use nit_nn::model::{step_cost, EncryptedTrainer, FixedTrainer, ModelKind};
+use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
+use nit_nn::model::fixed_format::WIDE;
+use nit_nn::model::{EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, ModelKind};
+use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Modulus one AND level costs on the toy chain: a depth-70 step exhausted 2200 bits
-/// (docs/BENCHMARKS.md), so at least 31; what the depth check of `--full` assumes.
-pub const BITS_PER_AND_LEVEL: f64 = 32.0;
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -55,32 +61,64 @@ pub struct TrainArgs {
     /// Continue from the checkpoint in --out (same keys, data and options).
     #[arg(long)]
     pub resume: bool,
-    /// Train every layer from the seed's initial weights (needs recryption on toy).
+    /// Train every layer from the seed's initial weights (AND-depth 198: CPU hours on toy).
     #[arg(long)]
     pub full: bool,
-    /// Worker threads of the step. Rayon's work stealing nests the per-weight updates, so
-    /// each extra thread keeps more of them in flight: one toy fine-tuning step peaked at
-    /// about 6 GB on 1 thread and passed 18 GB on 2.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
+    /// Worker threads of the step (default: the machine's cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
-/// Refuses a circuit the chain cannot carry, before any work: its AND-depth times the
-/// measured cost of one level against the chain's modulus.
-fn check_depth(trainer: &EncryptedTrainer, keys: &Path) -> Result<(), String> {
-    let params = trainer.backend().evaluator().params();
-    let cost = step_cost(trainer.circuit(), trainer.batch_size()).map_err(|e| e.to_string())?;
-    let needed = cost.step_depth as f64 * BITS_PER_AND_LEVEL;
-    let held = params.log2_q(params.max_level());
-    if needed > held {
-        return Err(format!(
-            "{}: noise budget: one step has AND-depth {} ({} ANDs), about {needed:.0} bits of modulus at {BITS_PER_AND_LEVEL} bits per level; this chain holds {held:.0} bits. It cannot run without recryption (not implemented yet); encrypted fine-tuning (--start, without --full) fits the toy chain",
-            keys.display(),
-            cost.step_depth,
-            cost.step.and
-        ));
+/// The worker threads of a run: `threads`, or the cores the OS reports (1 if it cannot).
+pub fn worker_threads(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1)
+}
+
+/// What one step costs under the recrypting backend's policy with L = `levels`, counted on
+/// the counting backend running the same step (`EncryptedTrainer::step_observed`'s circuit)
+/// on vectors of `slots` slots: gates, the refreshes of the step, and those of the packed
+/// weight refresh before a following step. `weights` are the start weights (frozen layers
+/// public, as the provider holds them); `dim` inputs of 8 bits.
+pub fn predicted_step(
+    circuit: &FixedCircuit,
+    weights: &[Vec<i64>],
+    dim: usize,
+    slots: usize,
+    levels: usize,
+) -> Result<(GateCounts, u64), String> {
+    let backend =
+        CountingBackend::with_refresh_after(slots, u32::try_from(levels).unwrap_or(u32::MAX));
+    let error = |e: nit_nn::model::ModelError| e.to_string();
+    let frozen = circuit.frozen_layers();
+    let mut counted =
+        FixedWeights::<CountingBackend>::constants(&weights[..frozen]).map_err(error)?;
+    let fresh =
+        |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
+    for layer in &weights[frozen..] {
+        counted.layers.push(
+            layer
+                .iter()
+                .map(|_| fresh(WIDE))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?,
+        );
     }
-    Ok(())
+    let inputs = (0..dim)
+        .map(|_| fresh(nit_nn::model::fixed_format::NARROW))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let labels = vec![Bit::Var(backend.input()); DIGITS];
+    if frozen > 0 {
+        circuit.step_from_features(&backend, &mut counted, &inputs, &labels)
+    } else {
+        circuit.step_traced(&backend, &mut counted, &inputs, &labels)
+    }
+    .map_err(error)?;
+    let step = backend.counts();
+    counted.refresh_packed(&backend, frozen).map_err(error)?;
+    Ok((step, backend.counts().refresh - step.refresh))
 }
 
 /// The lowest level of an encrypted weight bit (what the chain has left).
@@ -145,17 +183,75 @@ fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String>
     Ok((weights, shape, sizes[frozen_layers]))
 }
 
+/// The recrypting backend of the provider's keys: the evaluator of the public evaluation keys,
+/// the bootstrapper of the bootstrapping key, L measured on a probe encrypted under the
+/// public key. A chain too short to carry two AND levels after a refresh is refused.
+fn recrypting_backend(material: &PublicMaterial, keys: &Path) -> Result<RecryptingBackend, String> {
+    let evaluator = Evaluator::new(
+        &material.params,
+        material.key_id(),
+        material.evaluation_keys.clone(),
+    )
+    .map_err(|e| format!("{}: {e}", keys.display()))?;
+    let backend = EncryptedBackend::new(evaluator).map_err(|e| e.to_string())?;
+    let bootstrapper = Bootstrapper::new(&material.params, material.bootstrapping_key.clone())
+        .map_err(|e| format!("{}: {e}", keys.join(BOOTSTRAPPING_KEY).display()))?;
+    RecryptingBackend::new(
+        backend,
+        Arc::new(bootstrapper),
+        &material.public_key,
+        &mut secure_rng(),
+    )
+    .map_err(|e| {
+        format!(
+            "{}: the chain of {} primes cannot recrypt and then multiply: {e}; make keys with more primes (keygen --primes)",
+            keys.display(),
+            material.params.max_level()
+        )
+    })
+}
+
+/// Whether any trainable weight bit has AND-depth above 0 (a step made it; a fresh
+/// encryption or a refresh has depth 0).
+fn needs_refresh(weights: &EncryptedWeights, frozen: usize) -> bool {
+    weights
+        .layers
+        .iter()
+        .skip(frozen)
+        .flatten()
+        .flat_map(BitInt::bits)
+        .any(|b| matches!(b, Bit::Var(v) if v.depth > 0))
+}
+
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let material = PublicMaterial::load(&args.keys).map_err(|e| e.to_string())?;
     let (start_weights, shape, dim) = start(args)?;
     let key_id = material.key_id();
-    let evaluator = Evaluator::new(&material.params, key_id, material.evaluation_keys.clone())
-        .map_err(|e| format!("{}: {e}", args.keys.display()))?;
-    let backend = EncryptedBackend::new(evaluator).map_err(|e| e.to_string())?;
+    let threads = worker_threads(args.threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let backend = pool.install(|| recrypting_backend(&material, &args.keys))?;
+    let levels = backend.levels_after_refresh();
     let trainer = EncryptedTrainer::new(circuit(shape.frozen_layers)?, backend);
-    if args.full {
-        check_depth(&trainer, &args.keys)?;
-    }
+    let (cost, weight_refreshes) = predicted_step(
+        trainer.circuit(),
+        &start_weights,
+        dim,
+        trainer.batch_size(),
+        levels,
+    )?;
+    println!(
+        "{} primes, {} AND levels after a refresh ({:.1} s to set up recryption); one step: {} ANDs, {} rotations, {} refreshes, and {weight_refreshes} to refresh the weights before a following step; {threads} threads",
+        material.params.max_level(),
+        levels,
+        started.elapsed().as_secs_f64(),
+        cost.and,
+        cost.rotate,
+        cost.refresh,
+    );
     let first = read_batch(&args.data, 0, &material, dim, None)?;
     let expected_start = (shape.frozen_layers > 0).then_some(shape.start);
     if first.start != expected_start {
@@ -186,7 +282,6 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     };
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let checkpoint = args.out.join(MODEL);
-    let started = Instant::now();
     let previous = previous_checkpoint(&checkpoint, args.resume, &params, key_id, &shape)
         .map_err(|e| e.to_string())?;
     let mut model = match previous {
@@ -199,8 +294,10 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         }
         Some(model) => model,
         None => {
+            let encrypting = Instant::now();
             let weights = trainer
                 .encrypt_weights(&material.public_key, &start_weights, &mut secure_rng())
+                .and_then(rebind_weights)
                 .map_err(|e| e.to_string())?;
             println!(
                 "{} trainable weights encrypted in {:.1} s",
@@ -208,7 +305,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
                     .iter()
                     .map(Vec::len)
                     .sum::<usize>(),
-                started.elapsed().as_secs_f64()
+                encrypting.elapsed().as_secs_f64()
             );
             EncryptedModel {
                 shape: shape.clone(),
@@ -226,35 +323,42 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         ));
     }
     let progress = TrainProgress::new(args.steps, model.steps);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.max(1))
-        .build()
-        .map_err(|e| e.to_string())?;
     let mut loaded = Some(first);
     let next_batch = |index: usize| match loaded.take() {
         Some(b) if b.index == index => Ok(b),
         _ => read_batch(&args.data, index, &material, dim, Some(set)),
     };
     let mut step_number = model.steps;
-    let step = |weights: &mut EncryptedWeights, batch: &EncryptedBatch| {
+    let backend = trainer.backend();
+    let step = |weights: &mut EncryptedWeights, batch: EncryptedBatch| {
         step_number += 1;
         progress.begin_step(step_number, batch.index);
-        let (inputs, labels) = (&batch.batch.inputs, &batch.batch.labels);
-        let circuit = trainer.circuit();
-        let backend = trainer.backend();
-        pool.install(|| {
-            if shape.frozen_layers > 0 {
-                circuit.step_from_features_observed(backend, weights, inputs, labels, &progress)
-            } else {
-                circuit.step_observed(backend, weights, inputs, labels, &progress)
+        let refresh = needs_refresh(weights, shape.frozen_layers);
+        let taken = std::mem::replace(weights, FixedWeights { layers: Vec::new() });
+        let (before, guard_before) = (backend.refreshes(), backend.guard_refreshes());
+        let trained = pool.install(|| {
+            let mut current = rebind_weights(taken)?;
+            if refresh {
+                trainer.refresh_weights(&mut current)?;
             }
-        })
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+            trainer.step_observed(&mut current, &rebind_batch(batch.batch)?, &progress)?;
+            rebind_weights(current)
+        });
+        *weights = trained.map_err(|e| e.to_string())?;
+        Ok(format!(
+            "{} refreshes ({} by the capacity guard){}",
+            backend.refreshes() - before,
+            backend.guard_refreshes() - guard_before,
+            if refresh {
+                ", weights refreshed first"
+            } else {
+                ""
+            }
+        ))
     };
-    let report = |model: &EncryptedModel, took: Duration, bytes: u64| {
+    let report = |model: &EncryptedModel, took: Duration, bytes: u64, note: String| {
         progress.end_step(format!(
-            "step {}: {:.1} s, weights at level {} of {}, checkpoint {} ({bytes} bytes)",
+            "step {}: {:.1} s, {note}, weights at level {} of {}, checkpoint {} ({bytes} bytes)",
             model.steps,
             took.as_secs_f64(),
             lowest_level(&model.weights),
@@ -316,9 +420,9 @@ pub(super) fn run_steps(
     steps: usize,
     batches: usize,
     mut next_batch: impl FnMut(usize) -> Result<EncryptedBatch, String>,
-    mut step: impl FnMut(&mut EncryptedWeights, &EncryptedBatch) -> Result<(), String>,
+    mut step: impl FnMut(&mut EncryptedWeights, EncryptedBatch) -> Result<String, String>,
     checkpoint: (&Path, Stamp),
-    mut report: impl FnMut(&EncryptedModel, Duration, u64),
+    mut report: impl FnMut(&EncryptedModel, Duration, u64, String),
 ) -> Result<(), String> {
     if batches == 0 {
         return Err("the data set holds no batch".into());
@@ -326,12 +430,13 @@ pub(super) fn run_steps(
     while model.steps < steps {
         let batch = next_batch(model.steps % batches)?;
         let started = Instant::now();
-        step(&mut model.weights, &batch).map_err(|e| format!("step {}: {e}", model.steps + 1))?;
+        let note = step(&mut model.weights, batch)
+            .map_err(|e| format!("step {}: {e}", model.steps + 1))?;
         model.steps += 1;
         let bytes = model
             .write(checkpoint.0, checkpoint.1)
             .map_err(|e| e.to_string())?;
-        report(model, started.elapsed(), bytes);
+        report(model, started.elapsed(), bytes, note);
     }
     Ok(())
 }

@@ -133,7 +133,7 @@ impl Setup {
             EncryptedBatch::read(&data.join(batch_file(index)), &self.params, self.sk.id(), 0)
                 .map_err(|e| e.to_string())
         };
-        let step = |weights: &mut EncryptedWeights, batch: &EncryptedBatch| {
+        let step = |weights: &mut EncryptedWeights, batch: EncryptedBatch| {
             for layer in &mut weights.layers {
                 for (k, w) in layer.iter_mut().enumerate() {
                     let label = &batch.batch.labels[k % DIGITS];
@@ -146,7 +146,7 @@ impl Setup {
                     *w = BitInt::from_bits(bits).map_err(|e| e.to_string())?;
                 }
             }
-            Ok(())
+            Ok(String::new())
         };
         run_steps(
             model,
@@ -155,7 +155,7 @@ impl Setup {
             read,
             step,
             (&out.join(MODEL), self.stamp),
-            |_, _, _| {},
+            |_, _, _, _| {},
         )
         .unwrap();
     }

@@ -3,32 +3,98 @@
 //! holding that bit in all slots (replicated), so the step computes, slot for slot, the same
 //! bits as the plaintext trainer, and the decrypted weights equal its weights bit for bit.
 //!
+//! The trainer runs on any [`CiphertextBackend`]: the leveled [`EncryptedBackend`], whose
+//! chain must carry the whole step, or the [`RecryptingBackend`], which refreshes where the
+//! circuit asks and wherever an AND result reaches the depth a refreshed value carries, so
+//! any number of steps of any depth run on one chain.
+//!
 //! Frozen layers (fine-tuning, [`FixedCircuit::with_frozen_layers`]) keep public weights:
 //! their bits are circuit constants and their products fold into public multiplications.
 //! Trainable layers are encrypted under the data owner's public key.
 
 use super::batch::BitslicedBatch;
 use super::error::ModelError;
-use super::fixed::{FixedCircuit, FixedWeights, StepTrace};
-use crate::bitsliced::BitSimd;
+use super::fixed::{FixedCircuit, FixedWeights, StepObserver, StepTrace, Unobserved};
+use crate::bitsliced::{Bit, BitInt, BitSimd};
 use crate::data::Dataset;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
+use crate::recrypting::RecryptingBackend;
 use nit_bgv::keys::{PublicKey, SecretKey};
 use nit_ring::sample::SecureRng;
 
-/// A fixed-point circuit and the encrypted backend it runs on.
-#[derive(Clone, Debug)]
-pub struct EncryptedTrainer {
-    circuit: FixedCircuit,
-    backend: EncryptedBackend,
+/// A backend whose vectors are [`EncryptedBits`] of one [`EncryptedBackend`]: that backend
+/// itself, or one that adds recryption to it. Values move between such backends unchanged
+/// ([`rebind_weights`], [`rebind_batch`]).
+pub trait CiphertextBackend: BitSimd<Bits = EncryptedBits> {
+    /// The encrypted backend underneath (parameters, encryption, decryption).
+    fn encrypted(&self) -> &EncryptedBackend;
 }
 
-/// Encrypted weights: frozen layers public, trainable layers under the owner's key.
+impl CiphertextBackend for EncryptedBackend {
+    fn encrypted(&self) -> &EncryptedBackend {
+        self
+    }
+}
+
+impl CiphertextBackend for RecryptingBackend {
+    fn encrypted(&self) -> &EncryptedBackend {
+        self.inner()
+    }
+}
+
+/// A fixed-point circuit and the ciphertext backend it runs on.
+#[derive(Clone, Debug)]
+pub struct EncryptedTrainer<B: CiphertextBackend = EncryptedBackend> {
+    circuit: FixedCircuit,
+    backend: B,
+}
+
+/// Encrypted weights as files hold them: frozen layers public, trainable layers under the
+/// owner's key.
 pub type EncryptedWeights = FixedWeights<EncryptedBackend>;
 
-impl EncryptedTrainer {
+/// The same integers as values of backend `B` (bits moved, nothing copied or computed).
+fn rebind_ints<A, B>(values: Vec<BitInt<A>>) -> Result<Vec<BitInt<B>>, ModelError>
+where
+    A: BitSimd<Bits = EncryptedBits>,
+    B: BitSimd<Bits = EncryptedBits>,
+{
+    values
+        .into_iter()
+        .map(|x| BitInt::from_bits(x.into_bits()).map_err(|e| ModelError::Backend(Box::new(e))))
+        .collect()
+}
+
+/// Weights of one ciphertext backend as weights of another (the same ciphertexts).
+pub fn rebind_weights<A, B>(weights: FixedWeights<A>) -> Result<FixedWeights<B>, ModelError>
+where
+    A: BitSimd<Bits = EncryptedBits>,
+    B: BitSimd<Bits = EncryptedBits>,
+{
+    let layers = weights
+        .layers
+        .into_iter()
+        .map(rebind_ints)
+        .collect::<Result<_, _>>()?;
+    Ok(FixedWeights { layers })
+}
+
+/// A batch of one ciphertext backend as a batch of another (the same ciphertexts).
+pub fn rebind_batch<A, B>(batch: BitslicedBatch<A>) -> Result<BitslicedBatch<B>, ModelError>
+where
+    A: BitSimd<Bits = EncryptedBits>,
+    B: BitSimd<Bits = EncryptedBits>,
+{
+    let labels: Vec<Bit<EncryptedBits>> = batch.labels;
+    Ok(BitslicedBatch {
+        inputs: rebind_ints(batch.inputs)?,
+        labels,
+    })
+}
+
+impl<B: CiphertextBackend> EncryptedTrainer<B> {
     /// The trainer of `circuit` on `backend` (its evaluator holds the public evaluation keys).
-    pub fn new(circuit: FixedCircuit, backend: EncryptedBackend) -> Self {
+    pub fn new(circuit: FixedCircuit, backend: B) -> Self {
         Self { circuit, backend }
     }
 
@@ -37,8 +103,8 @@ impl EncryptedTrainer {
         &self.circuit
     }
 
-    /// The encrypted backend.
-    pub fn backend(&self) -> &EncryptedBackend {
+    /// The ciphertext backend.
+    pub fn backend(&self) -> &B {
         &self.backend
     }
 
@@ -54,14 +120,12 @@ impl EncryptedTrainer {
         pk: &PublicKey,
         weights: &[Vec<i64>],
         rng: &mut SecureRng,
-    ) -> Result<EncryptedWeights, ModelError> {
+    ) -> Result<FixedWeights<B>, ModelError> {
         let frozen = self.circuit.frozen_layers().min(weights.len());
-        let public = FixedWeights::<EncryptedBackend>::constants(&weights[..frozen])?;
-        let encrypted = FixedWeights::<EncryptedBackend>::encode(
-            &weights[frozen..],
-            self.batch_size(),
-            |bits| self.backend.encrypt(pk, bits, rng),
-        )?;
+        let public = FixedWeights::<B>::constants(&weights[..frozen])?;
+        let encrypted = FixedWeights::<B>::encode(&weights[frozen..], self.batch_size(), |bits| {
+            self.backend.encrypted().encrypt(pk, bits, rng)
+        })?;
         let mut layers = public.layers;
         layers.extend(encrypted.layers);
         Ok(FixedWeights { layers })
@@ -75,9 +139,9 @@ impl EncryptedTrainer {
         data: &Dataset,
         samples: &[usize],
         rng: &mut SecureRng,
-    ) -> Result<BitslicedBatch<EncryptedBackend>, ModelError> {
+    ) -> Result<BitslicedBatch<B>, ModelError> {
         BitslicedBatch::encode(data, samples, self.batch_size(), |bits| {
-            self.backend.encrypt(pk, bits, rng)
+            self.backend.encrypted().encrypt(pk, bits, rng)
         })
     }
 
@@ -85,21 +149,52 @@ impl EncryptedTrainer {
     /// encrypted forward pass (computed with the weights before the update) and deltas.
     pub fn step(
         &self,
-        weights: &mut EncryptedWeights,
-        batch: &BitslicedBatch<EncryptedBackend>,
-    ) -> Result<StepTrace<EncryptedBackend>, ModelError> {
-        self.circuit
-            .step_traced(&self.backend, weights, &batch.inputs, &batch.labels)
+        weights: &mut FixedWeights<B>,
+        batch: &BitslicedBatch<B>,
+    ) -> Result<StepTrace<B>, ModelError> {
+        self.step_observed(weights, batch, &Unobserved)
+    }
+
+    /// [`Self::step`], telling `observer` how far it is. With frozen layers the batch's
+    /// inputs are the frozen layers' outputs ([`FixedCircuit::step_from_features`]), else
+    /// the images ([`FixedCircuit::step_traced`]).
+    pub fn step_observed(
+        &self,
+        weights: &mut FixedWeights<B>,
+        batch: &BitslicedBatch<B>,
+        observer: &dyn StepObserver,
+    ) -> Result<StepTrace<B>, ModelError> {
+        let (inputs, labels) = (&batch.inputs, &batch.labels);
+        if self.circuit.frozen_layers() > 0 {
+            self.circuit.step_from_features_observed(
+                &self.backend,
+                weights,
+                inputs,
+                labels,
+                observer,
+            )
+        } else {
+            self.circuit
+                .step_observed(&self.backend, weights, inputs, labels, observer)
+        }
+    }
+
+    /// Refreshes the trainable weights packed ([`FixedWeights::refresh_packed`]), so the next
+    /// step starts from weights of depth 0: ceil(16 n / l) refreshes for n trainable weights
+    /// on a recrypting backend. Only worth it there: a leveled backend's refresh is the
+    /// identity, and the packing would spend its levels.
+    pub fn refresh_weights(&self, weights: &mut FixedWeights<B>) -> Result<(), ModelError> {
+        weights.refresh_packed(&self.backend, self.circuit.frozen_layers())
     }
 
     /// Decrypts the weights (the data owner's side); every slot of a weight must agree.
     pub fn decrypt_weights(
         &self,
         sk: &SecretKey,
-        weights: &EncryptedWeights,
+        weights: &FixedWeights<B>,
     ) -> Result<Vec<Vec<i64>>, ModelError> {
         weights.decode(self.batch_size(), |bits: &EncryptedBits| {
-            self.backend.decrypt(sk, bits)
+            self.backend.encrypted().decrypt(sk, bits)
         })
     }
 }
