@@ -74,6 +74,17 @@ pub enum BootstrapError {
         /// Capacity recryption needs (bits).
         needed: f64,
     },
+    /// The chain is too short for refreshed values to carry circuits: a refresh leaves fewer
+    /// than the needed AND levels above the capacity the next refresh needs.
+    #[error("a refreshed value carries {levels} AND levels above the {threshold:.1} bits the next refresh needs, at least {needed} are needed: use a longer chain")]
+    ShortChain {
+        /// Squarings a refreshed value carries above the threshold.
+        levels: usize,
+        /// Levels needed.
+        needed: usize,
+        /// Capacity the next refresh needs plus the margin (bits).
+        threshold: f64,
+    },
     /// A bootstrapping key lacks the key set of the named plaintext modulus.
     #[error("the bootstrapping key has no key set for {0}")]
     MissingKeys(&'static str),

@@ -55,11 +55,12 @@ impl RecryptingBackend {
         let fresh = inner.encrypt(pk, &bits, rng)?;
         let refreshed = bootstrapper.recrypt(&fresh.ct)?;
         let threshold = bootstrapper.capacity_needed() + MARGIN_BITS;
-        let (levels, probe) = squarings_above(inner.evaluator(), &refreshed, threshold);
+        let (levels, _) = squarings_above(inner.evaluator(), &refreshed, threshold);
         if levels < 2 {
-            return Err(BootstrapError::CapacityTooLow {
-                capacity: probe.capacity(inner.evaluator().params()),
-                needed: threshold,
+            return Err(BootstrapError::ShortChain {
+                levels,
+                needed: 2,
+                threshold,
             });
         }
         Ok(Self::with_levels(inner, bootstrapper, levels - 1))
