@@ -36,18 +36,6 @@ fn setup(literal: ParamsLiteral, seed: u64) -> (SecretKey, PublicKey, EncryptedB
     (sk, pk, backend)
 }
 
-/// Decodes a list of plaintext integers, one value per slot each.
-fn plain_values(plain: &PlainBackend, xs: &[BitInt<PlainBackend>]) -> Vec<Vec<i64>> {
-    xs.iter()
-        .map(|x| {
-            x.decode(plain.slots(), |b| {
-                Ok::<_, nit_nn::bitsliced::PlainError>(plain.decode(b))
-            })
-            .unwrap()
-        })
-        .collect()
-}
-
 /// Runs one step encrypted and on the plaintext trainer; asserts bit equality of weights and
 /// of every layer's activations, slopes and deltas.
 fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64) {
@@ -106,28 +94,7 @@ fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64)
             })
             .collect()
     };
-    // Layer l of each list: activations count the input as layer 0, slopes and deltas start
-    // at layer 1.
-    let lists = [
-        (
-            "activations",
-            0,
-            &trace.pass.activations,
-            &plain_trace.pass.activations,
-        ),
-        ("slopes", 1, &trace.pass.slopes, &plain_trace.pass.slopes),
-        ("deltas", 1, &trace.deltas, &plain_trace.deltas),
-    ];
-    for (what, first, found, expected) in lists {
-        for (l, (found, expect)) in found.iter().zip(expected).enumerate() {
-            assert_eq!(
-                decrypt_all(found),
-                plain_values(&plain, expect),
-                "{what} of layer {}",
-                l + first
-            );
-        }
-    }
+    recrypted_step::assert_layers_equal(&trace, &plain_trace, &plain, decrypt_all);
     let decrypted = trainer.decrypt_weights(&sk, &weights).unwrap();
     assert_eq!(decrypted, expected.weights, "weights after one step");
     assert_ne!(

@@ -21,7 +21,7 @@ use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::Learner;
 use nit_nn::model::{
     step_parts_with_refresh, BitslicedBatch, FixedCircuit, FixedTrainer, FixedWeights, PartCost,
-    StepObserver, StepPart,
+    StepObserver, StepPart, StepTrace,
 };
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
@@ -238,38 +238,7 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
             })
             .collect()
     };
-    let plain_all = |xs: &[BitInt<PlainBackend>]| -> Vec<Vec<i64>> {
-        xs.iter()
-            .map(|x| {
-                x.decode(slots, |b| {
-                    Ok::<_, nit_nn::bitsliced::PlainError>(plain.decode(b))
-                })
-                .unwrap()
-            })
-            .collect()
-    };
-    // Layer l of each list: activations count the input as layer 0, slopes and deltas start
-    // at layer 1.
-    let lists = [
-        (
-            "activations",
-            0,
-            &trace.pass.activations,
-            &plain_trace.pass.activations,
-        ),
-        ("slopes", 1, &trace.pass.slopes, &plain_trace.pass.slopes),
-        ("deltas", 1, &trace.deltas, &plain_trace.deltas),
-    ];
-    for (what, first, found, expect) in lists {
-        for (l, (found, expect)) in found.iter().zip(expect).enumerate() {
-            assert_eq!(
-                decrypt_all(found),
-                plain_all(expect),
-                "{what} of layer {}",
-                l + first
-            );
-        }
-    }
+    assert_layers_equal(&trace, &plain_trace, &plain, decrypt_all);
     let decrypted = weights
         .decode(slots, |b| backend.inner().decrypt(&sk, b))
         .unwrap();
@@ -324,4 +293,46 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         "refreshes the counting backend cannot predict"
     );
     run
+}
+
+/// Asserts that a traced step's activations, slopes and deltas (decrypted by `decrypt`) equal
+/// the plaintext backend's layer by layer, naming the first list and layer that differs.
+/// Layer l of each list: activations count the input as layer 0, slopes and deltas start at
+/// layer 1.
+pub fn assert_layers_equal<B: BitSimd>(
+    trace: &StepTrace<B>,
+    plain_trace: &StepTrace<PlainBackend>,
+    plain: &PlainBackend,
+    decrypt: impl Fn(&[BitInt<B>]) -> Vec<Vec<i64>>,
+) {
+    let plain_all = |xs: &[BitInt<PlainBackend>]| -> Vec<Vec<i64>> {
+        xs.iter()
+            .map(|x| {
+                x.decode(plain.slots(), |b| {
+                    Ok::<_, nit_nn::bitsliced::PlainError>(plain.decode(b))
+                })
+                .unwrap()
+            })
+            .collect()
+    };
+    let lists = [
+        (
+            "activations",
+            0,
+            &trace.pass.activations,
+            &plain_trace.pass.activations,
+        ),
+        ("slopes", 1, &trace.pass.slopes, &plain_trace.pass.slopes),
+        ("deltas", 1, &trace.deltas, &plain_trace.deltas),
+    ];
+    for (what, first, found, expect) in lists {
+        for (l, (found, expect)) in found.iter().zip(expect).enumerate() {
+            assert_eq!(
+                decrypt(found),
+                plain_all(expect),
+                "{what} of layer {}",
+                l + first
+            );
+        }
+    }
 }
