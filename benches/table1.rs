@@ -32,6 +32,7 @@
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
+use fhe_nit::cpu_time::cpu_seconds;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::{all_rotation_exponents, rotate_exponents};
@@ -56,22 +57,6 @@ mod recrypted_step;
 const TOY_PRIMES: usize = 23;
 const NN2: [usize; 4] = [64, 32, 16, 10];
 const NN1: [usize; 4] = [784, 128, 32, 10];
-
-/// CPU seconds (user + system, all threads) of this process so far.
-fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // After the parenthesized command name, utime and stime are the 12th and 13th
-            // fields, in clock ticks (100 per second on Linux).
-            let rest = s.rsplit_once(')')?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks =
-                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-            Some(ticks as f64 / 100.0)
-        })
-        .unwrap_or(0.0)
-}
 
 fn circuit(sizes: &[usize]) -> FixedCircuit {
     FixedCircuit::new(

@@ -33,6 +33,7 @@
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
+use fhe_nit::cpu_time::cpu_seconds;
 use nit_bgv::ciphertext::Plaintext;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
@@ -391,23 +392,6 @@ impl BitSimd for Operands<'_> {
             Stored::Full(e) => e.depth,
         }
     }
-}
-
-/// CPU seconds (user + system, all threads) this process has used so far: on a shared machine
-/// the wall time of a run depends on the other jobs, its CPU time much less.
-fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesized command name: utime and stime are the 12th and
-            // 13th, in clock ticks (100 per second on Linux).
-            let rest = s.rsplit_once(')')?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks =
-                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-            Some(ticks as f64 / 100.0)
-        })
-        .unwrap_or(0.0)
 }
 
 /// AND count and depth of the neuron, from the counting backend.

@@ -15,6 +15,7 @@ pub use nit_ring as ring;
 
 #[cfg(feature = "jemalloc")]
 pub mod allocator;
+pub mod cpu_time;
 pub mod peak_memory;
 
 /// The README's Rust blocks, compiled and run as doctests (`cargo test --doc -p fhe-nit`).

@@ -9,7 +9,7 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
-use nit_nn::bitsliced::{BitInt, BitSimd, PlainBackend};
+use nit_nn::bitsliced::{BitInt, BitSimd};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::{
     step_cost, BitslicedBatch, EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, Learner,
@@ -58,19 +58,7 @@ fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64)
     expected.step(&data, &batch).unwrap();
 
     // The same circuit on plaintext vectors, for the layer-by-layer comparison.
-    let plain = PlainBackend::new(slots).unwrap();
-    let mut plain_weights =
-        FixedWeights::<PlainBackend>::encode(&initial, slots, |b| plain.encode(b)).unwrap();
-    let plain_batch =
-        BitslicedBatch::<PlainBackend>::encode(&data, &batch, slots, |b| plain.encode(b)).unwrap();
-    let plain_trace = circuit
-        .step_traced(
-            &plain,
-            &mut plain_weights,
-            &plain_batch.inputs,
-            &plain_batch.labels,
-        )
-        .unwrap();
+    let (plain, plain_trace) = recrypted_step::plain_step(&circuit, &initial, &data, &batch);
 
     let trainer = EncryptedTrainer::new(circuit, backend);
     let mut rng = seeded_rng(seed + 2);
@@ -166,7 +154,7 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
 #[ignore = "a minute or two: 640 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-    use nit_nn::bitsliced::CountingBackend;
+    use nit_nn::model::{counted_step_with_refresh, WeightRefresh};
     use nit_nn::recrypting::RecryptingBackend;
     use std::sync::Arc;
 
@@ -206,39 +194,26 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
         .decode(slots, |b| backend.inner().decrypt(&sk, b))
         .unwrap();
 
-    let counting =
-        CountingBackend::with_refresh_after(slots, backend.levels_after_refresh() as u32);
-    let mut counted_weights = FixedWeights::<CountingBackend>::encode(&initial, slots, |_| {
-        Ok::<_, std::convert::Infallible>(counting.input())
-    })
+    // Each step starts from fresh inputs and weights at depth 0 (refreshed packed), so the
+    // two steps are counted alike.
+    let counting = counted_step_with_refresh(
+        &circuit,
+        slots,
+        backend.levels_after_refresh() as u32,
+        WeightRefresh::Packed,
+    )
     .unwrap();
-    let counted_batch = BitslicedBatch::<CountingBackend>::encode(&data, &batch, slots, |_| {
-        Ok::<_, std::convert::Infallible>(counting.input())
-    })
-    .unwrap();
-    for _ in 0..2 {
-        circuit
-            .step_traced(
-                &counting,
-                &mut counted_weights,
-                &counted_batch.inputs,
-                &counted_batch.labels,
-            )
-            .unwrap();
-        counted_weights.refresh_packed(&counting, 0).unwrap();
-    }
+    let (ands, predicted) = (2 * counting.counts().and, 2 * counting.counts().refresh);
     println!(
-        "two steps {sizes:?} on {slots} slots with recryption, weights refreshed packed after each: {seconds:.1} s, {} ANDs, deepest segment {}, L = {}, {} refreshes (predicted {}), guard {}",
-        counting.counts().and,
+        "two steps {sizes:?} on {slots} slots with recryption, weights refreshed packed after each: {seconds:.1} s, {ands} ANDs, deepest segment {}, L = {}, {} refreshes (predicted {predicted}), guard {}",
         counting.max_depth(),
         backend.levels_after_refresh(),
         backend.refreshes(),
-        counting.counts().refresh,
         backend.guard_refreshes()
     );
     assert_eq!(decrypted, expected.weights, "weights after two steps");
     assert_ne!(decrypted, initial, "the steps changed no weight");
-    assert_eq!(backend.refreshes(), counting.counts().refresh);
+    assert_eq!(backend.refreshes(), predicted);
 }
 
 /// One step of a network with a hidden layer, [2, 2, 10], with recryption at m = 255 (16

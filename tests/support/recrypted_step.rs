@@ -13,15 +13,13 @@ use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-use nit_nn::bitsliced::{
-    AdderKind, BitInt, BitSimd, CountingBackend, PlainBackend, TotalSumMethod,
-};
+use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, PlainBackend, TotalSumMethod};
 use nit_nn::data::Dataset;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::Learner;
 use nit_nn::model::{
-    step_parts_with_refresh, BitslicedBatch, FixedCircuit, FixedTrainer, FixedWeights, PartCost,
-    StepObserver, StepPart, StepTrace,
+    counted_step_with_refresh, step_parts_with_refresh, BitslicedBatch, FixedCircuit, FixedTrainer,
+    FixedWeights, PartCost, StepObserver, StepPart, StepTrace, WeightRefresh,
 };
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
@@ -165,19 +163,7 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
     let initial = expected.weights.clone();
     expected.step(&data, &batch).unwrap();
 
-    let plain = PlainBackend::new(slots).unwrap();
-    let mut plain_weights =
-        FixedWeights::<PlainBackend>::encode(&initial, slots, |b| plain.encode(b)).unwrap();
-    let plain_batch =
-        BitslicedBatch::<PlainBackend>::encode(&data, &batch, slots, |b| plain.encode(b)).unwrap();
-    let plain_trace = circuit
-        .step_traced(
-            &plain,
-            &mut plain_weights,
-            &plain_batch.inputs,
-            &plain_batch.labels,
-        )
-        .unwrap();
+    let (plain, plain_trace) = plain_step(&circuit, &initial, &data, &batch);
 
     let evaluator = backend.inner().evaluator();
     let mut weights = FixedWeights::<RecryptingBackend>::encode(&initial, slots, |b| {
@@ -248,24 +234,8 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         "the step changed no weight: the test proves nothing"
     );
 
-    let counting = CountingBackend::with_refresh_after(slots, levels as u32);
-    let mut counted_weights = FixedWeights::<CountingBackend>::encode(&initial, slots, |_| {
-        Ok::<_, std::convert::Infallible>(counting.input())
-    })
-    .unwrap();
-    let counted_batch = BitslicedBatch::<CountingBackend>::encode(&data, &batch, slots, |_| {
-        Ok::<_, std::convert::Infallible>(counting.input())
-    })
-    .unwrap();
-    circuit
-        .step(
-            &counting,
-            &mut counted_weights,
-            &counted_batch.inputs,
-            &counted_batch.labels,
-        )
-        .unwrap();
-    counted_weights.refresh_packed(&counting, 0).unwrap();
+    let counting =
+        counted_step_with_refresh(&circuit, slots, levels as u32, WeightRefresh::Packed).unwrap();
     let run = RecryptedStep {
         slots,
         primes: params.max_level(),
@@ -293,6 +263,26 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         "refreshes the counting backend cannot predict"
     );
     run
+}
+
+/// The step of `circuit` from `initial` on `batch` of `data`, on plaintext vectors (one
+/// sample per slot): the reference the encrypted step's layers are compared with.
+pub fn plain_step(
+    circuit: &FixedCircuit,
+    initial: &[Vec<i64>],
+    data: &Dataset,
+    batch: &[usize],
+) -> (PlainBackend, StepTrace<PlainBackend>) {
+    let slots = batch.len();
+    let plain = PlainBackend::new(slots).unwrap();
+    let mut weights =
+        FixedWeights::<PlainBackend>::encode(initial, slots, |b| plain.encode(b)).unwrap();
+    let inputs =
+        BitslicedBatch::<PlainBackend>::encode(data, batch, slots, |b| plain.encode(b)).unwrap();
+    let trace = circuit
+        .step_traced(&plain, &mut weights, &inputs.inputs, &inputs.labels)
+        .unwrap();
+    (plain, trace)
 }
 
 /// Asserts that a traced step's activations, slopes and deltas (decrypted by `decrypt`) equal
