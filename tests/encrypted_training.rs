@@ -5,9 +5,6 @@
 
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
-use nit_bgv::evaluator::Evaluator;
-use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
-use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
 use nit_nn::bitsliced::{BitInt, BitSimd};
 use nit_nn::encrypted::EncryptedBackend;
@@ -24,22 +21,10 @@ use rand::Rng;
 mod recrypted_step;
 use recrypted_step::{synthetic, ADDER, LR_SHIFT, SUM};
 
-/// Keys and an encrypted backend on `literal` (relinearization and every rotation key).
-fn setup(literal: ParamsLiteral, seed: u64) -> (SecretKey, PublicKey, EncryptedBackend) {
-    let params = literal.build().unwrap();
-    let mut rng = seeded_rng(seed);
-    let sk = SecretKey::generate(&params, &mut rng).unwrap();
-    let pk = sk.public_key(&mut rng).unwrap();
-    let exponents = all_rotation_exponents(&params).unwrap();
-    let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).unwrap();
-    let backend = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).unwrap()).unwrap();
-    (sk, pk, backend)
-}
-
 /// Runs one step encrypted and on the plaintext trainer; asserts bit equality of weights and
 /// of every layer's activations, slopes and deltas.
 fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64) {
-    let (sk, pk, backend) = setup(literal, seed);
+    let (sk, pk, backend, _) = recrypted_step::setup(literal, seed);
     let slots = backend.slots();
     let data = synthetic(sizes[0], slots, seed + 1);
     let batch: Vec<usize> = (0..slots).collect();
@@ -109,7 +94,7 @@ fn encrypted_step_equals_fixed_point_trainer_on_a_reduced_network() {
 #[test]
 fn packed_weight_bits_replicate_back_on_ciphertexts() {
     use nit_nn::bitsliced::{refresh_packed, Bit};
-    let (sk, pk, backend) = setup(ParamsLiteral::small(127, 6), 5);
+    let (sk, pk, backend, _) = recrypted_step::setup(ParamsLiteral::small(127, 6), 5);
     let slots = backend.slots();
     let mut rng = seeded_rng(6);
     let values: Vec<bool> = (0..40).map(|_| rng.gen()).collect();
@@ -160,7 +145,7 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
 
     let sizes = [2usize, 10];
     let literal = ParamsLiteral::small(255, 28).with_hamming_weight(Some(64));
-    let (sk, pk, backend) = setup(literal, 21);
+    let (sk, pk, backend, _) = recrypted_step::setup(literal, 21);
     let params = backend.evaluator().params().clone();
     let mut rng = seeded_rng(22);
     let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).unwrap();

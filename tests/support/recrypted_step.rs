@@ -9,7 +9,7 @@
 //! bits x weights that a step holds take as little memory as the chain allows.
 
 use nit_bgv::evaluator::Evaluator;
-use nit_bgv::keys::{EvaluationKeys, SecretKey};
+use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
@@ -22,7 +22,7 @@ use nit_nn::model::{
     FixedWeights, PartCost, StepObserver, StepPart, StepTrace, WeightRefresh,
 };
 use nit_nn::recrypting::RecryptingBackend;
-use nit_ring::sample::seeded_rng;
+use nit_ring::sample::{seeded_rng, SecureRng};
 use rand::Rng;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -119,13 +119,8 @@ impl StepObserver for PartClock {
 /// layer, and the refreshes equal the counting backend's prediction with none from the guard.
 pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> RecryptedStep {
     let clock = Instant::now();
-    let params = literal.build().unwrap();
-    let mut rng = seeded_rng(seed);
-    let sk = SecretKey::generate(&params, &mut rng).unwrap();
-    let pk = sk.public_key(&mut rng).unwrap();
-    let exponents = all_rotation_exponents(&params).unwrap();
-    let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).unwrap();
-    let inner = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).unwrap()).unwrap();
+    let (sk, pk, inner, mut rng) = setup(literal, seed);
+    let params = inner.evaluator().params().clone();
     let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).unwrap();
     let bootstrapper = Arc::new(Bootstrapper::new(&params, key).unwrap());
     let slots = inner.slots();
@@ -263,6 +258,22 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         "refreshes the counting backend cannot predict"
     );
     run
+}
+
+/// Keys and an encrypted backend on `literal` (relinearization and every rotation key) from
+/// `seed`, and the generator they were drawn from, to draw on.
+pub fn setup(
+    literal: ParamsLiteral,
+    seed: u64,
+) -> (SecretKey, PublicKey, EncryptedBackend, SecureRng) {
+    let params = literal.build().unwrap();
+    let mut rng = seeded_rng(seed);
+    let sk = SecretKey::generate(&params, &mut rng).unwrap();
+    let pk = sk.public_key(&mut rng).unwrap();
+    let exponents = all_rotation_exponents(&params).unwrap();
+    let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).unwrap();
+    let backend = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).unwrap()).unwrap();
+    (sk, pk, backend, rng)
 }
 
 /// The step of `circuit` from `initial` on `batch` of `data`, on plaintext vectors (one
