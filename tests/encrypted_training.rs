@@ -107,13 +107,13 @@ fn packed_weight_bits_replicate_back_on_ciphertexts() {
         Bit::Var(e) => e.ct.capacity(&params),
         Bit::Const(_) => unreachable!(),
     };
-    let mut refreshes = 0;
+    let refreshes = std::sync::atomic::AtomicUsize::new(0);
     let out = refresh_packed(&backend, &bits, |p| {
-        refreshes += 1;
+        refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(p.clone())
     })
     .unwrap();
-    assert_eq!(refreshes, 40usize.div_ceil(slots));
+    assert_eq!(refreshes.into_inner(), 40usize.div_ceil(slots));
     for (b, &v) in out.iter().zip(&values) {
         let Bit::Var(e) = b else {
             panic!("a ciphertext bit came back as a constant")

@@ -8,7 +8,7 @@ use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::{Params, ParamsLiteral};
 use nit_bootstrap::{Bootstrapper, BootstrappingKey};
 use nit_nn::bitsliced::{BitSimd, CountingBackend, PlainBackend};
-use nit_nn::encrypted::EncryptedBackend;
+use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
@@ -30,7 +30,20 @@ fn chain<B: BitSimd>(
     Ok(y)
 }
 
+/// Where the chain's inputs are encrypted.
+#[derive(Clone, Copy, PartialEq)]
+enum Inputs {
+    /// Under the public key at the top level.
+    Top,
+    /// Under the secret key at the lowest level that carries a segment.
+    Lowest,
+}
+
 fn run_chain(params: Params, e: u32, ands: usize, seed: u64) {
+    run_chain_with(params, e, ands, seed, Inputs::Top);
+}
+
+fn run_chain_with(params: Params, e: u32, ands: usize, seed: u64, at: Inputs) {
     let mut rng = seeded_rng(seed);
     let sk = SecretKey::generate(&params, &mut rng).unwrap();
     let pk = sk.public_key(&mut rng).unwrap();
@@ -52,7 +65,32 @@ fn run_chain(params: Params, e: u32, ands: usize, seed: u64) {
         })
         .collect();
     let zs: Vec<Vec<bool>> = (0..2).map(|_| random(&mut rng)).collect();
-    let encrypt = |bits: &Vec<bool>, rng: &mut _| backend.inner().encrypt(&pk, bits, rng).unwrap();
+    let level = match at {
+        Inputs::Top => params.max_level(),
+        Inputs::Lowest => {
+            let probe: Vec<bool> = (0..slots).map(|i| i % 3 == 0).collect();
+            let level = backend
+                .lowest_input_level(|l| sk.encrypt_bits_seeded_at(&probe, l, &mut rng).map(|c| c.0))
+                .unwrap();
+            let below = sk.encrypt_bits_seeded_at(&probe, level - 1, &mut rng);
+            assert!(
+                !backend.carries_a_segment(&below.unwrap().0),
+                "level {level} is not the lowest"
+            );
+            assert!(
+                level < params.max_level(),
+                "inputs need the whole chain: nothing to save"
+            );
+            level
+        }
+    };
+    let encrypt = |bits: &Vec<bool>, rng: &mut _| match at {
+        Inputs::Top => backend.inner().encrypt(&pk, bits, rng).unwrap(),
+        Inputs::Lowest => EncryptedBits {
+            ct: sk.encrypt_bits_seeded_at(bits, level, rng).unwrap().0,
+            depth: 0,
+        },
+    };
     let (ex, ez): (Vec<_>, Vec<_>) = (
         xs.iter().map(|b| encrypt(b, &mut rng)).collect(),
         zs.iter().map(|b| encrypt(b, &mut rng)).collect(),
@@ -70,8 +108,9 @@ fn run_chain(params: Params, e: u32, ands: usize, seed: u64) {
     let inputs: Vec<_> = (0..3).map(|_| counting.input()).collect();
     chain(&counting, &inputs, &inputs[..2], ands).unwrap();
     println!(
-        "m = {}: {ands} ANDs in {seconds:.2} s, L = {levels}, refreshes {} (predicted {}), guard {}, capacity left {:.1}",
+        "m = {}: {ands} ANDs in {seconds:.2} s, inputs at {level} of {} primes, L = {levels}, refreshes {} (predicted {}), guard {}, capacity left {:.1}",
         params.m(),
+        params.max_level(),
         backend.refreshes(),
         counting.counts().refresh,
         backend.guard_refreshes(),
@@ -90,6 +129,18 @@ fn sixty_sequential_ands_with_recryption_at_m255() {
         .build()
         .unwrap();
     run_chain(params, 8, 60, 401);
+}
+
+/// Inputs encrypted at the lowest level that carries a segment (fewer primes than the top,
+/// and one level lower does not carry it) run the same chain with the predicted refreshes
+/// and none from the guard.
+#[test]
+fn inputs_at_the_lowest_level_that_carries_a_segment_at_m255() {
+    let params = ParamsLiteral::small(255, 14)
+        .with_hamming_weight(Some(64))
+        .build()
+        .unwrap();
+    run_chain_with(params, 8, 60, 403, Inputs::Lowest);
 }
 
 /// The ignored check: 200 sequential ANDs with refreshes on `toy`.

@@ -149,6 +149,16 @@ fn owner() -> &'static Owner {
             path(&data),
         ]);
         assert!(printed.contains("bytes per sample"), "{printed}");
+        let levels: Vec<usize> = printed
+            .split("samples at ")
+            .nth(1)
+            .and_then(|rest| rest.split(" primes").next())
+            .map(|s| s.split(" of ").filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_default();
+        assert!(
+            matches!(levels[..], [level, top] if level < top),
+            "samples not below the top level: {printed}"
+        );
         Owner { keys, start, data }
     })
 }

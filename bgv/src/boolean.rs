@@ -30,6 +30,16 @@ impl SecretKey {
         self.encrypt_seeded(&encode(&self.params, bits)?, rng)
     }
 
+    /// [`Self::encrypt_bits_seeded`] at `level` primes ([`Self::encrypt_seeded_at`]).
+    pub fn encrypt_bits_seeded_at(
+        &self,
+        bits: &[bool],
+        level: usize,
+        rng: &mut SecureRng,
+    ) -> Result<(Ciphertext, [u8; 32]), BgvError> {
+        self.encrypt_seeded_at(&encode(&self.params, bits)?, level, rng)
+    }
+
     /// Encrypts one bit per slot (symmetric).
     pub fn encrypt_bits(&self, bits: &[bool], rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
         self.encrypt(&encode(&self.params, bits)?, rng)

@@ -128,9 +128,28 @@ impl SecretKey {
     /// Symmetric encryption at the top level (smaller noise than the public key's), mod the
     /// plaintext's own t.
     pub fn encrypt(&self, m: &Plaintext, rng: &mut SecureRng) -> Result<Ciphertext, BgvError> {
+        self.encrypt_at(m, self.params.max_level(), rng)
+    }
+
+    /// Symmetric encryption at `level` (1 <= level <= max_level, `BadLevel` otherwise): the
+    /// ciphertext of [`Self::encrypt`] over the first `level` primes, with the same fresh
+    /// noise bound (t e + m does not depend on Q_l), where a top-level encryption switched
+    /// down would add the rounding of the switch. For data that enters a circuit needing
+    /// fewer levels than the chain has: fewer residues to store, send and compute on.
+    pub fn encrypt_at(
+        &self,
+        m: &Plaintext,
+        level: usize,
+        rng: &mut SecureRng,
+    ) -> Result<Ciphertext, BgvError> {
         let params = &self.params;
+        if level == 0 || level > params.max_level() {
+            return Err(BgvError::BadLevel {
+                requested: level,
+                max: params.max_level(),
+            });
+        }
         let t = m.plaintext_modulus();
-        let level = params.max_level();
         let basis = params.ctxt_basis(level);
         let a = DcrtPoly::uniform(basis, rng);
         let mut c0 = scaled_error(params, t, level, rng)?;

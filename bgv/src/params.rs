@@ -450,18 +450,22 @@ impl Params {
     }
 
     /// The least noise bound a ciphertext with a nonzero c_1 carries at `level` (1..=L): every
-    /// one starts as a fresh encryption at the top (the secret key's bound is the smaller), no
-    /// operation lowers a bound except a modulus switch, which leaves at least B_ms, and a
-    /// division by 2^k, which divides bound and t together. Both bounds grow with t at least
-    /// linearly, so their values at t = 1 are below every ciphertext's, of any t. (A trivial
-    /// ciphertext (c_0, 0) can carry less: its phase c_0 is public.)
+    /// one starts as a fresh encryption (the secret key's bound is the smaller; at the top, or
+    /// below it by [`SecretKey::encrypt_at`]), no operation lowers a bound except a modulus
+    /// switch, which leaves at least B_ms (below the top only), and a division by 2^k, which
+    /// divides bound and t together. Both bounds grow with t at least linearly, so their
+    /// values at t = 1 are below every ciphertext's, of any t. (A trivial ciphertext (c_0, 0)
+    /// can carry less: its phase c_0 is public.)
+    ///
+    /// [`SecretKey::encrypt_at`]: crate::keys::SecretKey::encrypt_at
     pub(crate) fn least_noise(&self, level: usize) -> NoiseBound {
         let phi = self.phi();
-        let secret = secret_variance(phi, self.hamming_weight());
+        let fresh = fresh_noise_secret(phi, 1.0);
         NoiseBound::of(if level == self.max_level() {
-            fresh_noise_secret(phi, 1.0)
+            fresh
         } else {
-            modswitch_noise(self.m(), 1, secret)
+            let secret = secret_variance(phi, self.hamming_weight());
+            fresh.min(modswitch_noise(self.m(), 1, secret))
         })
     }
 

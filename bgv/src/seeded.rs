@@ -34,9 +34,19 @@ impl SecretKey {
         m: &Plaintext,
         rng: &mut SecureRng,
     ) -> Result<(Ciphertext, [u8; 32]), BgvError> {
-        let mut ct = self.encrypt(m, rng)?;
+        self.encrypt_seeded_at(m, self.params.max_level(), rng)
+    }
+
+    /// [`Self::encrypt_at`] (`level` primes, fresh noise) with a = the expansion of a fresh
+    /// seed from `rng` over those primes; returns the ciphertext and the seed.
+    pub fn encrypt_seeded_at(
+        &self,
+        m: &Plaintext,
+        level: usize,
+        rng: &mut SecureRng,
+    ) -> Result<(Ciphertext, [u8; 32]), BgvError> {
+        let mut ct = self.encrypt_at(m, level, rng)?;
         let seed: [u8; 32] = rng.gen();
-        let level = ct.level();
         let a = expand_seed(self.params.ctxt_basis(level), seed, 1).remove(0);
         // (c_0 + (a' - a) s, a) = (-a s + t e + m, a): the same message and noise under a.
         let mut shift = ct.parts[1].clone();
@@ -190,6 +200,46 @@ mod tests {
         assert_eq!(compact.expand().to_bytes().unwrap(), ct.to_bytes().unwrap());
         let product = s.eval.and(&ct, &compact.expand()).unwrap();
         assert_eq!(s.sk.decrypt_bits(&product).unwrap(), bits);
+    }
+
+    /// Encrypted at a lower level: the residues of `level` primes, the fresh noise bound (the
+    /// measured noise below it), so more capacity per stored byte than a top-level one
+    /// switched down; a seeded round trip at that level; levels 0 and above the top refused.
+    #[test]
+    fn encryption_at_a_lower_level_keeps_the_fresh_noise_in_fewer_bytes() {
+        let mut s = setup(ParamsLiteral::small(127, 5), &[], 23);
+        let slots = s.params.slots().unwrap().slots();
+        let top = s.params.max_level();
+        let bits: Vec<bool> = (0..slots).map(|i| i % 4 != 1).collect();
+        let (full, _) = s.sk.encrypt_bits_seeded(&bits, &mut s.rng).unwrap();
+        for level in 1..top {
+            let (ct, seed) =
+                s.sk.encrypt_bits_seeded_at(&bits, level, &mut s.rng)
+                    .unwrap();
+            assert_eq!(ct.level(), level);
+            assert_eq!(ct.noise_bound(), full.noise_bound());
+            let measured = s.sk.measure_noise(&ct).unwrap();
+            assert!(
+                measured > 0.0 && measured <= ct.noise_bound().value(),
+                "level {level}: measured {measured}, bound {}",
+                ct.noise_bound().value()
+            );
+            assert_eq!(s.sk.decrypt_bits(&ct).unwrap(), bits);
+            assert_eq!(ct.size_bytes() * top, full.size_bytes() * level);
+            let switched = s.eval.mod_switch_to(&full, level).unwrap();
+            assert!(ct.capacity(&s.params) > switched.capacity(&s.params));
+            let loaded =
+                Ciphertext::from_seeded_bytes(&ct.to_seeded_bytes(seed).unwrap(), &s.params)
+                    .unwrap();
+            assert_eq!(loaded.level(), level);
+            assert_eq!(s.sk.decrypt_bits(&loaded).unwrap(), bits);
+        }
+        for level in [0, top + 1] {
+            assert!(matches!(
+                s.sk.encrypt_bits_seeded_at(&bits, level, &mut s.rng),
+                Err(BgvError::BadLevel { requested, max }) if requested == level && max == top
+            ));
+        }
     }
 
     /// The seed decides c_1: resealed under a changed seed, the pair loads (any pair is a

@@ -541,15 +541,17 @@ mod tests {
         seal(CIPHERTEXT_TAG, &wire).unwrap()
     }
 
-    /// Noise claims that are not numbers, or lower than a fresh encryption's bound (a modulus
-    /// switch's below the top), are refused by the loader; honest bounds load.
+    /// Noise claims that are not numbers, or lower than a fresh encryption's bound (or a
+    /// modulus switch's, the lower of the two, below the top), are refused by the loader;
+    /// honest bounds load (also a fresh encryption made below the top).
     #[test]
     fn loader_refuses_impossible_noise_claims() {
         let mut s = setup(ParamsLiteral::small(127, 4), &[], 72);
         let m = random_plaintext(&s.params, &mut s.rng);
         let fresh = s.sk.encrypt(&m, &mut s.rng).unwrap();
         let low = s.eval.mod_switch_to(&fresh, 2).unwrap();
-        for ct in [&fresh, &low] {
+        let fresh_low = s.sk.encrypt_at(&m, 2, &mut s.rng).unwrap();
+        for ct in [&fresh, &low, &fresh_low] {
             let honest = Ciphertext::from_bytes(&ct.to_bytes().unwrap(), &s.params).unwrap();
             assert_eq!(honest.noise_bound(), ct.noise_bound());
             assert_eq!(s.sk.decrypt(&honest).unwrap(), m);

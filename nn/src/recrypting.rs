@@ -20,6 +20,7 @@ use crate::bitsliced::BitSimd;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_bgv::ciphertext::{Ciphertext, Plaintext};
 use nit_bgv::keys::PublicKey;
+use nit_bgv::BgvError;
 use nit_bootstrap::{squarings_above, BootstrapError, Bootstrapper};
 use nit_ring::sample::SecureRng;
 use rayon::prelude::*;
@@ -84,6 +85,34 @@ impl RecryptingBackend {
     /// L: the AND levels a refreshed value carries before it is refreshed again.
     pub fn levels_after_refresh(&self) -> usize {
         self.levels
+    }
+
+    /// Whether `ct` carries a whole segment between refreshes as a refreshed value does:
+    /// squared L + 1 times (the probe's count, L's spread included) it keeps the capacity
+    /// recryption needs plus [`MARGIN_BITS`]. Data encrypted at the lowest level where this
+    /// holds (`SecretKey::encrypt_at`) enters the circuit like a refreshed value, so the
+    /// counting backend's prediction stays exact; data below it would meet the guard.
+    pub fn carries_a_segment(&self, ct: &Ciphertext) -> bool {
+        squarings_above(self.inner.evaluator(), ct, self.threshold()).0 > self.levels
+    }
+
+    /// The lowest level (primes) at which a fresh encryption, `encrypt_at(level)`, carries a
+    /// segment ([`Self::carries_a_segment`]), by bisection over 1..=top (capacity grows with
+    /// the level); the top level when even that one does not (such data meets the guard).
+    pub fn lowest_input_level(
+        &self,
+        mut encrypt_at: impl FnMut(usize) -> Result<Ciphertext, BgvError>,
+    ) -> Result<usize, BootstrapError> {
+        let (mut low, mut high) = (1, self.inner.evaluator().params().max_level());
+        while low < high {
+            let middle = (low + high) / 2;
+            if self.carries_a_segment(&encrypt_at(middle)?) {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        Ok(high)
     }
 
     /// Refreshes made by the depth policy (what the counting backend predicts).

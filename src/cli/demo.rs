@@ -7,7 +7,7 @@
 //! after.
 
 use super::decrypt::DecryptArgs;
-use super::encrypt::{encrypt, owner_data};
+use super::encrypt::{encrypt, input_level, owner_data};
 use super::keygen::{generate, literal};
 use super::provider::TrainArgs;
 use super::start::{pretrain, StartModel};
@@ -112,7 +112,8 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
             let model = StartModel::read(&start)?;
             let prepared = owner_data(args.data.as_deref(), args.samples, Some(model))?;
             let sk = artifacts::load_secret(&keys).map_err(|e| e.to_string())?;
-            encrypt(&sk, &prepared, &data)
+            let level = input_level(&sk, &keys)?;
+            encrypt(&sk, level, &prepared, &data)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         },

@@ -2,8 +2,14 @@
 //! one sample per slot, labels one-hot, encrypted with the owner's secret key: one file per
 //! batch of `slots` samples. The owner holds the secret key, so she encrypts symmetrically
 //! with c_1 expanded from a seed and stores each ciphertext as c_0 and the seed, half the
-//! bytes of a public-key encryption (`nit_bgv::SecretKey::encrypt_bits_seeded`); the provider
-//! expands c_1 again on loading.
+//! bytes of a public-key encryption (`nit_bgv::SecretKey::encrypt_bits_seeded_at`); the
+//! provider expands c_1 again on loading.
+//!
+//! Every ciphertext is encrypted at the lowest level that carries a segment between two
+//! refreshes of the provider's step (`RecryptingBackend::lowest_input_level`, found with the
+//! public material the owner hands over: the same recrypting backend the provider builds),
+//! not at the top: the samples enter the step like refreshed values, so the refreshes stay
+//! as predicted, in fewer primes.
 //!
 //! With `--start` (fine-tuning, see [`super::start`]): the images normalized with the start
 //! model's statistics go through its frozen layers in plaintext, and their 16 outputs (8 bits,
@@ -11,12 +17,16 @@
 //! --train-samples N` does (NN2: central 24 x 24 resized to 8 x 8, normalized with the N
 //! images' statistics), quantized to 8 bits (F = 5).
 
-use super::artifacts::{batch_file, load_secret, ArtifactError, EncryptedBatch, Stamp};
+use super::artifacts::{
+    batch_file, check_key, load_secret, ArtifactError, EncryptedBatch, PublicMaterial, Stamp,
+    PUBLIC_DIR,
+};
+use super::provider::recrypting_backend;
 use super::start::StartModel;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use nit_bgv::keys::SecretKey;
-use nit_nn::bitsliced::{Bit, BitInt};
+use nit_nn::bitsliced::{Bit, BitInt, BitSimd};
 use nit_nn::data::{default_data_dir, normalized_dataset, prepare, Dataset, Mnist, Normalization};
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::batch::label_columns;
@@ -92,13 +102,46 @@ pub fn run(args: &EncryptArgs) -> Result<(), String> {
     let sk = load_secret(&args.keys).map_err(|e| e.to_string())?;
     let start = args.start.as_deref().map(StartModel::read).transpose()?;
     let data = owner_data(args.data.as_deref(), args.samples, start)?;
-    encrypt(&sk, &data, &args.out)
+    let level = input_level(&sk, &args.keys)?;
+    encrypt(&sk, level, &data, &args.out)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
-/// Encrypts every whole batch of `data.train` into `out`; returns the bytes written.
-pub fn encrypt(sk: &SecretKey, data: &OwnerData, out: &Path) -> Result<u64, ArtifactError> {
+/// The level the samples are encrypted at: the lowest at which a fresh encryption carries a
+/// segment between refreshes on the recrypting backend of `keys`/public (which must be the
+/// public material of `sk`).
+pub fn input_level(sk: &SecretKey, keys: &Path) -> Result<usize, String> {
+    let started = Instant::now();
+    let public = keys.join(PUBLIC_DIR);
+    let material = PublicMaterial::load(&public).map_err(|e| e.to_string())?;
+    check_key(&public, sk.id(), material.key_id()).map_err(|e| e.to_string())?;
+    let backend = recrypting_backend(&material, &public)?;
+    let probe: Vec<bool> = (0..backend.slots()).map(|i| i % 3 == 0).collect();
+    let mut rng = secure_rng();
+    let level = backend
+        .lowest_input_level(|level| {
+            sk.encrypt_bits_seeded_at(&probe, level, &mut rng)
+                .map(|(ct, _)| ct)
+        })
+        .map_err(|e| format!("{}: {e}", public.display()))?;
+    println!(
+        "samples at {level} of {} primes: the lowest level that carries the {} AND levels between refreshes ({:.1} s to find)",
+        sk.params().max_level(),
+        backend.levels_after_refresh(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(level)
+}
+
+/// Encrypts every whole batch of `data.train` into `out` at `level` primes; returns the bytes
+/// written.
+pub fn encrypt(
+    sk: &SecretKey,
+    level: usize,
+    data: &OwnerData,
+    out: &Path,
+) -> Result<u64, ArtifactError> {
     let params = sk.params();
     let bgv = |path: &Path| {
         let path = path.to_path_buf();
@@ -135,12 +178,13 @@ pub fn encrypt(sk: &SecretKey, data: &OwnerData, out: &Path) -> Result<u64, Arti
     for index in 0..batches {
         let path = out.join(batch_file(index));
         let samples: Vec<usize> = (index * slots..(index + 1) * slots).collect();
-        let (batch, seeds) = encrypt_batch(sk, data, &samples, &mut rng).map_err(|what| {
-            ArtifactError::Mismatch {
-                path: path.clone(),
-                what,
-            }
-        })?;
+        let (batch, seeds) =
+            encrypt_batch(sk, level, data, &samples, &mut rng).map_err(|what| {
+                ArtifactError::Mismatch {
+                    path: path.clone(),
+                    what,
+                }
+            })?;
         let file = EncryptedBatch {
             index,
             batches,
@@ -173,6 +217,7 @@ pub fn encrypt(sk: &SecretKey, data: &OwnerData, out: &Path) -> Result<u64, Arti
 /// (every bit is encrypted, inputs bit by bit, then labels).
 fn encrypt_batch(
     sk: &SecretKey,
+    level: usize,
     data: &OwnerData,
     samples: &[usize],
     rng: &mut nit_ring::sample::SecureRng,
@@ -180,10 +225,11 @@ fn encrypt_batch(
     let slots = samples.len();
     let mut seeds = Vec::new();
     let mut encrypt = |bits: &[bool]| {
-        sk.encrypt_bits_seeded(bits, rng).map(|(ct, seed)| {
-            seeds.push(seed);
-            EncryptedBits { ct, depth: 0 }
-        })
+        sk.encrypt_bits_seeded_at(bits, level, rng)
+            .map(|(ct, seed)| {
+                seeds.push(seed);
+                EncryptedBits { ct, depth: 0 }
+            })
     };
     let batch = match &data.start {
         None => BitslicedBatch::encode(&data.samples, samples, slots, encrypt)

@@ -186,7 +186,10 @@ fn start(args: &TrainArgs) -> Result<(Vec<Vec<i64>>, ModelShape, usize), String>
 /// The recrypting backend of the provider's keys: the evaluator of the public evaluation keys,
 /// the bootstrapper of the bootstrapping key, L measured on a probe encrypted under the
 /// public key. A chain too short to carry two AND levels after a refresh is refused.
-fn recrypting_backend(material: &PublicMaterial, keys: &Path) -> Result<RecryptingBackend, String> {
+pub(super) fn recrypting_backend(
+    material: &PublicMaterial,
+    keys: &Path,
+) -> Result<RecryptingBackend, String> {
     let evaluator = Evaluator::new(
         &material.params,
         material.key_id(),

@@ -17,6 +17,7 @@
 use super::backend::BitSimd;
 use super::bit::{self, Bit};
 use super::error::BitslicedError;
+use rayon::prelude::*;
 
 type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>>;
 
@@ -88,24 +89,33 @@ pub fn replicate<B: BitSimd>(
 
 /// Packs `bits` (replicated), refreshes every packed vector with `refresh`, and replicates
 /// the bits back: `ceil(n / l)` refreshes for n bits. Returns the refreshed bits in order.
+/// The groups of l bits are independent (pack, refresh, replicate), and so are the
+/// replications of one group: both run in parallel.
 pub fn refresh_packed<B: BitSimd>(
     backend: &B,
     bits: &[Bit<B::Bits>],
-    mut refresh: impl FnMut(&B::Bits) -> std::result::Result<B::Bits, B::Error>,
+    refresh: impl Fn(&B::Bits) -> std::result::Result<B::Bits, B::Error> + Sync,
 ) -> Result<Vec<Bit<B::Bits>>, B> {
     let masks = one_hot_masks(backend)?;
-    let packed = pack(backend, bits, &masks)?;
-    let mut out = Vec::with_capacity(bits.len());
-    for (group, p) in bits.chunks(backend.slots()).zip(&packed) {
-        let fresh = refresh(p)?;
-        for (s, b) in group.iter().enumerate() {
-            out.push(match b {
-                Bit::Const(c) => Bit::Const(*c),
-                Bit::Var(_) => Bit::Var(replicate(backend, &fresh, s, &masks)?),
-            });
-        }
-    }
-    Ok(out)
+    let groups: Vec<Vec<Bit<B::Bits>>> = bits
+        .par_chunks(backend.slots())
+        .map(|group| {
+            let packed = pack(backend, group, &masks)?;
+            let fresh = match packed.first() {
+                Some(p) => refresh(p).map_err(BitslicedError::Backend)?,
+                None => return Ok(Vec::new()),
+            };
+            group
+                .par_iter()
+                .enumerate()
+                .map(|(s, b)| match b {
+                    Bit::Const(c) => Ok(Bit::Const(*c)),
+                    Bit::Var(_) => Ok(Bit::Var(replicate(backend, &fresh, s, &masks)?)),
+                })
+                .collect()
+        })
+        .collect::<Result<_, B>>()?;
+    Ok(groups.into_iter().flatten().collect())
 }
 
 #[cfg(test)]
@@ -115,6 +125,7 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn packed_refresh_returns_every_replicated_bit() {
@@ -134,13 +145,13 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut refreshes = 0;
+            let refreshes = AtomicUsize::new(0);
             let out = refresh_packed(&backend, &bits, |p| {
-                refreshes += 1;
+                refreshes.fetch_add(1, Ordering::Relaxed);
                 Ok(p.clone())
             })
             .unwrap();
-            assert_eq!(refreshes, n.div_ceil(slots));
+            assert_eq!(refreshes.into_inner(), n.div_ceil(slots));
             for (i, (b, &v)) in out.iter().zip(&values).enumerate() {
                 let slot_bits = match b {
                     Bit::Const(c) => vec![*c; slots],
