@@ -35,10 +35,10 @@ fhe_nit::install_jemalloc!();
 use fhe_nit::cpu_time::cpu_seconds;
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, SecretKey};
-use nit_bgv::rotation::{all_rotation_exponents, rotate_exponents};
+use nit_bgv::rotation::{all_rotation_exponents, rotate_along_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-use nit_nn::bitsliced::BitSimd;
+use nit_nn::bitsliced::{BitSimd, SlotCycles};
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::{counted_step_with_refresh, step_cost, FixedCircuit, StepPart, WeightRefresh};
 use nit_nn::recrypting::RecryptingBackend;
@@ -85,7 +85,7 @@ fn measure_toy() {
     let forward = phase(|p| matches!(p, StepPart::Forward(_)));
     let backward = phase(|p| matches!(p, StepPart::OutputDelta | StepPart::HiddenDelta(_)));
     let update = phase(|p| matches!(p, StepPart::WeightSteps(_) | StepPart::Update(_)));
-    let cost = step_cost(&circuit(&NN2), run.slots).expect("NN2 counts");
+    let cost = step_cost(&circuit(&NN2), run.cycles.clone()).expect("NN2 counts");
     let deepest = run.counted.iter().map(|p| p.deepest_and).max().unwrap_or(0);
     println!(
         "table1 set=toy threads={threads} slots={} primes={} refreshed_primes={} L={} seconds={:.1} setup_seconds={:.1} cpu_seconds={cpu:.1} forward={forward:.1} backward={backward:.1} update={update:.1} weight_refresh={:.1} refresh_ms={:.1} refreshes={} predicted_refreshes={} guard_refreshes={} ands={} rotations={} depth={} deepest_segment={deepest} peak_mb={}",
@@ -111,7 +111,8 @@ fn measure_toy() {
 struct Costs {
     /// and[l]: one AND of two ciphertexts on l primes (index 0, 1 unused).
     and: Vec<f64>,
-    /// rot[l]: one rotation by 1 on l primes.
+    /// rot[l]: one slot permutation of the batch sums (the first generator of the
+    /// hypercube: one automorphism with its key switch) on l primes.
     rot: Vec<f64>,
     /// xor[l]: one XOR on l primes.
     xor: Vec<f64>,
@@ -126,6 +127,8 @@ struct Costs {
     /// exponent of `all_rotation_exponents`, in memory) and of the bootstrapping key.
     key_bytes: usize,
     slots: usize,
+    /// The slot cycles of the batch sums.
+    cycles: SlotCycles,
 }
 
 impl Costs {
@@ -176,13 +179,14 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let mut rng = seeded_rng(71);
     let sk = SecretKey::generate(&params, &mut rng).expect("secret key");
     let pk = sk.public_key(&mut rng).expect("public key");
-    // Keys for rotate(1) only (the measured rotation); the step's key memory counts one key of
-    // that size per exponent of `all_rotation_exponents`.
-    let exponents = rotate_exponents(&params, 1).expect("rotation exponents");
+    // Keys of the measured slot permutation only (g_1^1, with g_1^{1 - ord} on a bad
+    // dimension); the step's key memory counts one key of that size per exponent of
+    // `all_rotation_exponents`.
+    let exponents = rotate_along_exponents(&params, 0, 1).expect("rotation exponents");
     let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).expect("keys");
     let one_key = keys
         .automorphism(exponents[0])
-        .expect("a key of rotate(1)")
+        .expect("a key of the first generator")
         .memory_bytes();
     let all = all_rotation_exponents(&params)
         .expect("rotation exponents")
@@ -198,6 +202,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let key_bytes = eval_key_bytes + key.size_bytes();
     let bootstrapper = Arc::new(Bootstrapper::new(&params, key).expect("bootstrapper"));
     let slots = inner.slots();
+    let cycles = SlotCycles::of(&inner);
     let random = |rng: &mut _| -> Vec<bool> { (0..slots).map(|_| Rng::gen(rng)).collect() };
     let a = inner
         .encrypt(&pk, &random(&mut rng), &mut rng)
@@ -221,7 +226,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     for level in 2..=top {
         let (x, y) = (at(&a, level), at(&b, level));
         and[level] = timed(reps, || inner.and(&x, &y).expect("and"));
-        rot[level] = timed(reps, || inner.rotate(&x, 1).expect("rotate"));
+        rot[level] = timed(reps, || inner.permute_slots(&x, 0, 1).expect("permute"));
         xor[level] = timed(reps, || inner.xor(&x, &y).expect("xor"));
     }
     let backend =
@@ -236,6 +241,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         bytes_per_prime: 2 * params.phi() * 8,
         key_bytes,
         slots,
+        cycles,
     };
     let ms = |v: &[f64]| -> String {
         (2..=top)
@@ -245,7 +251,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
             .join(",")
     };
     println!(
-        "table1-costs set={name} threads={} slots={slots} primes={top} refreshed_primes={refreshed_primes} L={} refresh_ms={:.1} keys_mb={} and_ms={} rotate_ms={} xor_ms={} peak_mb={}",
+        "table1-costs set={name} threads={} slots={slots} primes={top} refreshed_primes={refreshed_primes} L={} refresh_ms={:.1} keys_mb={} and_ms={} permute_ms={} xor_ms={} peak_mb={}",
         rayon::current_num_threads(),
         costs.levels,
         refresh * 1e3,
@@ -268,7 +274,7 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
             }
             let counted = counted_step_with_refresh(
                 &circuit(sizes),
-                costs.slots,
+                costs.cycles.clone(),
                 costs.levels as u32,
                 refresh,
             )
@@ -300,7 +306,11 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
 /// The counts alone at `slots` slots under the policy with L = `TABLE1_L` (default 10, the
 /// L measured at m = 32767: docs/BOOTSTRAP.md): no keys, for a machine without the memory
 /// for `costs-paper`. Prints the ANDs and rotations by depth for a cost model applied by hand.
-fn count_only(slots: usize) {
+fn count_only(literal: ParamsLiteral) {
+    let params = literal.build().expect("the set builds");
+    let cube = params.slots().expect("slots").hypercube().clone();
+    let cycles = SlotCycles::new(cube.dims().iter().map(|d| d.order).collect());
+    let slots = cycles.slots();
     let levels: u32 = std::env::var("TABLE1_L")
         .ok()
         .and_then(|l| l.parse().ok())
@@ -310,7 +320,7 @@ fn count_only(slots: usize) {
         ("NN2", &NN2[..], WeightRefresh::EachBit),
         ("NN1", &NN1[..], WeightRefresh::Packed),
     ] {
-        let counted = counted_step_with_refresh(&circuit(sizes), slots, levels, refresh)
+        let counted = counted_step_with_refresh(&circuit(sizes), cycles.clone(), levels, refresh)
             .expect("counted step");
         let counts = counted.counts();
         println!(
@@ -376,7 +386,7 @@ fn main() {
                 4,
                 &[("NN2", &NN2), ("NN1", &NN1)],
             ),
-            "counts-paper" => count_only(1800),
+            "counts-paper" => count_only(ParamsLiteral::paper()),
             other => eprintln!("TABLE1_CHILD={other}: no such measurement"),
         }
         return;

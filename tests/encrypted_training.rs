@@ -6,7 +6,7 @@
 // The process allocator the engine is tuned for (jemalloc with huge pages).
 fhe_nit::install_jemalloc!();
 use nit_bgv::ParamsLiteral;
-use nit_nn::bitsliced::{BitInt, BitSimd};
+use nit_nn::bitsliced::{BitInt, BitSimd, SlotCycles};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::{
     step_cost, BitslicedBatch, EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, Learner,
@@ -32,7 +32,7 @@ fn check_step(literal: ParamsLiteral, sizes: &[usize], frozen: usize, seed: u64)
         .unwrap()
         .with_frozen_layers(frozen)
         .unwrap();
-    let cost = step_cost(&circuit, slots).unwrap();
+    let cost = step_cost(&circuit, SlotCycles::of(&backend)).unwrap();
     let initial = FixedTrainer::new(sizes, seed, LR_SHIFT, ADDER, SUM)
         .unwrap()
         .weights;
@@ -183,7 +183,7 @@ fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     // two steps are counted alike.
     let counting = counted_step_with_refresh(
         &circuit,
-        slots,
+        SlotCycles::of(&backend),
         backend.levels_after_refresh() as u32,
         WeightRefresh::Packed,
     )

@@ -184,6 +184,16 @@ pub enum BgvError {
         /// Greatest level allowed here.
         max: usize,
     },
+    #[error("power {power} of the generator of dimension {dim} is outside 0..{order}")]
+    /// A power of a hypercube generator outside 0..order of its dimension.
+    GeneratorPowerOutOfRange {
+        /// The dimension.
+        dim: usize,
+        /// The power asked for.
+        power: usize,
+        /// The dimension's order.
+        order: usize,
+    },
     #[error("secret key coefficient {0} is not in {{-1, 0, 1}}")]
     /// A loaded secret key has this coefficient outside {-1, 0, 1}.
     SecretKeyNotTernary(i64),

@@ -132,6 +132,38 @@ impl Evaluator {
         self.encode_bits(&(0..l).map(predicate).collect::<Vec<_>>())
     }
 
+    /// sigma_{g^k} for the generator g of hypercube dimension `dim` and 0 <= k < ord (k = 0:
+    /// the ciphertext itself): one automorphism, one key switch (key g^k, which
+    /// [`all_rotation_exponents`] makes), no mask. On slots that hold elements of Z_t (bits
+    /// for t = 2), which every Frobenius fixes, it permutes the slots as Z_m^* / <2> acts on
+    /// itself: slot u receives the content of the slot whose class is g^k T[u]. As the
+    /// classes are the products g_1^{a_1} .. g_n^{a_n} with 0 <= a_j < ord_j, each once,
+    ///   total(x) = S_1(S_2(..S_n(x))),  S_j(y) = sum_{0 <= k < ord_j} sigma_{g_j^k}(y),
+    /// holds the sum of all slots of x in every slot: a sum over all slots in single
+    /// automorphisms, where [`Self::rotate`] by k takes one or two hoisted sums of up to 2^n
+    /// masked terms. (On slots with other contents of GF(p^d) the result is not a rotation.)
+    pub fn permute_base_slots(
+        &self,
+        ct: &Ciphertext,
+        dim: usize,
+        k: usize,
+    ) -> Result<Ciphertext, BgvError> {
+        let c = cube(self.params())?;
+        let dimension = c.dimension(dim)?;
+        if k >= dimension.order {
+            return Err(BgvError::GeneratorPowerOutOfRange {
+                dim,
+                power: k,
+                order: dimension.order,
+            });
+        }
+        if k == 0 {
+            return Ok(ct.clone());
+        }
+        let m = self.params().m() as u64;
+        self.automorphism(ct, pow_mod(dimension.gen, k as u64, m) as usize)
+    }
+
     /// rotate1D: coordinate c of `dim` moves to (c + k) mod ord_dim.
     pub fn rotate_along(
         &self,

@@ -1,6 +1,7 @@
 //! Rotations against the slot model: decode, move slot contents, compare.
 
 use crate::ciphertext::{Ciphertext, Plaintext};
+use crate::error::BgvError;
 use crate::params::ParamsLiteral;
 use crate::rotation::{
     rotate_along_exponents, rotate_exponents, rotate_step_exponents, shift_exponents,
@@ -257,4 +258,48 @@ fn a_missing_rotation_key_names_the_automorphism() {
         crate::error::BgvError::MissingGaloisKey { exponent: 838 }
     );
     assert!(s.eval.rotate_along(&ct, 5, 1).is_err());
+}
+
+/// permute_base_slots on bits: each power of each generator moves slot contents as the slot
+/// model's automorphism action says (the Frobenius a bit ignores), with one key each; the
+/// nested sums over every dimension's powers hold the parity of all slots in every slot; a
+/// power past the order is refused. On a ring with a bad dimension and on toy.
+#[test]
+fn generator_powers_permute_bits_and_their_sums_cover_every_slot() {
+    for (lit, seed) in [
+        (ParamsLiteral::small(255, 6), 91),
+        (ParamsLiteral::toy().with_ctxt_primes(6), 92),
+    ] {
+        let params = lit.clone().build().unwrap();
+        let cube = params.slots().unwrap().hypercube().clone();
+        let exponents = crate::rotation::all_rotation_exponents(&params).unwrap();
+        let mut s = setup(lit, &exponents, seed);
+        let l = s.params.slots().unwrap().slots();
+        let bits: Vec<bool> = (0..l).map(|_| s.rng.gen()).collect();
+        let ct = encrypt_bits(&mut s, &bits);
+        let m = params.m() as u64;
+        let mut total = ct.clone();
+        for (dim, dimension) in cube.dims().iter().enumerate() {
+            let mut h = 1u64;
+            let mut sum = total.clone();
+            for k in 0..dimension.order {
+                let out = s.eval.permute_base_slots(&ct, dim, k).unwrap();
+                let action = cube.automorphism_action(h).unwrap();
+                let expected: Vec<bool> = action.iter().map(|&(from, _)| bits[from]).collect();
+                assert_eq!(decrypt_bits(&s, &out), expected, "dim {dim} power {k}");
+                if k > 0 {
+                    let moved = s.eval.permute_base_slots(&total, dim, k).unwrap();
+                    sum = s.eval.add(&sum, &moved).unwrap();
+                }
+                h = h * dimension.gen % m;
+            }
+            total = sum;
+            assert!(matches!(
+                s.eval.permute_base_slots(&ct, dim, dimension.order),
+                Err(BgvError::GeneratorPowerOutOfRange { .. })
+            ));
+        }
+        let parity = bits.iter().filter(|&&b| b).count() % 2 == 1;
+        assert_eq!(decrypt_bits(&s, &total), vec![parity; l], "m = {m}");
+    }
 }

@@ -143,6 +143,28 @@ impl BitSimd for EncryptedBackend {
         })
     }
 
+    /// The hypercube's dimensions: a power of a generator is one automorphism.
+    fn slot_cycles(&self) -> Vec<usize> {
+        match self.eval.params().slots() {
+            Ok(slots) => slots.hypercube().dims().iter().map(|d| d.order).collect(),
+            Err(_) => vec![self.slots],
+        }
+    }
+
+    /// sigma_{g^k} for the generator of dimension `cycle` (`Evaluator::permute_base_slots`):
+    /// a permutation of slots that hold bits, one key switch without masks.
+    fn permute_slots(
+        &self,
+        a: &EncryptedBits,
+        cycle: usize,
+        k: usize,
+    ) -> Result<EncryptedBits, BgvError> {
+        Ok(EncryptedBits {
+            ct: self.eval.permute_base_slots(&a.ct, cycle, k)?,
+            depth: a.depth,
+        })
+    }
+
     fn depth(&self, a: &EncryptedBits) -> usize {
         a.depth
     }

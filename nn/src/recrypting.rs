@@ -229,6 +229,19 @@ impl BitSimd for RecryptingBackend {
         self.kept(self.inner.rotate(a, k)?)
     }
 
+    fn slot_cycles(&self) -> Vec<usize> {
+        self.inner.slot_cycles()
+    }
+
+    fn permute_slots(
+        &self,
+        a: &EncryptedBits,
+        cycle: usize,
+        k: usize,
+    ) -> Result<EncryptedBits, BootstrapError> {
+        self.kept(self.inner.permute_slots(a, cycle, k)?)
+    }
+
     fn depth(&self, a: &EncryptedBits) -> usize {
         a.depth
     }

@@ -26,7 +26,7 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::KeyId;
 use nit_bgv::Params;
 use nit_bootstrap::Bootstrapper;
-use nit_nn::bitsliced::{Bit, BitInt, CountingBackend, GateCounts};
+use nit_nn::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
 use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
@@ -78,14 +78,15 @@ pub fn worker_threads(threads: Option<usize>) -> usize {
 
 /// What one step costs under the recrypting backend's policy with L = `levels`, counted on
 /// the counting backend running the same step (`EncryptedTrainer::step_observed`'s circuit)
-/// on vectors of `slots` slots: gates, the refreshes of the step, and those of the packed
+/// on vectors of `slots` slots (the encrypted backend's slot cycles): gates, the refreshes of
+/// the step, and those of the packed
 /// weight refresh before a following step. `weights` are the start weights (frozen layers
 /// public, as the provider holds them); `dim` inputs of 8 bits.
 pub fn predicted_step(
     circuit: &FixedCircuit,
     weights: &[Vec<i64>],
     dim: usize,
-    slots: usize,
+    slots: SlotCycles,
     levels: usize,
 ) -> Result<(GateCounts, u64), String> {
     let backend =
@@ -243,7 +244,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         trainer.circuit(),
         &start_weights,
         dim,
-        trainer.batch_size(),
+        SlotCycles::of(trainer.backend()),
         levels,
     )?;
     println!(

@@ -13,7 +13,7 @@ use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
 use nit_bgv::rotation::all_rotation_exponents;
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, PlainBackend, TotalSumMethod};
+use nit_nn::bitsliced::{AdderKind, BitInt, BitSimd, PlainBackend, SlotCycles, TotalSumMethod};
 use nit_nn::data::Dataset;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::model::Learner;
@@ -36,6 +36,8 @@ pub const SUM: TotalSumMethod = TotalSumMethod::CarrySave(AdderKind::Sklansky);
 pub struct RecryptedStep {
     /// Slots (samples in the batch).
     pub slots: usize,
+    /// The slot cycles the batch sums run over (the hypercube's dimensions).
+    pub cycles: SlotCycles,
     /// Ciphertext primes of the chain.
     pub primes: usize,
     /// Primes a refreshed ciphertext keeps (the replicated weights sit there).
@@ -136,7 +138,8 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
     let levels = backend.levels_after_refresh();
 
     let circuit = FixedCircuit::new(sizes, LR_SHIFT, ADDER, SUM).unwrap();
-    let counted = step_parts_with_refresh(&circuit, slots, levels as u32).unwrap();
+    let cycles = SlotCycles::of(&backend);
+    let counted = step_parts_with_refresh(&circuit, cycles.clone(), levels as u32).unwrap();
     let deepest = counted.iter().map(|p| p.deepest_and).max().unwrap_or(0);
     if log {
         eprintln!(
@@ -229,10 +232,16 @@ pub fn run(literal: ParamsLiteral, sizes: &[usize], seed: u64, log: bool) -> Rec
         "the step changed no weight: the test proves nothing"
     );
 
-    let counting =
-        counted_step_with_refresh(&circuit, slots, levels as u32, WeightRefresh::Packed).unwrap();
+    let counting = counted_step_with_refresh(
+        &circuit,
+        cycles.clone(),
+        levels as u32,
+        WeightRefresh::Packed,
+    )
+    .unwrap();
     let run = RecryptedStep {
         slots,
+        cycles,
         primes: params.max_level(),
         refreshed_primes,
         levels,

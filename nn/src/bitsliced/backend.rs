@@ -10,7 +10,9 @@
 //!   accounting, no level of AND-depth (the result keeps the operand's depth).
 //!
 //! Slot order and rotation (HElib `EncryptedArray::rotate` semantics, a right rotation):
-//! `rotate(a, k)[i] = a[(i - k) mod slots]` for every slot `i`, for any signed `k`.
+//! `rotate(a, k)[i] = a[(i - k) mod slots]` for every slot `i`, for any signed `k`. Sums over
+//! all slots use the backend's cheapest slot permutations instead (`permute_slots`, module
+//! `slot_cycles`), which need not follow the slot order.
 //!
 //! Every operation is fallible: an encrypted backend can exhaust its noise budget or miss a
 //! rotation key, and a caller may mix vectors of different slot counts.
@@ -62,6 +64,28 @@ pub trait BitSimd: Send + Sync {
 
     /// Full rotation over the slot order: `out[i] = a[(i - k) mod slots]` (HElib semantics).
     fn rotate(&self, a: &Self::Bits, k: i64) -> Result<Self::Bits, Self::Error>;
+
+    /// The orders of the slot cycles [`Self::permute_slots`] offers (their product is
+    /// `slots()`; see [`SlotCycles`]). Default: one cycle, the rotation.
+    ///
+    /// [`SlotCycles`]: super::slot_cycles::SlotCycles
+    fn slot_cycles(&self) -> Vec<usize> {
+        vec![self.slots()]
+    }
+
+    /// `a` under P_cycle^k, 0 <= k < n_cycle: a permutation of the slots (no depth) such that
+    /// the nested sums over every cycle's powers reach every slot once (module
+    /// `slot_cycles`). Which slot goes where is the backend's: only sums over all slots may
+    /// use it. Default (the one cycle of [`Self::slot_cycles`]'s default): `rotate(a, k)`.
+    fn permute_slots(
+        &self,
+        a: &Self::Bits,
+        cycle: usize,
+        k: usize,
+    ) -> Result<Self::Bits, Self::Error> {
+        let _ = cycle;
+        self.rotate(a, k as i64)
+    }
 
     /// Multiplicative (AND) depth of `a`: 0 for fresh or constant vectors.
     fn depth(&self, a: &Self::Bits) -> usize;

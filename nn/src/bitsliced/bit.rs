@@ -159,6 +159,20 @@ pub fn rotate<B: BitSimd>(backend: &B, x: &Bit<B::Bits>, k: i64) -> Result<Bit<B
     }
 }
 
+/// A slot permutation of a sum over all slots ([`BitSimd::permute_slots`]; a constant is
+/// invariant).
+pub fn permute<B: BitSimd>(
+    backend: &B,
+    x: &Bit<B::Bits>,
+    cycle: usize,
+    k: usize,
+) -> Result<Bit<B::Bits>, B::Error> {
+    match x {
+        Bit::Const(b) => Ok(Bit::Const(*b)),
+        Bit::Var(a) => Ok(Bit::Var(backend.permute_slots(a, cycle, k)?)),
+    }
+}
+
 /// AND-depth of a bit: 0 for constants.
 pub fn depth<B: BitSimd>(backend: &B, x: &Bit<B::Bits>) -> usize {
     match x {

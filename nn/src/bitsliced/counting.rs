@@ -10,6 +10,7 @@
 //! vector has depth below L. Depth is then the depth since the last refresh.
 
 use super::backend::BitSimd;
+use super::slot_cycles::SlotCycles;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -46,6 +47,8 @@ pub struct GateCounts {
 #[derive(Debug, Default)]
 pub struct CountingBackend {
     slots: usize,
+    /// The slot cycles' orders (empty: one cycle of `slots`).
+    cycles: Vec<usize>,
     and: AtomicU64,
     xor: AtomicU64,
     not: AtomicU64,
@@ -83,20 +86,22 @@ fn histogram(bins: &std::sync::OnceLock<Vec<AtomicU64>>) -> Vec<u64> {
 }
 
 impl CountingBackend {
-    /// A counter for vectors of `slots` slots (the slot count only matters to rotations).
-    pub fn new(slots: usize) -> Self {
+    /// A counter for vectors of `slots` slots: a slot count (one cycle) or the slot cycles of
+    /// the backend whose gates it predicts (they only matter to sums over all slots).
+    pub fn new(slots: impl Into<SlotCycles>) -> Self {
+        let cycles = slots.into();
         Self {
-            slots,
+            slots: cycles.slots(),
+            cycles: cycles.orders().to_vec(),
             ..Self::default()
         }
     }
 
     /// A counter that refreshes every AND result reaching depth `levels` (>= 1).
-    pub fn with_refresh_after(slots: usize, levels: u32) -> Self {
+    pub fn with_refresh_after(slots: impl Into<SlotCycles>, levels: u32) -> Self {
         Self {
-            slots,
             refresh_after: Some(levels.max(1)),
-            ..Self::default()
+            ..Self::new(slots)
         }
     }
 
@@ -236,6 +241,24 @@ impl BitSimd for CountingBackend {
         Self::tick(&self.rotate);
         count_at(&self.rotations_by_depth, a.depth as usize);
         Ok(*a)
+    }
+
+    fn slot_cycles(&self) -> Vec<usize> {
+        if self.cycles.is_empty() {
+            vec![self.slots]
+        } else {
+            self.cycles.clone()
+        }
+    }
+
+    /// Counted as a rotation (an automorphism with its key switch).
+    fn permute_slots(
+        &self,
+        a: &CountedBits,
+        _cycle: usize,
+        k: usize,
+    ) -> Result<CountedBits, Infallible> {
+        self.rotate(a, k as i64)
     }
 
     fn depth(&self, a: &CountedBits) -> usize {

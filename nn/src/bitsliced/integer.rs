@@ -262,6 +262,16 @@ impl<B: BitSimd> BitInt<B> {
         ))
     }
 
+    /// Every bit under the same slot permutation P_cycle^k ([`BitSimd::permute_slots`]).
+    pub fn permute(&self, backend: &B, cycle: usize, k: usize) -> Result<Self, B> {
+        Ok(Self::from_nonempty(
+            self.bits
+                .iter()
+                .map(|b| bit::permute(backend, b, cycle, k))
+                .collect::<std::result::Result<_, _>>()?,
+        ))
+    }
+
     /// Zeroes the slots where the public mask is 0 (a plaintext multiplication per bit).
     pub fn mask_slots(&self, backend: &B, mask: &B::Public) -> Result<Self, B> {
         Ok(Self::from_nonempty(

@@ -22,6 +22,7 @@ mod multiply;
 mod packing;
 mod plain;
 mod rounding;
+mod slot_cycles;
 #[cfg(test)]
 mod testing;
 mod total_sum;
@@ -41,4 +42,5 @@ pub use multiply::{multiply, multiply_constant, non_adjacent_form};
 pub use packing::{one_hot_masks, pack, refresh_packed, replicate};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
 pub use rounding::{round_shift_right, saturate};
+pub use slot_cycles::{doubling_schedule, SlotCycles, SumStep};
 pub use total_sum::{total_sum, TotalSumMethod};

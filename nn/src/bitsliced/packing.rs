@@ -5,9 +5,8 @@
 //! slots. Packing puts l of them into one vector by public one-hot masks e_s (no AND-depth):
 //!   P_g = XOR_{s < l} (b_{g l + s} AND e_s),   slot s of P_g = beta_{g l + s}.
 //! Replication reads slot s back into every slot: the XOR over all slots of `P AND e_s`,
-//! by HElib's `totalSums` rotate-and-add for any l (with `e` slots summed, a doubling
-//! `acc <- acc xor rotate(acc, e)`, and for a set bit of l below its top bit
-//! `acc <- acc xor rotate(x, e)`): `floor(log2 l) + popcount(l) - 1` rotations, one mask.
+//! by HElib's `totalSums` permute-and-add over each of the backend's slot cycles (module
+//! `slot_cycles`): `sum_j floor(log2 n_j) + popcount(n_j) - 1` permutations, one mask.
 //! Between the two the packed vectors are refreshed (recrypted), so the weights come back with
 //! the capacity of a fresh refresh.
 //!
@@ -17,6 +16,7 @@
 use super::backend::BitSimd;
 use super::bit::{self, Bit};
 use super::error::BitslicedError;
+use super::slot_cycles::{doubling_schedule, SumStep};
 use rayon::prelude::*;
 
 type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>>;
@@ -60,28 +60,27 @@ pub fn pack<B: BitSimd>(
         .collect()
 }
 
-/// Slot `s` of `packed`, replicated into every slot.
+/// Slot `s` of `packed`, replicated into every slot: the XOR over all slots of
+/// `packed AND e_s`, cycle by cycle ([`doubling_schedule`] over the backend's slot cycles).
 pub fn replicate<B: BitSimd>(
     backend: &B,
     packed: &B::Bits,
     s: usize,
     masks: &[B::Public],
 ) -> Result<B::Bits, B> {
-    let l = backend.slots();
     let mask = masks.get(s).ok_or(BitslicedError::LengthMismatch {
         left: s,
         right: masks.len(),
     })?;
-    let x = backend.and_public(packed, mask)?;
-    let top = usize::BITS - 1 - l.leading_zeros();
-    let mut acc = x.clone();
-    let mut e = 1usize;
-    for i in (0..top).rev() {
-        acc = backend.xor(&acc, &backend.rotate(&acc, e as i64)?)?;
-        e *= 2;
-        if (l >> i) & 1 == 1 {
-            acc = backend.xor(&acc, &backend.rotate(&x, e as i64)?)?;
-            e += 1;
+    let mut acc = backend.and_public(packed, mask)?;
+    for (cycle, n) in backend.slot_cycles().into_iter().enumerate() {
+        let base = acc.clone();
+        for step in doubling_schedule(n) {
+            let (y, e) = match step {
+                SumStep::Double(e) => (&acc, e),
+                SumStep::AddBase(e) => (&base, e),
+            };
+            acc = backend.xor(&acc, &backend.permute_slots(y, cycle, e)?)?;
         }
     }
     Ok(acc)
@@ -122,6 +121,7 @@ pub fn refresh_packed<B: BitSimd>(
 mod tests {
     use super::super::counting::CountingBackend;
     use super::super::plain::PlainBackend;
+    use super::super::slot_cycles::SlotCycles;
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -130,8 +130,11 @@ mod tests {
     #[test]
     fn packed_refresh_returns_every_replicated_bit() {
         let mut rng = ChaCha8Rng::seed_from_u64(16);
-        for slots in [1usize, 2, 5, 60, 64, 100] {
-            let backend = PlainBackend::new(slots).unwrap();
+        let one_cycle = [1usize, 2, 5, 60, 64, 100].map(|slots| PlainBackend::new(slots).unwrap());
+        let hypercubes = [vec![10, 6], vec![30, 6, 10], vec![2, 3, 5]]
+            .map(|orders| PlainBackend::with_cycles(&SlotCycles::new(orders)).unwrap());
+        for backend in one_cycle.into_iter().chain(hypercubes) {
+            let slots = backend.slots();
             let n = 2 * slots + 3;
             let values: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
             let bits: Vec<_> = values
@@ -162,12 +165,22 @@ mod tests {
         }
     }
 
-    /// One replication costs `floor(log2 l) + popcount(l) - 1` rotations and one mask:
-    /// 5 + 3 = 8 at l = 60, 10 + 3 = 13 at l = 1800; no AND.
+    /// One replication costs `floor(log2 l) + popcount(l) - 1` rotations and one mask over
+    /// one cycle (5 + 3 = 8 at l = 60, 10 + 3 = 13 at l = 1800), the sum of that over the
+    /// cycles of a hypercube (toy 10 x 6: 4 + 3 = 7; paper 30 x 6 x 10: 7 + 3 + 4 = 14, each a
+    /// single automorphism); no AND.
     #[test]
     fn replication_costs_the_total_sum_rotations() {
-        for (slots, rotations) in [(60usize, 8u64), (1800, 13), (64, 6)] {
-            let backend = CountingBackend::new(slots);
+        let cases: [(SlotCycles, u64); 5] = [
+            (60.into(), 8),
+            (1800.into(), 13),
+            (64.into(), 6),
+            (SlotCycles::new(vec![10, 6]), 7),
+            (SlotCycles::new(vec![30, 6, 10]), 14),
+        ];
+        for (cycles, rotations) in cases {
+            let slots = cycles.slots();
+            let backend = CountingBackend::new(cycles);
             let masks = one_hot_masks(&backend).unwrap();
             let packed = backend.input();
             replicate(&backend, &packed, slots - 1, &masks).unwrap();

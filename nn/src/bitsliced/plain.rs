@@ -5,6 +5,7 @@
 //! Invariant: the bits of the last word above `slots` are zero.
 
 use super::backend::BitSimd;
+use super::slot_cycles::SlotCycles;
 use super::words::Words;
 use thiserror::Error;
 
@@ -18,6 +19,14 @@ pub enum PlainError {
         expected: usize,
         /// The operand's slot count.
         found: usize,
+    },
+    /// A slot permutation of a cycle the backend does not have.
+    #[error("slot cycle {cycle} of {cycles}")]
+    NoSuchCycle {
+        /// The cycle asked for.
+        cycle: usize,
+        /// The backend's cycles.
+        cycles: usize,
     },
     /// A backend needs at least one slot.
     #[error("a backend needs at least one slot")]
@@ -58,6 +67,8 @@ pub struct PlainBackend {
     slots: usize,
     words: usize,
     last_mask: u64,
+    /// Slot cycles of `permute_slots` (empty: the one cycle of rotations).
+    cycles: Vec<usize>,
 }
 
 impl PlainBackend {
@@ -77,6 +88,18 @@ impl PlainBackend {
             slots,
             words,
             last_mask,
+            cycles: Vec::new(),
+        })
+    }
+
+    /// A backend of `cycles.slots()` slots whose slot permutations model a hypercube (the
+    /// encrypted backend's): slot i has mixed-radix coordinates (i_1, .., i_r) over the
+    /// orders, the last fastest, and P_j^k moves the content at coordinate i_j to
+    /// i_j - k mod n_j (slot u receives from coordinate u_j + k).
+    pub fn with_cycles(cycles: &SlotCycles) -> Result<Self, PlainError> {
+        Ok(Self {
+            cycles: cycles.orders().to_vec(),
+            ..Self::new(cycles.slots())?
         })
     }
 
@@ -212,6 +235,44 @@ impl BitSimd for PlainBackend {
         }
         Ok(PlainBits {
             words: words.into(),
+            depth: a.depth,
+        })
+    }
+
+    fn slot_cycles(&self) -> Vec<usize> {
+        if self.cycles.is_empty() {
+            vec![self.slots]
+        } else {
+            self.cycles.clone()
+        }
+    }
+
+    /// `out[u] = a[u with coordinate u_j + k mod n_j]` ([`Self::with_cycles`]); the one
+    /// cycle's is the rotation.
+    fn permute_slots(
+        &self,
+        a: &PlainBits,
+        cycle: usize,
+        k: usize,
+    ) -> Result<PlainBits, PlainError> {
+        if self.cycles.is_empty() {
+            return self.rotate(a, k as i64);
+        }
+        self.check(&a.words)?;
+        let n = *self.cycles.get(cycle).ok_or(PlainError::NoSuchCycle {
+            cycle,
+            cycles: self.cycles.len(),
+        })?;
+        let stride: usize = self.cycles[cycle + 1..].iter().product();
+        let bits: Vec<bool> = (0..self.slots)
+            .map(|u| {
+                let coordinate = (u / stride) % n;
+                let moved = (coordinate + k) % n;
+                a.get(u - coordinate * stride + moved * stride)
+            })
+            .collect();
+        Ok(PlainBits {
+            words: self.pack(&bits)?.into(),
             depth: a.depth,
         })
     }

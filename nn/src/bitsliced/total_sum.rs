@@ -1,24 +1,29 @@
 //! Slot-wise total sum of a bit-sliced integer over the batch: afterwards every slot holds
 //! `sum_j x(slot j)`, in `w + ceil(log2 l)` bits (exact), for l = `slots()`.
 //!
-//! Rotate-and-add for any l (HElib's `totalSums`): with `e` the number of consecutive slots
-//! already summed, scan the bits of l below its top bit; each step doubles,
-//! `acc <- acc + rotate(acc, e)`, `e <- 2e`, and a set bit of l adds one more slot,
-//! `acc <- acc + rotate(x, e)`, `e <- e + 1`. That is `floor(log2 l)` doublings plus
-//! `popcount(l) - 1` extra additions (l = 60: 5 + 3, l = 1800: 10 + 3).
+//! Permute-and-add for any l (HElib's `totalSums`), cycle by cycle over the backend's slot
+//! cycles (module `slot_cycles`): over a cycle of order n, with `e` the terms already summed,
+//! scan the bits of n below its top bit; each step doubles, `acc <- acc + P^e(acc)`,
+//! `e <- 2e`, and a set bit of n adds one more term, `acc <- acc + P^e(base)` (base: the sum
+//! as the cycle began), `e <- e + 1`: `floor(log2 n) + popcount(n) - 1` additions per cycle
+//! (one cycle of l = 60: 5 + 3; toy's hypercube 10 x 6: (3 + 1) + (2 + 1); paper's
+//! 30 x 6 x 10: (4 + 3) + (2 + 1) + (3 + 1) against 10 + 3 for one cycle of 1800).
 //!
 //! - [`TotalSumMethod::Adder`]: every addition is a carry-propagate adder at the width the
 //!   partial sums need (`w + ceil(log2 e)`), rotations at the width before the addition.
 //! - [`TotalSumMethod::CarrySave`]: the accumulator stays a carry-save pair (s, c) at the final
 //!   width W; a doubling is a 4-to-2 reduction (two Dadda stages, about 2W ANDs, depth 2), an
-//!   extra slot a 3-to-2 one (W ANDs, depth 1), and one adder ends. It trades twice the
-//!   rotations of the wide pair for a depth of about 2 per doubling instead of a full adder's.
+//!   base term a 3-to-2 one in the first cycle (W ANDs, depth 1; the base has no carry row
+//!   there, so the cycle with the most base terms goes first) and a 4-to-2 one in later
+//!   cycles, and one adder ends. It trades twice the permutations of the wide pair for a
+//!   depth of about 2 per doubling instead of a full adder's.
 
 use super::adder::{add, AdderKind};
 use super::backend::BitSimd;
 use super::csa::Columns;
 use super::error::BitslicedError;
 use super::integer::BitInt;
+use super::slot_cycles::{doubling_schedule, SlotCycles, SumStep};
 
 type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>>;
 
@@ -43,47 +48,60 @@ pub fn total_sum<B: BitSimd>(
     method: TotalSumMethod,
 ) -> Result<BitInt<B>, B> {
     let l = backend.slots();
-    if l == 0 {
+    let cycles = SlotCycles::of(backend);
+    if l == 0 || cycles.slots() != l {
         return Err(BitslicedError::SlotCountMismatch {
-            expected: 1,
-            found: 0,
+            expected: l.max(1),
+            found: cycles.slots(),
         });
     }
     let width = x.width() + ceil_log2(l);
-    let top = usize::BITS - 1 - l.leading_zeros();
+    // The cycle with the most base additions first: there the carry-save base has no carry
+    // row, so a base addition is a 3-to-2 reduction.
+    let mut order: Vec<(usize, usize)> = cycles.orders().iter().copied().enumerate().collect();
+    order.sort_by_key(|&(_, n)| std::cmp::Reverse(n.count_ones()));
     match method {
         TotalSumMethod::Adder(kind) => {
             let mut acc = x.clone();
-            let mut e = 1usize;
-            for i in (0..top).rev() {
-                acc = add_rotated(backend, &acc, &acc, e, x.width() + ceil_log2(2 * e), kind)?;
-                e *= 2;
-                if (l >> i) & 1 == 1 {
-                    acc = add_rotated(backend, &acc, x, e, x.width() + ceil_log2(e + 1), kind)?;
-                    e += 1;
+            let mut summed = 1usize;
+            for (cycle, n) in order {
+                let base = acc.clone();
+                let mut terms = summed;
+                for step in doubling_schedule(n) {
+                    let (y, e, after) = match step {
+                        SumStep::Double(e) => (acc.clone(), e, 2 * terms),
+                        SumStep::AddBase(e) => (base.clone(), e, terms + summed),
+                    };
+                    let permuted = y.permute(backend, cycle, e)?;
+                    let w = x.width() + ceil_log2(after);
+                    acc = add(backend, &acc.resize(w), &permuted.resize(w), kind)?;
+                    terms = after;
                 }
+                summed *= n;
             }
             Ok(acc.resize(width))
         }
         TotalSumMethod::CarrySave(kind) => {
             let mut s = x.resize(width);
             let mut c = BitInt::constant(0, width)?;
-            let mut e = 1usize;
-            for i in (0..top).rev() {
-                let mut columns = Columns::new(width)?;
-                columns.push_pattern(&s, 0);
-                columns.push_pattern(&c, 0);
-                columns.push_pattern(&s.rotate(backend, e as i64)?, 0);
-                columns.push_pattern(&c.rotate(backend, e as i64)?, 0);
-                (s, c) = columns.reduce_to_two(backend)?;
-                e *= 2;
-                if (l >> i) & 1 == 1 {
+            // The first cycle's base is x itself, narrow: its sign extension is copied after
+            // the permutation, not permuted bit by bit.
+            let mut base = (x.clone(), c.clone());
+            for (i, (cycle, n)) in order.into_iter().enumerate() {
+                if i > 0 {
+                    base = (s.clone(), c.clone());
+                }
+                for step in doubling_schedule(n) {
+                    let (ys, yc, e) = match step {
+                        SumStep::Double(e) => (&s, &c, e),
+                        SumStep::AddBase(e) => (&base.0, &base.1, e),
+                    };
                     let mut columns = Columns::new(width)?;
                     columns.push_pattern(&s, 0);
                     columns.push_pattern(&c, 0);
-                    columns.push_pattern(&x.rotate(backend, e as i64)?.resize(width), 0);
+                    columns.push_pattern(&ys.permute(backend, cycle, e)?.resize(width), 0);
+                    columns.push_pattern(&yc.permute(backend, cycle, e)?, 0);
                     (s, c) = columns.reduce_to_two(backend)?;
-                    e += 1;
                 }
             }
             add(backend, &s, &c, kind)
@@ -91,21 +109,9 @@ pub fn total_sum<B: BitSimd>(
     }
 }
 
-/// `acc + rotate(y, e)` in `width` bits (the width the partial sum needs).
-fn add_rotated<B: BitSimd>(
-    backend: &B,
-    acc: &BitInt<B>,
-    y: &BitInt<B>,
-    e: usize,
-    width: usize,
-    kind: AdderKind,
-) -> Result<BitInt<B>, B> {
-    let rotated = y.rotate(backend, e as i64)?;
-    add(backend, &acc.resize(width), &rotated.resize(width), kind)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::bit;
     use super::super::counting::CountingBackend;
     use super::super::plain::PlainBackend;
     use super::super::testing::{counted, decode, encode, random_values};
@@ -142,6 +148,85 @@ mod tests {
         let x = encode(&backend, &[-128; 60], 8);
         let out = total_sum(&backend, &x, METHODS[2]).unwrap();
         assert_eq!(decode(&backend, &out), vec![-128 * 60; 60]);
+    }
+
+    /// Over hypercube-like slot cycles (toy's 10 x 6, paper's 30 x 6 x 10, and others) the
+    /// sums are the same in every slot; every slot is reached once by the nested powers.
+    #[test]
+    fn total_sum_over_slot_cycles_equals_native_sum_in_every_slot() {
+        let mut rng = ChaCha8Rng::seed_from_u64(61);
+        for orders in [
+            vec![10, 6],
+            vec![6, 10],
+            vec![30, 6, 10],
+            vec![2, 3, 5],
+            vec![4, 1, 7],
+        ] {
+            let cycles = SlotCycles::new(orders.clone());
+            let backend = PlainBackend::with_cycles(&cycles).unwrap();
+            let slots = cycles.slots();
+            let index: Vec<i64> = (0..slots as i64).collect();
+            let mut reached = vec![Vec::new(); slots];
+            let mut powers = vec![0usize; orders.len()];
+            loop {
+                let mut moved = encode(&backend, &index, 12);
+                for (cycle, &k) in powers.iter().enumerate() {
+                    moved = moved.permute(&backend, cycle, k).unwrap();
+                }
+                for (u, source) in decode(&backend, &moved).into_iter().enumerate() {
+                    reached[u].push(source);
+                }
+                let Some(j) = (0..orders.len()).find(|&j| powers[j] + 1 < orders[j]) else {
+                    break;
+                };
+                powers[j] += 1;
+                powers[..j].iter_mut().for_each(|p| *p = 0);
+            }
+            for sources in &mut reached {
+                sources.sort_unstable();
+                assert_eq!(*sources, index, "{orders:?}: not every slot once");
+            }
+            let mut xs = random_values(&mut rng, slots, 8);
+            xs[slots - 1] = -128;
+            let x = encode(&backend, &xs, 8);
+            let total: i64 = xs.iter().sum();
+            for method in METHODS {
+                let out = total_sum(&backend, &x, method).unwrap();
+                assert_eq!(out.width(), 8 + ceil_log2(slots));
+                assert_eq!(
+                    decode(&backend, &out),
+                    vec![total; slots],
+                    "{orders:?} {method:?}"
+                );
+            }
+        }
+    }
+
+    /// The carry-save sum over toy's cycles (10 x 6) against one cycle of 60, 16-bit terms
+    /// (W = 22): rotations 22 + 2 x 44 + 16 = 126 for the 10 and 2 x 44 + 44 = 132 for the 6
+    /// (its base term is the wide pair), 258 against 22 + 4 x 44 + 3 x 16 = 246, but each a
+    /// single automorphism instead of a masked rotation; one level less. Paper's cycles
+    /// (30 x 6 x 10) against one cycle of 1800: 615 rotations against 561, 736 ANDs against
+    /// 682, the same depth 26.
+    #[test]
+    fn total_sum_over_slot_cycles_costs() {
+        let method = TotalSumMethod::CarrySave(AdderKind::Sklansky);
+        let cost = |slots: SlotCycles| {
+            let counter = CountingBackend::new(slots);
+            let x = counted(&counter, 16);
+            let out = total_sum(&counter, &x, method).unwrap();
+            let depth = out.bits().iter().map(|b| bit::depth(&counter, b)).max();
+            (
+                counter.counts().rotate,
+                counter.counts().and,
+                depth.unwrap_or(0),
+            )
+        };
+        let (one, toy) = (cost(60.into()), cost(SlotCycles::new(vec![10, 6])));
+        assert_eq!((one.0, toy.0), (246, 258));
+        assert_eq!(toy.2 + 1, one.2, "toy {toy:?} against one cycle {one:?}");
+        let (one, paper) = (cost(1800.into()), cost(SlotCycles::new(vec![30, 6, 10])));
+        assert_eq!((paper, one), ((615, 736, 26), (561, 682, 26)));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use super::error::ModelError;
 use super::fixed::{FixedCircuit, FixedWeights, StepObserver, StepPart};
 use super::fixed_format::{NARROW, WIDE};
-use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts};
+use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
 use crate::data::DIGITS;
 use std::sync::Mutex;
 
@@ -77,12 +77,13 @@ impl StepObserver for PartRecorder<'_> {
     fn unit_done(&self, _part: StepPart) {}
 }
 
-/// The step of `circuit` over `slots` slots under the refresh policy with L = `levels`
+/// The step of `circuit` over `slots` slots (a count, or the slot cycles of the backend
+/// whose step it predicts) under the refresh policy with L = `levels`
 /// (`u32::MAX`: the trainer's own refresh points only), part by part in the order the step
 /// runs them. The parts' counts add up to the step's.
 pub fn step_parts_with_refresh(
     circuit: &FixedCircuit,
-    slots: usize,
+    slots: impl Into<SlotCycles>,
     levels: u32,
 ) -> Result<Vec<PartCost>, ModelError> {
     let backend = CountingBackend::with_refresh_after(slots, levels);
@@ -114,7 +115,7 @@ pub enum WeightRefresh {
 /// ANDs and rotations by depth ([`CountingBackend::ands_by_depth`]).
 pub fn counted_step_with_refresh(
     circuit: &FixedCircuit,
-    slots: usize,
+    slots: impl Into<SlotCycles>,
     levels: u32,
     refresh: WeightRefresh,
 ) -> Result<CountingBackend, ModelError> {
@@ -208,7 +209,10 @@ fn counted<E: std::error::Error + Send + Sync + 'static>(
 /// Counts one step of `circuit` over `slots` slots. Frozen weights are the constant 1 (a
 /// public multiplier with one non-zero digit: real frozen weights cost more ANDs, never
 /// more depth than a vector would).
-pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, ModelError> {
+pub fn step_cost(
+    circuit: &FixedCircuit,
+    slots: impl Into<SlotCycles>,
+) -> Result<StepCost, ModelError> {
     counted_step(circuit, &CountingBackend::new(slots))
 }
 
@@ -216,7 +220,7 @@ pub fn step_cost(circuit: &FixedCircuit, slots: usize) -> Result<StepCost, Model
 /// reaching depth L is refreshed (`GateCounts::refresh`); depths are since the last refresh.
 pub fn step_cost_with_refresh(
     circuit: &FixedCircuit,
-    slots: usize,
+    slots: impl Into<SlotCycles>,
     levels: u32,
 ) -> Result<StepCost, ModelError> {
     counted_step(circuit, &CountingBackend::with_refresh_after(slots, levels))
