@@ -10,7 +10,7 @@
 //! vector has depth below L. Depth is then the depth since the last refresh.
 
 use super::backend::BitSimd;
-use super::slot_cycles::SlotCycles;
+use super::slot_cycles::{orders_or_one_cycle, SlotCycles};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -244,11 +244,7 @@ impl BitSimd for CountingBackend {
     }
 
     fn slot_cycles(&self) -> Vec<usize> {
-        if self.cycles.is_empty() {
-            vec![self.slots]
-        } else {
-            self.cycles.clone()
-        }
+        orders_or_one_cycle(&self.cycles, self.slots)
     }
 
     /// Counted as a rotation (an automorphism with its key switch).

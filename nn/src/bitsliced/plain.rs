@@ -5,7 +5,7 @@
 //! Invariant: the bits of the last word above `slots` are zero.
 
 use super::backend::BitSimd;
-use super::slot_cycles::SlotCycles;
+use super::slot_cycles::{orders_or_one_cycle, SlotCycles};
 use super::words::Words;
 use thiserror::Error;
 
@@ -240,11 +240,7 @@ impl BitSimd for PlainBackend {
     }
 
     fn slot_cycles(&self) -> Vec<usize> {
-        if self.cycles.is_empty() {
-            vec![self.slots]
-        } else {
-            self.cycles.clone()
-        }
+        orders_or_one_cycle(&self.cycles, self.slots)
     }
 
     /// `out[u] = a[u with coordinate u_j + k mod n_j]` ([`Self::with_cycles`]); the one

@@ -48,6 +48,16 @@ impl SlotCycles {
     }
 }
 
+/// A backend's cycle orders as stored (`stored`, empty: not given), else one cycle of all
+/// `slots`.
+pub(crate) fn orders_or_one_cycle(stored: &[usize], slots: usize) -> Vec<usize> {
+    if stored.is_empty() {
+        vec![slots]
+    } else {
+        stored.to_vec()
+    }
+}
+
 /// One slot cycle of order `slots`: the linear rotation.
 impl From<usize> for SlotCycles {
     fn from(slots: usize) -> Self {

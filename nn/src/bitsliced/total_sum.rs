@@ -125,24 +125,31 @@ mod tests {
         TotalSumMethod::CarrySave(AdderKind::Sklansky),
     ];
 
+    /// Random 8-bit values (one of them -128) summed by every method: the native sum in every
+    /// slot, in 8 + ceil(log2 l) bits.
+    fn check_sums(backend: &PlainBackend, rng: &mut ChaCha8Rng, label: &str) {
+        let slots = backend.slots();
+        let mut xs = random_values(rng, slots, 8);
+        xs[slots - 1] = -128;
+        let x = encode(backend, &xs, 8);
+        let total: i64 = xs.iter().sum();
+        for method in METHODS {
+            let out = total_sum(backend, &x, method).unwrap();
+            assert_eq!(out.width(), 8 + ceil_log2(slots));
+            assert_eq!(
+                decode(backend, &out),
+                vec![total; slots],
+                "{label} {method:?}"
+            );
+        }
+    }
+
     #[test]
     fn total_sum_equals_native_sum_in_every_slot() {
         let mut rng = ChaCha8Rng::seed_from_u64(60);
         for slots in [1usize, 2, 3, 5, 7, 60, 64, 100, 1800] {
             let backend = PlainBackend::new(slots).unwrap();
-            let mut xs = random_values(&mut rng, slots, 8);
-            xs[0] = -128;
-            let x = encode(&backend, &xs, 8);
-            let total: i64 = xs.iter().sum();
-            for method in METHODS {
-                let out = total_sum(&backend, &x, method).unwrap();
-                assert_eq!(out.width(), 8 + ceil_log2(slots));
-                assert_eq!(
-                    decode(&backend, &out),
-                    vec![total; slots],
-                    "{slots} {method:?}"
-                );
-            }
+            check_sums(&backend, &mut rng, &format!("{slots}"));
         }
         let backend = PlainBackend::new(60).unwrap();
         let x = encode(&backend, &[-128; 60], 8);
@@ -186,19 +193,7 @@ mod tests {
                 sources.sort_unstable();
                 assert_eq!(*sources, index, "{orders:?}: not every slot once");
             }
-            let mut xs = random_values(&mut rng, slots, 8);
-            xs[slots - 1] = -128;
-            let x = encode(&backend, &xs, 8);
-            let total: i64 = xs.iter().sum();
-            for method in METHODS {
-                let out = total_sum(&backend, &x, method).unwrap();
-                assert_eq!(out.width(), 8 + ceil_log2(slots));
-                assert_eq!(
-                    decode(&backend, &out),
-                    vec![total; slots],
-                    "{orders:?} {method:?}"
-                );
-            }
+            check_sums(&backend, &mut rng, &format!("{orders:?}"));
         }
     }
 
