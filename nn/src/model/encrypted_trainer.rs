@@ -20,6 +20,8 @@ use crate::data::Dataset;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
 use crate::recrypting::RecryptingBackend;
 use nit_bgv::keys::{PublicKey, SecretKey};
+use nit_bgv::BgvError;
+use nit_bootstrap::BootstrapError;
 use nit_ring::sample::SecureRng;
 
 /// A backend whose vectors are [`EncryptedBits`] of one [`EncryptedBackend`]: that backend
@@ -28,6 +30,12 @@ use nit_ring::sample::SecureRng;
 pub trait CiphertextBackend: BitSimd<Bits = EncryptedBits> {
     /// The encrypted backend underneath (parameters, encryption, decryption).
     fn encrypted(&self) -> &EncryptedBackend;
+
+    /// The level a fresh public-key encryption of an input or a weight is switched down to
+    /// before the step: the top for a leveled backend (the step needs the whole chain).
+    fn fresh_level(&self, _pk: &PublicKey, _rng: &mut SecureRng) -> Result<usize, ModelError> {
+        Ok(self.encrypted().evaluator().params().max_level())
+    }
 }
 
 impl CiphertextBackend for EncryptedBackend {
@@ -39,6 +47,20 @@ impl CiphertextBackend for EncryptedBackend {
 impl CiphertextBackend for RecryptingBackend {
     fn encrypted(&self) -> &EncryptedBackend {
         self.inner()
+    }
+
+    /// The lowest level at which a switched-down public-key encryption still carries a
+    /// segment between refreshes ([`RecryptingBackend::lowest_input_level`]): it then enters
+    /// the step as a refreshed value would, on fewer primes (`toy`, 24 primes: about 17).
+    fn fresh_level(&self, pk: &PublicKey, rng: &mut SecureRng) -> Result<usize, ModelError> {
+        let inner = self.inner();
+        let probe: Vec<bool> = (0..inner.slots()).map(|i| i % 3 == 0).collect();
+        let backend = |e: BootstrapError| ModelError::Backend(Box::new(e));
+        let fresh = inner
+            .encrypt(pk, &probe, rng)
+            .map_err(|e| backend(e.into()))?;
+        self.lowest_input_level(|level| inner.evaluator().mod_switch_to(&fresh.ct, level))
+            .map_err(backend)
     }
 }
 
@@ -123,8 +145,9 @@ impl<B: CiphertextBackend> EncryptedTrainer<B> {
     ) -> Result<FixedWeights<B>, ModelError> {
         let frozen = self.circuit.frozen_layers().min(weights.len());
         let public = FixedWeights::<B>::constants(&weights[..frozen])?;
+        let level = self.backend.fresh_level(pk, rng)?;
         let encrypted = FixedWeights::<B>::encode(&weights[frozen..], self.batch_size(), |bits| {
-            self.backend.encrypted().encrypt(pk, bits, rng)
+            self.encrypt_at(pk, bits, level, rng)
         })?;
         let mut layers = public.layers;
         layers.extend(encrypted.layers);
@@ -140,8 +163,25 @@ impl<B: CiphertextBackend> EncryptedTrainer<B> {
         samples: &[usize],
         rng: &mut SecureRng,
     ) -> Result<BitslicedBatch<B>, ModelError> {
+        let level = self.backend.fresh_level(pk, rng)?;
         BitslicedBatch::encode(data, samples, self.batch_size(), |bits| {
-            self.backend.encrypted().encrypt(pk, bits, rng)
+            self.encrypt_at(pk, bits, level, rng)
+        })
+    }
+
+    /// `bits` encrypted under `pk`, switched down to `level` at once.
+    fn encrypt_at(
+        &self,
+        pk: &PublicKey,
+        bits: &[bool],
+        level: usize,
+        rng: &mut SecureRng,
+    ) -> Result<EncryptedBits, BgvError> {
+        let inner = self.backend.encrypted();
+        let fresh = inner.encrypt(pk, bits, rng)?;
+        Ok(EncryptedBits {
+            ct: inner.evaluator().mod_switch_to(&fresh.ct, level)?,
+            depth: 0,
         })
     }
 
