@@ -17,6 +17,7 @@ use super::integer::BitInt;
 use super::lut::{lookup_public, PublicTable};
 use super::multiply::multiply;
 use super::plain::{PlainBackend, PlainError};
+use super::slot_cycles::SlotCycles;
 use super::total_sum::{total_sum, TotalSumMethod};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -169,7 +170,8 @@ impl<B: BitSimd> Suite<B> {
 }
 
 /// Runs every circuit on `backend` (inputs through `encode`, outputs through `decode`) and on
-/// the plaintext backend with as many slots, and compares values and depths.
+/// the plaintext backend with the same slot cycles (so the total sum runs the same schedule),
+/// and compares values and depths.
 pub fn check_circuits_against_plain<B: BitSimd>(
     backend: &B,
     config: &ConformanceConfig,
@@ -177,9 +179,11 @@ pub fn check_circuits_against_plain<B: BitSimd>(
     decode: impl Fn(&B::Bits) -> Result<Vec<bool>, B::Error>,
 ) -> Result<Vec<CircuitDepth>, ConformanceError<B::Error>> {
     let slots = backend.slots();
-    let plain = PlainBackend::new(slots).map_err(|e| ConformanceError::Plain {
-        circuit: "setup",
-        source: BitslicedError::Backend(e),
+    let plain = PlainBackend::with_cycles(&SlotCycles::of(backend)).map_err(|e| {
+        ConformanceError::Plain {
+            circuit: "setup",
+            source: BitslicedError::Backend(e),
+        }
     })?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let tested = Suite::<B>::new(config);
