@@ -39,7 +39,7 @@ use nit_bgv::rotation::{all_rotation_exponents, rotate_along_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
 use nit_nn::bitsliced::{BitSimd, SlotCycles};
-use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
+use nit_nn::encrypted::{hypercube_cycles, EncryptedBackend, EncryptedBits};
 use nit_nn::model::{counted_step_with_refresh, step_cost, FixedCircuit, StepPart, WeightRefresh};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
@@ -308,8 +308,7 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
 /// for `costs-paper`. Prints the ANDs and rotations by depth for a cost model applied by hand.
 fn count_only(literal: ParamsLiteral) {
     let params = literal.build().expect("the set builds");
-    let cube = params.slots().expect("slots").hypercube().clone();
-    let cycles = SlotCycles::new(cube.dims().iter().map(|d| d.order).collect());
+    let cycles = hypercube_cycles(&params).expect("the set's hypercube");
     let slots = cycles.slots();
     let levels: u32 = std::env::var("TABLE1_L")
         .ok()

@@ -160,8 +160,8 @@ impl Evaluator {
         if k == 0 {
             return Ok(ct.clone());
         }
-        let m = self.params().m() as u64;
-        self.automorphism(ct, pow_mod(dimension.gen, k as u64, m) as usize)
+        let (forward, _) = c.rotate1d_exponents(dim, k as i64)?;
+        self.automorphism(ct, forward as usize)
     }
 
     /// rotate1D: coordinate c of `dim` moves to (c + k) mod ord_dim.

@@ -5,11 +5,11 @@
 //! depth the counting backend predicts is the depth the encrypted run reports. Independent
 //! ANDs of one circuit layer (`and_many`) run in parallel with rayon.
 
-use crate::bitsliced::BitSimd;
+use crate::bitsliced::{BitSimd, SlotCycles};
 use nit_bgv::ciphertext::{Ciphertext, Plaintext};
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{PublicKey, SecretKey};
-use nit_bgv::BgvError;
+use nit_bgv::{BgvError, Params};
 use nit_ring::sample::SecureRng;
 use rayon::prelude::*;
 
@@ -22,11 +22,23 @@ pub struct EncryptedBits {
     pub depth: usize,
 }
 
+/// The slot cycles of a ciphertext backend on `params`: the orders of the hypercube's
+/// dimensions, where a power of a generator moves bits as one automorphism
+/// (`Evaluator::permute_base_slots`).
+pub fn hypercube_cycles(params: &Params) -> Result<SlotCycles, BgvError> {
+    let cube = params.slots()?.hypercube();
+    Ok(SlotCycles::new(
+        cube.dims().iter().map(|d| d.order).collect(),
+    ))
+}
+
 /// `BitSimd` over one evaluator (parameters and evaluation keys of one secret key).
 #[derive(Clone, Debug)]
 pub struct EncryptedBackend {
     eval: Evaluator,
     slots: usize,
+    /// [`hypercube_cycles`] of the evaluator's parameters.
+    cycles: SlotCycles,
 }
 
 impl EncryptedBackend {
@@ -34,7 +46,12 @@ impl EncryptedBackend {
     /// structure for bits.
     pub fn new(eval: Evaluator) -> Result<Self, BgvError> {
         let slots = eval.params().slots()?.slots();
-        Ok(EncryptedBackend { eval, slots })
+        let cycles = hypercube_cycles(eval.params())?;
+        Ok(EncryptedBackend {
+            eval,
+            slots,
+            cycles,
+        })
     }
 
     /// The evaluator the gates run on.
@@ -143,12 +160,9 @@ impl BitSimd for EncryptedBackend {
         })
     }
 
-    /// The hypercube's dimensions: a power of a generator is one automorphism.
+    /// The hypercube's dimensions ([`hypercube_cycles`]).
     fn slot_cycles(&self) -> Vec<usize> {
-        match self.eval.params().slots() {
-            Ok(slots) => slots.hypercube().dims().iter().map(|d| d.order).collect(),
-            Err(_) => vec![self.slots],
-        }
+        self.cycles.orders().to_vec()
     }
 
     /// sigma_{g^k} for the generator of dimension `cycle` (`Evaluator::permute_base_slots`):
