@@ -300,7 +300,7 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
             );
         }
     }
-    predict_memory(name, &costs);
+    predict_memory(name, &costs, if name == "paper" { 1 } else { 2 });
 }
 
 /// The counts alone at `slots` slots under the policy with L = `TABLE1_L` (default 10, the
@@ -335,26 +335,30 @@ fn count_only(literal: ParamsLiteral) {
     }
 }
 
-/// Peak memory of one NN2 step with the weights packed at rest (ceil(44,448 / slots)
-/// ciphertexts) and replicated just in time for the neuron that uses them, one neuron at a
-/// time: keys + inputs (64 x 8 at the top) + activations and slopes (2 x 58 neurons x 8 bits,
-/// kept for the backward pass) and the deltas of two adjacent layers (at most 48 x 8) + packed
-/// weights + one neuron's replicated weights (65 x 16) and its
-/// dot product's working set (about 1,500 ciphertexts, docs/BENCHMARKS.md, Table 2), all but
-/// the inputs on P_r primes. A design figure: the step of nit-nn keeps every weight
-/// replicated (44,448 ciphertexts), which is what the measured toy run holds.
-fn predict_memory(name: &str, costs: &Costs) {
+/// Peak memory of one NN2 step with the weights packed at rest (16 x (ceil(2080 / l) +
+/// ceil(528 / l) + ceil(170 / l)) ciphertexts: 752 at 60 slots, 64 at 1800) and replicated
+/// just in time for the neuron that uses them (nit-nn's `LayerWeights`), `in_flight` neurons
+/// at a time (`FixedCircuit::with_neurons_in_flight`; toy's measured run: 2, one per
+/// thread; paper: 1): keys + inputs (64 x 8 at the top) + activations and slopes (2 x 58
+/// neurons x 8 bits, kept for the backward pass) and the deltas of two adjacent layers (at
+/// most 48 x 8) + packed weights + per neuron in flight its replicated weights (65 x 16) and
+/// its dot product's working set (about 1,500 ciphertexts, docs/BENCHMARKS.md, Table 2), all
+/// but the inputs on P_r primes.
+fn predict_memory(name: &str, costs: &Costs, in_flight: usize) {
     let at = |count: usize, primes: usize| (count * primes * costs.bytes_per_prime) as f64;
     let top = costs.and.len() - 1;
     let p = costs.refreshed_primes;
-    let packed = 44_448usize.div_ceil(costs.slots);
+    let packed: usize = [2080usize, 528, 170]
+        .iter()
+        .map(|n| 16 * n.div_ceil(costs.slots))
+        .sum();
     let parts = [
         ("keys", costs.key_bytes as f64),
         ("inputs", at(64 * 8, top)),
         ("layer_values", at((2 * 58 + 48) * 8, p)),
         ("packed_weights", at(packed, p)),
-        ("neuron_weights", at(65 * 16, p)),
-        ("dot_working_set", at(1500, p)),
+        ("neuron_weights", at(in_flight * 65 * 16, p)),
+        ("dot_working_set", at(in_flight * 1500, p)),
     ];
     let total: f64 = parts.iter().map(|(_, b)| b).sum();
     let list: Vec<String> = parts
@@ -362,7 +366,7 @@ fn predict_memory(name: &str, costs: &Costs) {
         .map(|(n, b)| format!("{n}:{:.0}", b / 1e6))
         .collect();
     println!(
-        "table1-memory set={name} net=NN2 weights=packed_at_rest_{packed}_ciphertexts predicted_peak_mb={:.0} parts_mb={} replicated_weights_mb={:.0}",
+        "table1-memory set={name} net=NN2 weights=packed_at_rest_{packed}_ciphertexts neurons_in_flight={in_flight} predicted_peak_mb={:.0} parts_mb={} replicated_weights_mb={:.0}",
         total / 1e6,
         list.join(","),
         at(44_448, p) / 1e6

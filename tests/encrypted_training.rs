@@ -88,38 +88,51 @@ fn encrypted_step_equals_fixed_point_trainer_on_a_reduced_network() {
     check_step(reduced_ring(), &[2, 10], 0, 11);
 }
 
-/// The weights' refresh route on ciphertexts: 40 replicated bits packed into 3 vectors (18
-/// slots), "refreshed" (here: passed through), replicated back: every bit decrypts to itself
-/// in every slot, and the masks and rotations leave most of the capacity.
+/// Packed weights on ciphertexts: 40 replicated 4-bit integers packed into 3 integers (18
+/// slots) hold them slot by slot, and each replicates back to its value in every slot; the
+/// masks and permutations leave most of the capacity.
 #[test]
-fn packed_weight_bits_replicate_back_on_ciphertexts() {
-    use nit_nn::bitsliced::{refresh_packed, Bit};
+fn packed_integers_replicate_back_on_ciphertexts() {
+    use nit_nn::bitsliced::{one_hot_masks, pack_ints, replicate_int, Bit, BitInt};
     let (sk, pk, backend, _) = recrypted_step::setup(ParamsLiteral::small(127, 6), 5);
     let slots = backend.slots();
     let mut rng = seeded_rng(6);
-    let values: Vec<bool> = (0..40).map(|_| rng.gen()).collect();
-    let bits: Vec<_> = values
+    let values: Vec<i64> = (0..40).map(|_| rng.gen_range(-8..8)).collect();
+    let ints: Vec<BitInt<EncryptedBackend>> = values
         .iter()
-        .map(|&v| Bit::Var(backend.encrypt(&pk, &vec![v; slots], &mut rng).unwrap()))
+        .map(|&v| {
+            BitInt::encode(&vec![v; slots], 4, slots, |b| {
+                backend.encrypt(&pk, b, &mut rng)
+            })
+            .unwrap()
+        })
         .collect();
     let params = backend.evaluator().params().clone();
-    let before = match &bits[0] {
-        Bit::Var(e) => e.ct.capacity(&params),
-        Bit::Const(_) => unreachable!(),
+    let capacity = |x: &BitInt<EncryptedBackend>| {
+        x.bits()
+            .iter()
+            .map(|b| match b {
+                Bit::Var(e) => e.ct.capacity(&params),
+                Bit::Const(_) => f64::INFINITY,
+            })
+            .fold(f64::INFINITY, f64::min)
     };
-    let refreshes = std::sync::atomic::AtomicUsize::new(0);
-    let out = refresh_packed(&backend, &bits, |p| {
-        refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(p.clone())
-    })
-    .unwrap();
-    assert_eq!(refreshes.into_inner(), 40usize.div_ceil(slots));
-    for (b, &v) in out.iter().zip(&values) {
-        let Bit::Var(e) = b else {
-            panic!("a ciphertext bit came back as a constant")
-        };
-        assert_eq!(backend.decrypt(&sk, e).unwrap(), vec![v; slots]);
-        let after = e.ct.capacity(&params);
+    let before = capacity(&ints[0]);
+    let decrypt =
+        |x: &BitInt<EncryptedBackend>| x.decode(slots, |e| backend.decrypt(&sk, e)).unwrap();
+    let masks = one_hot_masks(&backend).unwrap();
+    let packed = pack_ints(&backend, &ints, &masks).unwrap();
+    assert_eq!(packed.len(), 40usize.div_ceil(slots));
+    for (g, p) in packed.iter().enumerate() {
+        let expected: Vec<i64> = (0..slots)
+            .map(|s| values.get(g * slots + s).copied().unwrap_or(0))
+            .collect();
+        assert_eq!(decrypt(p), expected, "group {g}");
+    }
+    for (i, &v) in values.iter().enumerate() {
+        let back = replicate_int(&backend, &packed[i / slots], i % slots, &masks).unwrap();
+        assert_eq!(decrypt(&back), vec![v; slots], "value {i}");
+        let after = capacity(&back);
         assert!(
             after > before / 2.0,
             "capacity {before:.0} -> {after:.0} bits"
@@ -225,7 +238,7 @@ const TOY_PRIMES: usize = 23;
 /// layer, refreshes equal the counting backend's prediction. Progress goes to stderr.
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture full_nn2`
 #[test]
-#[ignore = "hours: 2.5 million ANDs and 2,807 refreshes at m = 1023, about 3 h of CPU"]
+#[ignore = "hours: 2.3 million ANDs and 2,818 refreshes at m = 1023, about 2 h of CPU"]
 fn full_nn2_step_with_recryption_on_toy() {
     let literal = ParamsLiteral::toy().with_ctxt_primes(TOY_PRIMES);
     recrypted_step::run(literal, &[64, 32, 16, 10], 41, true);

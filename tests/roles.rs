@@ -308,7 +308,7 @@ fn provider_refuses_truncated_and_altered_batches() {
 }
 
 /// `--full` (AND-depth 198) runs with recryption: the provider sets it up, prints the
-/// predicted cost of a step of every layer (NN2's 2,516,938 ANDs) and goes on to the data,
+/// predicted cost of a step of every layer (NN2's 2,295,727 ANDs) and goes on to the data,
 /// where the 16 features made for fine-tuning are refused as input of the 64-input network
 /// (a full step on toy takes CPU hours, so the suite stops it there).
 #[test]
@@ -331,7 +331,7 @@ fn full_step_starts_with_recryption() {
     );
     assert!(!output.status.success(), "{stdout}");
     assert!(
-        stdout.contains("AND levels after a refresh") && stdout.contains("2516938 ANDs"),
+        stdout.contains("AND levels after a refresh") && stdout.contains("2295727 ANDs"),
         "{stdout}"
     );
     assert!(
@@ -445,7 +445,7 @@ fn train_as_predicted(args: &[String], refreshed: bool) -> String {
 /// writes, with the predicted refreshes and none from the guard. About an hour of 2 cores
 /// and 10 GB: `cargo test --release --test roles -- --ignored --nocapture full_step_equals`.
 #[test]
-#[ignore = "about an hour on 2 cores: 2.5 million ANDs and 2,066 refreshes at m = 1023"]
+#[ignore = "about an hour on 2 cores: 2.3 million ANDs and 2,066 refreshes at m = 1023"]
 fn full_step_equals_train_plain_fixed() {
     let dir = scratch("full-contract");
     let (keys, data, model) = (dir.join("keys"), dir.join("data"), dir.join("model"));

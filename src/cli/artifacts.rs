@@ -25,7 +25,7 @@ use nit_nn::data::Normalization;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::files::{read_limited, write_atomic, FileError};
 use nit_nn::model::fixed_format::WIDE;
-use nit_nn::model::{BitslicedBatch, FixedWeights, ModelError, ModelKind};
+use nit_nn::model::{BitslicedBatch, FixedWeights, LayerWeights, ModelError, ModelKind};
 use nit_ring::serial::{open, seal};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -495,7 +495,7 @@ impl EncryptedModel {
             .weights
             .layers
             .iter()
-            .map(|layer| layer.iter().map(integer_to_wire).collect())
+            .map(|layer| layer.stored().iter().map(integer_to_wire).collect())
             .collect::<Result<_, BgvError>>()
             .map_err(bgv(path))?;
         let wire = ModelWire {
@@ -529,27 +529,48 @@ impl EncryptedModel {
             }
         }
         let shape = wire.shape;
-        let rows: Vec<usize> = shape.sizes.windows(2).map(|s| s[1] * (s[0] + 1)).collect();
+        // Frozen layers hold one public integer per weight, trainable ones ceil(n / l)
+        // packed integers (LayerWeights); the counts are the shape's, whatever the file says.
+        let slots = params.slots().map_err(bgv(path))?.slots();
+        let weights: Vec<usize> = shape.sizes.windows(2).map(|s| s[1] * (s[0] + 1)).collect();
+        let stored: Vec<usize> = weights
+            .iter()
+            .enumerate()
+            .map(|(l, &n)| {
+                if l < shape.frozen_layers {
+                    n
+                } else {
+                    n.div_ceil(slots)
+                }
+            })
+            .collect();
         let found: Vec<usize> = wire.layers.iter().map(Vec::len).collect();
-        if rows != found {
+        if stored != found {
             return Err(ArtifactError::Mismatch {
                 path: path.to_path_buf(),
                 what: format!(
-                    "layers of {found:?} weights for a network {:?}",
-                    shape.sizes
+                    "layers of {found:?} integers where a network {:?} with {} frozen layers over {slots} slots stores {stored:?}",
+                    shape.sizes, shape.frozen_layers
                 ),
             });
         }
         let layers = wire
             .layers
             .into_iter()
-            .map(|layer| {
-                layer
+            .zip(weights)
+            .enumerate()
+            .map(|(l, (layer, len))| {
+                let ints = layer
                     .into_iter()
                     .map(|bits| integer_from_wire(path, bits, params, key_id))
-                    .collect()
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(if l < shape.frozen_layers {
+                    LayerWeights::Public(ints)
+                } else {
+                    LayerWeights::Packed { groups: ints, len }
+                })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, ArtifactError>>()?;
         Ok(Self {
             shape,
             normalization: wire.normalization,

@@ -13,7 +13,7 @@ use nit_nn::data::DIGITS;
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::files::FileError;
 use nit_nn::model::fixed_format::NARROW;
-use nit_nn::model::{BitslicedBatch, FixedWeights};
+use nit_nn::model::{BitslicedBatch, FixedWeights, LayerWeights};
 use nit_ring::sample::seeded_rng;
 use std::path::PathBuf;
 
@@ -83,8 +83,14 @@ fn model_checkpoint_round_trips_bit_for_bit() {
         .weights
         .layers
         .iter()
-        .flatten()
-        .zip(read_back.weights.layers.iter().flatten())
+        .flat_map(LayerWeights::stored)
+        .zip(
+            read_back
+                .weights
+                .layers
+                .iter()
+                .flat_map(LayerWeights::stored),
+        )
     {
         for (x, y) in a.bits().iter().zip(b.bits()) {
             match (x, y) {

@@ -137,6 +137,7 @@ fn play(args: &DemoArgs, dir: &Path) -> Result<(), String> {
                 resume: false,
                 full: false,
                 threads: None,
+                neurons_in_flight: None,
             })
         },
     )?;

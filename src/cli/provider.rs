@@ -6,7 +6,7 @@
 //! owner's bootstrapping key: values are recrypted where the trainer starts a new segment
 //! (activations, slopes, deltas) and wherever an AND result reaches the L levels a refreshed
 //! value carries (measured on a probe at start), so steps of any depth run on one chain. The
-//! trainable weights are refreshed packed before every step that follows another, so any
+//! packed trainable weights are refreshed before every step that follows another, so any
 //! number of steps run; the last step's weights are written as they come out of it.
 //!
 //! Default: encrypted fine-tuning ([`super::start`]): `--start` names the pretrained model
@@ -31,7 +31,9 @@ use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
 use nit_nn::model::fixed_format::WIDE;
-use nit_nn::model::{EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, ModelKind};
+use nit_nn::model::{
+    EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, LayerWeights, ModelKind,
+};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
@@ -67,6 +69,10 @@ pub struct TrainArgs {
     /// Worker threads of the step (default: the machine's cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Neurons of a layer run at once, each with its replicated weights alive (default: as
+    /// many as the threads take); 1 bounds a step's memory at m = 32767.
+    #[arg(long)]
+    pub neurons_in_flight: Option<usize>,
 }
 
 /// The worker threads of a run: `threads`, or the cores the OS reports (1 if it cannot).
@@ -89,6 +95,7 @@ pub fn predicted_step(
     slots: SlotCycles,
     levels: usize,
 ) -> Result<(GateCounts, u64), String> {
+    let per_group = slots.slots();
     let backend =
         CountingBackend::with_refresh_after(slots, u32::try_from(levels).unwrap_or(u32::MAX));
     let error = |e: nit_nn::model::ModelError| e.to_string();
@@ -98,13 +105,14 @@ pub fn predicted_step(
     let fresh =
         |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
     for layer in &weights[frozen..] {
-        counted.layers.push(
-            layer
-                .iter()
-                .map(|_| fresh(WIDE))
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?,
-        );
+        let groups = (0..layer.len().div_ceil(per_group))
+            .map(|_| fresh(WIDE))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        counted.layers.push(LayerWeights::Packed {
+            groups,
+            len: layer.len(),
+        });
     }
     let inputs = (0..dim)
         .map(|_| fresh(nit_nn::model::fixed_format::NARROW))
@@ -125,14 +133,8 @@ pub fn predicted_step(
 /// The lowest level of an encrypted weight bit (what the chain has left).
 fn lowest_level(weights: &EncryptedWeights) -> usize {
     weights
-        .layers
-        .iter()
-        .flatten()
-        .flat_map(|w| w.bits())
-        .filter_map(|b| match b {
-            Bit::Var(v) => Some(v.ct.level()),
-            Bit::Const(_) => None,
-        })
+        .vector_bits(0)
+        .map(|v| v.ct.level())
         .min()
         .unwrap_or(0)
 }
@@ -218,13 +220,7 @@ pub(super) fn recrypting_backend(
 /// Whether any trainable weight bit has AND-depth above 0 (a step made it; a fresh
 /// encryption or a refresh has depth 0).
 fn needs_refresh(weights: &EncryptedWeights, frozen: usize) -> bool {
-    weights
-        .layers
-        .iter()
-        .skip(frozen)
-        .flatten()
-        .flat_map(BitInt::bits)
-        .any(|b| matches!(b, Bit::Var(v) if v.depth > 0))
+    weights.vector_bits(frozen).any(|v| v.depth > 0)
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), String> {
@@ -239,7 +235,11 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let started = Instant::now();
     let backend = pool.install(|| recrypting_backend(&material, &args.keys))?;
     let levels = backend.levels_after_refresh();
-    let trainer = EncryptedTrainer::new(circuit(shape.frozen_layers)?, backend);
+    let mut step_circuit = circuit(shape.frozen_layers)?;
+    if let Some(neurons) = args.neurons_in_flight {
+        step_circuit = step_circuit.with_neurons_in_flight(neurons);
+    }
+    let trainer = EncryptedTrainer::new(step_circuit, backend);
     let (cost, weight_refreshes) = predicted_step(
         trainer.circuit(),
         &start_weights,

@@ -14,7 +14,7 @@ use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::{EncryptedBackend, EncryptedBits};
 use nit_nn::files::FileError;
 use nit_nn::model::encrypted_trainer::EncryptedWeights;
-use nit_nn::model::{BitslicedBatch, FixedWeights};
+use nit_nn::model::{BitslicedBatch, FixedWeights, LayerWeights};
 use nit_ring::sample::seeded_rng;
 use std::path::{Path, PathBuf};
 
@@ -135,7 +135,10 @@ impl Setup {
         };
         let step = |weights: &mut EncryptedWeights, batch: EncryptedBatch| {
             for layer in &mut weights.layers {
-                for (k, w) in layer.iter_mut().enumerate() {
+                let LayerWeights::Packed { groups, .. } = layer else {
+                    continue;
+                };
+                for (k, w) in groups.iter_mut().enumerate() {
                     let label = &batch.batch.labels[k % DIGITS];
                     let bits = w
                         .bits()

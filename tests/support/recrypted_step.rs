@@ -3,10 +3,10 @@
 //! backend. Shared by tests/encrypted_training.rs (the checks) and benches/table1.rs (the
 //! figures): both include this file with `#[path]`.
 //!
-//! Keys, the bootstrapping key and the data come from fixed seeds. The replicated weights are
+//! Keys, the bootstrapping key and the data come from fixed seeds. The packed weights are
 //! encrypted and switched down at once to the level a refreshed ciphertext has (the level
-//! they need: a weight enters the products at depth 0, like a refreshed value), so the 16
-//! bits x weights that a step holds take as little memory as the chain allows.
+//! they need: a weight enters the products at depth 0, like a refreshed value), so they take
+//! as little memory as the chain allows.
 
 use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::{EvaluationKeys, PublicKey, SecretKey};
@@ -40,7 +40,7 @@ pub struct RecryptedStep {
     pub cycles: SlotCycles,
     /// Ciphertext primes of the chain.
     pub primes: usize,
-    /// Primes a refreshed ciphertext keeps (the replicated weights sit there).
+    /// Primes a refreshed ciphertext keeps (the packed weights sit there).
     pub refreshed_primes: usize,
     /// L: AND levels a refreshed value carries (the probe's).
     pub levels: usize,

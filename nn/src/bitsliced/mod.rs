@@ -39,7 +39,7 @@ pub use error::BitslicedError;
 pub use integer::{select, BitInt};
 pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_INDEX_BITS};
 pub use multiply::{multiply, multiply_constant, non_adjacent_form};
-pub use packing::{one_hot_masks, pack, refresh_packed, replicate};
+pub use packing::{merge, one_hot_masks, pack_ints, place, replicate, replicate_int};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
 pub use rounding::{round_shift_right, saturate};
 pub use slot_cycles::{doubling_schedule, SlotCycles, SumStep};

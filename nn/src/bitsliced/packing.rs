@@ -1,23 +1,26 @@
-//! Packing replicated bits and replicating them back: the refresh of a model's weights at
-//! the cost of `ceil(n / l)` recryptions instead of n.
+//! Packed integers: l = slots values in one bit-sliced integer, and the way back to one value
+//! replicated over every slot.
 //!
-//! After an SGD step every weight bit is one vector holding the same bit beta_i in all l
-//! slots. Packing puts l of them into one vector by public one-hot masks e_s (no AND-depth):
-//!   P_g = XOR_{s < l} (b_{g l + s} AND e_s),   slot s of P_g = beta_{g l + s}.
-//! Replication reads slot s back into every slot: the XOR over all slots of `P AND e_s`,
-//! by HElib's `totalSums` permute-and-add over each of the backend's slot cycles (module
-//! `slot_cycles`): `sum_j floor(log2 n_j) + popcount(n_j) - 1` permutations, one mask.
-//! Between the two the packed vectors are refreshed (recrypted), so the weights come back with
-//! the capacity of a fresh refresh.
+//! A packed integer P holds value v_s in slot s (bit b of P is the vector of bits b of the
+//! v_s). Packing places replicated values by public one-hot masks e_s (no AND-depth):
+//!   P = XOR_{s < l} (x_s AND e_s),   slot s of P = value of x_s.
+//! Replication reads slot s back into every slot, bit by bit: the XOR over all slots of
+//! `P_b AND e_s`, by HElib's `totalSums` permute-and-add over each of the backend's slot
+//! cycles (module `slot_cycles`): `sum_j floor(log2 n_j) + popcount(n_j) - 1` permutations
+//! and one mask per bit.
 //!
-//! Invariant: the input bits are replicated; a bit that differs between slots is read from
-//! slot `i mod l` only (packing is a selection, not a check).
+//! A model's trainable weights live packed (l weights per integer): a refresh costs one
+//! recryption per packed bit instead of one per replicated bit, an update of l weights is one
+//! circuit on packed integers, and a weight is replicated only when a neuron uses it.
+//!
+//! Invariant: the values placed are replicated; a value that differs between slots is read
+//! from slot s only (placing is a selection, not a check).
 
 use super::backend::BitSimd;
 use super::bit::{self, Bit};
 use super::error::BitslicedError;
+use super::integer::{same_width, BitInt};
 use super::slot_cycles::{doubling_schedule, SumStep};
-use rayon::prelude::*;
 
 type Result<T, B> = std::result::Result<T, BitslicedError<<B as BitSimd>::Error>>;
 
@@ -32,30 +35,56 @@ pub fn one_hot_masks<B: BitSimd>(backend: &B) -> Result<Vec<B::Public>, B> {
         .collect()
 }
 
-/// Packs replicated bits, l per vector: `out[g]` holds `bits[g l + s]` in slot s (zero in
-/// the slots past the last bit). Constants need no vector until packed.
-pub fn pack<B: BitSimd>(
+/// The mask e_s, or an error naming the slot past the last one.
+fn mask<B: BitSimd>(masks: &[B::Public], s: usize) -> Result<&B::Public, B> {
+    masks.get(s).ok_or(BitslicedError::LengthMismatch {
+        left: s,
+        right: masks.len(),
+    })
+}
+
+/// The replicated integer `x` placed in slot `s`: `x AND e_s` bit by bit (zero elsewhere).
+pub fn place<B: BitSimd>(
     backend: &B,
-    bits: &[Bit<B::Bits>],
+    x: &BitInt<B>,
+    s: usize,
     masks: &[B::Public],
-) -> Result<Vec<B::Bits>, B> {
-    let l = backend.slots();
-    if masks.len() != l {
-        return Err(BitslicedError::LengthMismatch {
-            left: masks.len(),
-            right: l,
-        });
-    }
-    bits.chunks(l)
+) -> Result<BitInt<B>, B> {
+    x.mask_slots(backend, mask::<B>(masks, s)?)
+}
+
+/// The XOR of two packed integers of one width: their union when their slots are disjoint.
+pub fn merge<B: BitSimd>(backend: &B, a: &BitInt<B>, b: &BitInt<B>) -> Result<BitInt<B>, B> {
+    same_width(a, b)?;
+    BitInt::from_bits(
+        a.bits()
+            .iter()
+            .zip(b.bits())
+            .map(|(x, y)| bit::xor(backend, x, y))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(BitslicedError::Backend)?,
+    )
+}
+
+/// Replicated integers of one width packed l per integer: `out[g]` holds `values[g l + s]`
+/// in slot s, zero in the slots past the last value.
+pub fn pack_ints<B: BitSimd>(
+    backend: &B,
+    values: &[BitInt<B>],
+    masks: &[B::Public],
+) -> Result<Vec<BitInt<B>>, B> {
+    values
+        .chunks(backend.slots())
         .map(|group| {
-            let mut packed = backend.constant(false)?;
-            for (b, mask) in group.iter().zip(masks) {
-                let selected = bit::and_public(backend, b, mask)?;
-                if let Bit::Var(v) = selected {
-                    packed = backend.xor(&packed, &v)?;
-                }
-            }
-            Ok(packed)
+            let mut placed = group
+                .iter()
+                .enumerate()
+                .map(|(s, x)| place(backend, x, s, masks));
+            let first = placed.next().ok_or(BitslicedError::LengthMismatch {
+                left: 0,
+                right: backend.slots(),
+            })??;
+            placed.try_fold(first, |acc, x| merge(backend, &acc, &x?))
         })
         .collect()
 }
@@ -68,11 +97,7 @@ pub fn replicate<B: BitSimd>(
     s: usize,
     masks: &[B::Public],
 ) -> Result<B::Bits, B> {
-    let mask = masks.get(s).ok_or(BitslicedError::LengthMismatch {
-        left: s,
-        right: masks.len(),
-    })?;
-    let mut acc = backend.and_public(packed, mask)?;
+    let mut acc = backend.and_public(packed, mask::<B>(masks, s)?)?;
     for (cycle, n) in backend.slot_cycles().into_iter().enumerate() {
         let base = acc.clone();
         for step in doubling_schedule(n) {
@@ -86,81 +111,74 @@ pub fn replicate<B: BitSimd>(
     Ok(acc)
 }
 
-/// Packs `bits` (replicated), refreshes every packed vector with `refresh`, and replicates
-/// the bits back: `ceil(n / l)` refreshes for n bits. Returns the refreshed bits in order.
-/// The groups of l bits are independent (pack, refresh, replicate), and so are the
-/// replications of one group: both run in parallel.
-pub fn refresh_packed<B: BitSimd>(
+/// Value `s` of the packed integer `packed`, replicated into every slot: [`replicate`] per
+/// vector bit (a constant bit is the same in every slot already).
+pub fn replicate_int<B: BitSimd>(
     backend: &B,
-    bits: &[Bit<B::Bits>],
-    refresh: impl Fn(&B::Bits) -> std::result::Result<B::Bits, B::Error> + Sync,
-) -> Result<Vec<Bit<B::Bits>>, B> {
-    let masks = one_hot_masks(backend)?;
-    let groups: Vec<Vec<Bit<B::Bits>>> = bits
-        .par_chunks(backend.slots())
-        .map(|group| {
-            let packed = pack(backend, group, &masks)?;
-            let fresh = match packed.first() {
-                Some(p) => refresh(p).map_err(BitslicedError::Backend)?,
-                None => return Ok(Vec::new()),
-            };
-            group
-                .par_iter()
-                .enumerate()
-                .map(|(s, b)| match b {
-                    Bit::Const(c) => Ok(Bit::Const(*c)),
-                    Bit::Var(_) => Ok(Bit::Var(replicate(backend, &fresh, s, &masks)?)),
-                })
-                .collect()
-        })
-        .collect::<Result<_, B>>()?;
-    Ok(groups.into_iter().flatten().collect())
+    packed: &BitInt<B>,
+    s: usize,
+    masks: &[B::Public],
+) -> Result<BitInt<B>, B> {
+    BitInt::from_bits(
+        packed
+            .bits()
+            .iter()
+            .map(|b| match b {
+                Bit::Const(c) => Ok(Bit::Const(*c)),
+                Bit::Var(v) => Ok(Bit::Var(replicate(backend, v, s, masks)?)),
+            })
+            .collect::<Result<_, B>>()?,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::counting::CountingBackend;
-    use super::super::plain::PlainBackend;
+    use super::super::plain::{PlainBackend, PlainError};
     use super::super::slot_cycles::SlotCycles;
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// Packing then replicating gives back every value, for one cycle and for hypercubes,
+    /// with constant values among vector ones; the slots past the last value hold zero.
     #[test]
-    fn packed_refresh_returns_every_replicated_bit() {
+    fn packed_integers_replicate_back_to_every_value() {
         let mut rng = ChaCha8Rng::seed_from_u64(16);
         let one_cycle = [1usize, 2, 5, 60, 64, 100].map(|slots| PlainBackend::new(slots).unwrap());
         let hypercubes = [vec![10, 6], vec![30, 6, 10], vec![2, 3, 5]]
             .map(|orders| PlainBackend::with_cycles(&SlotCycles::new(orders)).unwrap());
         for backend in one_cycle.into_iter().chain(hypercubes) {
             let slots = backend.slots();
+            let masks = one_hot_masks(&backend).unwrap();
             let n = 2 * slots + 3;
-            let values: Vec<bool> = (0..n).map(|_| rng.gen()).collect();
-            let bits: Vec<_> = values
+            let values: Vec<i64> = (0..n).map(|_| rng.gen_range(-32768..32768)).collect();
+            let ints: Vec<BitInt<PlainBackend>> = values
                 .iter()
                 .enumerate()
                 .map(|(i, &v)| {
                     if i % 7 == 3 {
-                        Bit::Const(v)
+                        BitInt::constant(v, 16).unwrap()
                     } else {
-                        Bit::Var(backend.encode(&vec![v; slots]).unwrap())
+                        BitInt::encode(&vec![v; slots], 16, slots, |b| backend.encode(b)).unwrap()
                     }
                 })
                 .collect();
-            let refreshes = AtomicUsize::new(0);
-            let out = refresh_packed(&backend, &bits, |p| {
-                refreshes.fetch_add(1, Ordering::Relaxed);
-                Ok(p.clone())
-            })
-            .unwrap();
-            assert_eq!(refreshes.into_inner(), n.div_ceil(slots));
-            for (i, (b, &v)) in out.iter().zip(&values).enumerate() {
-                let slot_bits = match b {
-                    Bit::Const(c) => vec![*c; slots],
-                    Bit::Var(x) => backend.decode(x),
-                };
-                assert_eq!(slot_bits, vec![v; slots], "bit {i} of {n} at {slots} slots");
+            let packed = pack_ints(&backend, &ints, &masks).unwrap();
+            assert_eq!(packed.len(), n.div_ceil(slots));
+            let decode = |x: &BitInt<PlainBackend>| {
+                x.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                    .unwrap()
+            };
+            for (g, p) in packed.iter().enumerate() {
+                let expected: Vec<i64> = (0..slots)
+                    .map(|s| values.get(g * slots + s).copied().unwrap_or(0))
+                    .collect();
+                assert_eq!(decode(p), expected, "group {g} at {slots} slots");
+            }
+            for (i, &v) in values.iter().enumerate() {
+                let back = replicate_int(&backend, &packed[i / slots], i % slots, &masks).unwrap();
+                assert_eq!(decode(&back), vec![v; slots], "value {i} at {slots} slots");
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The encrypted trainer: the generic fixed-point step of [`FixedCircuit`] on BGV ciphertexts
-//! (the service provider's side). One sample per slot; every weight bit is one ciphertext
-//! holding that bit in all slots (replicated), so the step computes, slot for slot, the same
-//! bits as the plaintext trainer, and the decrypted weights equal its weights bit for bit.
+//! (the service provider's side). One sample per slot; the trainable weights are packed, l
+//! per ciphertext bit ([`LayerWeights`]), and each neuron gets its weights replicated over the
+//! slots when it uses them, so the step computes, slot for slot, the same bits as the
+//! plaintext trainer, and the decrypted weights equal its weights bit for bit.
 //!
 //! The trainer runs on any [`CiphertextBackend`]: the leveled [`EncryptedBackend`], whose
 //! chain must carry the whole step, or the [`RecryptingBackend`], which refreshes where the
@@ -14,7 +15,8 @@
 
 use super::batch::BitslicedBatch;
 use super::error::ModelError;
-use super::fixed::{FixedCircuit, FixedWeights, StepObserver, StepTrace, Unobserved};
+use super::fixed::{FixedCircuit, StepObserver, StepTrace, Unobserved};
+use super::fixed_weights::{FixedWeights, LayerWeights};
 use crate::bitsliced::{Bit, BitInt, BitSimd};
 use crate::data::Dataset;
 use crate::encrypted::{EncryptedBackend, EncryptedBits};
@@ -96,7 +98,12 @@ where
     let layers = weights
         .layers
         .into_iter()
-        .map(rebind_ints)
+        .map(|layer| match layer {
+            LayerWeights::Public(w) => rebind_ints(w).map(LayerWeights::Public),
+            LayerWeights::Packed { groups, len } => {
+                rebind_ints(groups).map(|groups| LayerWeights::Packed { groups, len })
+            }
+        })
         .collect::<Result<_, _>>()?;
     Ok(FixedWeights { layers })
 }
@@ -136,7 +143,7 @@ impl<B: CiphertextBackend> EncryptedTrainer<B> {
     }
 
     /// The model's weights (16-bit, F = 12, row-major per layer as in [`FixedWeights`]):
-    /// frozen layers as public constants, the others encrypted under `pk` bit by bit.
+    /// frozen layers as public constants, the others packed and encrypted under `pk`.
     pub fn encrypt_weights(
         &self,
         pk: &PublicKey,
@@ -219,15 +226,15 @@ impl<B: CiphertextBackend> EncryptedTrainer<B> {
         }
     }
 
-    /// Refreshes the trainable weights packed ([`FixedWeights::refresh_packed`]), so the next
-    /// step starts from weights of depth 0: ceil(16 n / l) refreshes for n trainable weights
-    /// on a recrypting backend. Only worth it there: a leveled backend's refresh is the
-    /// identity, and the packing would spend its levels.
+    /// Refreshes the packed trainable weights ([`FixedWeights::refresh_packed`]), so the
+    /// next step starts from weights of depth 0: 16 ceil(n / l) refreshes per layer of n
+    /// trainable weights on a recrypting backend (the identity on a leveled one).
     pub fn refresh_weights(&self, weights: &mut FixedWeights<B>) -> Result<(), ModelError> {
         weights.refresh_packed(&self.backend, self.circuit.frozen_layers())
     }
 
-    /// Decrypts the weights (the data owner's side); every slot of a weight must agree.
+    /// Decrypts the weights (the data owner's side); the slots past a packed layer's last
+    /// weight must hold zero.
     pub fn decrypt_weights(
         &self,
         sk: &SecretKey,

@@ -31,15 +31,16 @@ use super::fixed_format::{
     sigmoid_table, ACTIVATION_FRAC, DELTA_FRAC, ERROR_FRAC, INDEX_FRAC, INPUT_FRAC, NARROW,
     SLOPE_FRAC, WEIGHT_FRAC, WIDE,
 };
+use super::fixed_weights::{FixedWeights, LayerWeights};
 use crate::bitsliced::{
-    bit, dot, lookup_public, multiply, refresh_packed, round_shift_right, saturate, sub, total_sum,
-    AdderKind, Bit, BitInt, BitSimd, BitslicedError, PublicTable, TotalSumMethod,
+    bit, dot, lookup_public, merge, multiply, one_hot_masks, place, round_shift_right, saturate,
+    sub, total_sum, AdderKind, Bit, BitInt, BitSimd, BitslicedError, PublicTable, TotalSumMethod,
 };
 use rayon::prelude::*;
 
 /// `x` with every vector bit through [`BitSimd::refresh`] (in parallel): where a recrypting
 /// backend starts a new segment of depth; other backends return it unchanged.
-fn refreshed_int<B: BitSimd>(backend: &B, x: &BitInt<B>) -> Result<BitInt<B>, ModelError>
+pub(super) fn refreshed_int<B: BitSimd>(backend: &B, x: &BitInt<B>) -> Result<BitInt<B>, ModelError>
 where
     B::Error: 'static,
 {
@@ -78,7 +79,7 @@ pub enum StepPart {
     WeightSteps(usize),
     /// The delta of the neurons feeding layer l: one unit per neuron.
     HiddenDelta(usize),
-    /// The update of layer l: one unit per weight (and bias).
+    /// The update of layer l: one unit per packed group of weights (l = slots per group).
     Update(usize),
 }
 
@@ -112,110 +113,10 @@ fn sum_width(terms: usize) -> usize {
 pub const MAX_LR_SHIFT: usize = 32;
 
 /// Converts a circuit error into the model error (boxing the backend's error type).
-fn circuit<E: std::error::Error + Send + Sync + 'static>(e: BitslicedError<E>) -> ModelError {
+pub(super) fn circuit<E: std::error::Error + Send + Sync + 'static>(
+    e: BitslicedError<E>,
+) -> ModelError {
     ModelError::Backend(Box::new(e))
-}
-
-/// The weights of every layer, one 16-bit integer per weight replicated over the slots;
-/// `layers[l]` is row-major `n_{l+1} x (n_l + 1)`, the bias last in each row.
-pub struct FixedWeights<B: BitSimd> {
-    /// Per layer, the weights row by row.
-    pub layers: Vec<Vec<BitInt<B>>>,
-}
-
-impl<B: BitSimd> Clone for FixedWeights<B> {
-    fn clone(&self) -> Self {
-        Self {
-            layers: self.layers.clone(),
-        }
-    }
-}
-
-impl<B: BitSimd> FixedWeights<B> {
-    /// The weights `weights[l][i]` (16-bit integers, F = 12) as public constants of the
-    /// circuit: gates with them fold at construction time (a public multiplier).
-    pub fn constants(weights: &[Vec<i64>]) -> Result<Self, ModelError> {
-        let layers = weights
-            .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|&v| BitInt::constant(v, WIDE).map_err(circuit))
-                    .collect()
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { layers })
-    }
-
-    /// The weights replicated over `slots` slots, each bit encoded (or encrypted) as one vector
-    /// by `encode_bits`: `16 sum_l |weights[l]|` vectors.
-    pub fn encode<E: std::error::Error + Send + Sync + 'static>(
-        weights: &[Vec<i64>],
-        slots: usize,
-        mut encode_bits: impl FnMut(&[bool]) -> Result<B::Bits, E>,
-    ) -> Result<Self, ModelError> {
-        let layers = weights
-            .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|&v| {
-                        BitInt::encode(&vec![v; slots], WIDE, slots, &mut encode_bits)
-                            .map_err(circuit)
-                    })
-                    .collect()
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { layers })
-    }
-
-    /// Decodes (or decrypts) replicated weights: every slot must hold the same value, else
-    /// the weights were not replicated (an error, never one slot picked silently).
-    pub fn decode<E: std::error::Error + Send + Sync + 'static>(
-        &self,
-        slots: usize,
-        mut decode_bits: impl FnMut(&B::Bits) -> Result<Vec<bool>, E>,
-    ) -> Result<Vec<Vec<i64>>, ModelError> {
-        self.layers
-            .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|v| {
-                        let values = v.decode(slots, &mut decode_bits).map_err(circuit)?;
-                        match values.split_first() {
-                            Some((&first, rest)) if rest.iter().all(|&x| x == first) => Ok(first),
-                            _ => Err(ModelError::Inconsistent(format!(
-                                "a weight is not the same in all {slots} slots"
-                            ))),
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    /// Refreshes the weights of layers `first..` packed: their replicated bits are packed l
-    /// per vector, each packed vector goes through [`BitSimd::refresh`], and the bits are
-    /// replicated back ([`refresh_packed`]): ceil(n / l) refreshes for n bits instead of n.
-    /// Between SGD steps, so the next step starts from weights of depth 0.
-    pub fn refresh_packed(&mut self, backend: &B, first: usize) -> Result<(), ModelError>
-    where
-        B::Error: 'static,
-    {
-        let bits: Vec<Bit<B::Bits>> = self
-            .layers
-            .iter()
-            .skip(first)
-            .flatten()
-            .flat_map(|w| w.bits().iter().cloned())
-            .collect();
-        let mut fresh = refresh_packed(backend, &bits, |p| backend.refresh(p))
-            .map_err(circuit)?
-            .into_iter();
-        for w in self.layers.iter_mut().skip(first).flatten() {
-            let width = w.width();
-            *w = BitInt::from_bits(fresh.by_ref().take(width).collect()).map_err(circuit)?;
-        }
-        Ok(())
-    }
 }
 
 /// The forward pass of a batch: `activations[0]` is the input, `activations[l]` and
@@ -246,6 +147,7 @@ pub struct FixedCircuit {
     sum_method: TotalSumMethod,
     table: PublicTable,
     frozen: usize,
+    neurons_in_flight: Option<usize>,
 }
 
 impl FixedCircuit {
@@ -280,6 +182,7 @@ impl FixedCircuit {
             sum_method,
             table: sigmoid_table(),
             frozen: 0,
+            neurons_in_flight: None,
         })
     }
 
@@ -296,6 +199,35 @@ impl FixedCircuit {
         }
         self.frozen = layers;
         Ok(self)
+    }
+
+    /// Runs at most `neurons` neurons of a layer at once (forward pass and hidden deltas),
+    /// each with its replicated weights and its dot product's working set alive; the ANDs of
+    /// one neuron still run in parallel. Bounds a step's memory where a ciphertext is large
+    /// (m = 32767: about 9 GB per neuron); by default every neuron may run at once.
+    pub fn with_neurons_in_flight(mut self, neurons: usize) -> Self {
+        self.neurons_in_flight = Some(neurons.max(1));
+        self
+    }
+
+    /// `f` of every neuron 0..count, in parallel, at most [`Self::with_neurons_in_flight`]
+    /// at a time, in order.
+    fn per_neuron<T: Send>(
+        &self,
+        count: usize,
+        f: impl Fn(usize) -> Result<T, ModelError> + Sync + Send,
+    ) -> Result<Vec<T>, ModelError> {
+        let chunk = self.neurons_in_flight.unwrap_or(count).max(1);
+        let mut out = Vec::with_capacity(count);
+        for start in (0..count).step_by(chunk) {
+            out.extend(
+                (start..count.min(start + chunk))
+                    .into_par_iter()
+                    .map(&f)
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        Ok(out)
     }
 
     /// Number of leading layers the step leaves unchanged.
@@ -348,8 +280,29 @@ impl FixedCircuit {
     where
         B::Error: 'static,
     {
-        self.check(weights, x)?;
-        self.forward_from(backend, weights, 0, x, &Unobserved)
+        self.check(backend, weights, x)?;
+        let masks = Self::masks(backend, weights)?;
+        self.forward_from(backend, weights, &masks, 0, x, &Unobserved)
+    }
+
+    /// The one-hot masks that place and replicate packed weights, when `weights` has a
+    /// packed layer (none for public weights alone).
+    fn masks<B: BitSimd>(
+        backend: &B,
+        weights: &FixedWeights<B>,
+    ) -> Result<Vec<B::Public>, ModelError>
+    where
+        B::Error: 'static,
+    {
+        let packed = weights
+            .layers
+            .iter()
+            .any(|l| matches!(l, LayerWeights::Packed { .. }));
+        if packed {
+            one_hot_masks(backend).map_err(circuit)
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// The forward pass from layer `first` on, whose inputs are `x`: `activations[l]` and
@@ -358,6 +311,7 @@ impl FixedCircuit {
         &self,
         backend: &B,
         weights: &FixedWeights<B>,
+        masks: &[B::Public],
         first: usize,
         x: &[BitInt<B>],
         observer: &dyn StepObserver,
@@ -375,33 +329,35 @@ impl FixedCircuit {
             let inputs = &pass.activations[l];
             let n = inputs.len();
             let frac = Self::input_frac(l);
-            observer.start(StepPart::Forward(l), w.len() / (n + 1));
-            let outputs: Vec<(BitInt<B>, BitInt<B>)> = w
-                .par_chunks(n + 1)
-                .map(|row| {
-                    let bias = row[n].resize(WIDE + frac).shift_left(frac);
-                    let z = dot(
-                        backend,
-                        inputs,
-                        &row[..n],
-                        Some(&bias),
-                        sum_width(n + 1),
-                        self.adder,
-                    )
-                    .map_err(circuit)?;
-                    // Refresh point: the 8-bit index, between the dot product and the lookup
-                    // (a recrypting backend's segments stay below the whole neuron's depth).
-                    let index = refreshed_int(
-                        backend,
-                        &self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?,
-                    )?;
-                    let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
-                    let a = entry.truncate(NARROW).map_err(circuit)?;
-                    let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
-                    observer.unit_done(StepPart::Forward(l));
-                    Ok((a, slope))
-                })
-                .collect::<Result<_, ModelError>>()?;
+            let neurons = w.len() / (n + 1);
+            observer.start(StepPart::Forward(l), neurons);
+            let outputs: Vec<(BitInt<B>, BitInt<B>)> = self.per_neuron(neurons, |k| {
+                // The neuron's row, replicated just in time from the packed weights.
+                let row = (0..=n)
+                    .map(|j| w.weight(backend, masks, k * (n + 1) + j))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let bias = row[n].resize(WIDE + frac).shift_left(frac);
+                let z = dot(
+                    backend,
+                    inputs,
+                    &row[..n],
+                    Some(&bias),
+                    sum_width(n + 1),
+                    self.adder,
+                )
+                .map_err(circuit)?;
+                // Refresh point: the 8-bit index, between the dot product and the lookup
+                // (a recrypting backend's segments stay below the whole neuron's depth).
+                let index = refreshed_int(
+                    backend,
+                    &self.rescale(backend, &z, frac + WEIGHT_FRAC - INDEX_FRAC, NARROW)?,
+                )?;
+                let entry = lookup_public(backend, &index, &self.table).map_err(circuit)?;
+                let a = entry.truncate(NARROW).map_err(circuit)?;
+                let slope = entry.drop_low_bits(NARROW).map_err(circuit)?;
+                observer.unit_done(StepPart::Forward(l));
+                Ok((a, slope))
+            })?;
             let (a, s): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
             pass.activations.push(refreshed(backend, a)?);
             pass.slopes.push(refreshed(backend, s)?);
@@ -461,9 +417,10 @@ impl FixedCircuit {
                 labels.len()
             )));
         }
-        self.check(weights, x)?;
-        let pass = self.forward_from(backend, weights, 0, x, observer)?;
-        self.backward_and_update(backend, weights, pass, labels, observer)
+        self.check(backend, weights, x)?;
+        let masks = one_hot_masks(backend).map_err(circuit)?;
+        let pass = self.forward_from(backend, weights, &masks, 0, x, observer)?;
+        self.backward_and_update(backend, weights, &masks, pass, labels, observer)
     }
 
     /// [`Self::step_traced`] from the frozen layers' outputs `features` (8-bit, F = 7): the
@@ -512,8 +469,9 @@ impl FixedCircuit {
                 self.sizes
             )));
         }
-        let pass = self.forward_from(backend, weights, self.frozen, features, observer)?;
-        self.backward_and_update(backend, weights, pass, labels, observer)
+        let masks = one_hot_masks(backend).map_err(circuit)?;
+        let pass = self.forward_from(backend, weights, &masks, self.frozen, features, observer)?;
+        self.backward_and_update(backend, weights, &masks, pass, labels, observer)
     }
 
     /// Backward pass from `pass` (the forward pass with the current weights) and the update
@@ -522,6 +480,7 @@ impl FixedCircuit {
         &self,
         backend: &B,
         weights: &mut FixedWeights<B>,
+        masks: &[B::Public],
         pass: ForwardPass<B>,
         labels: &[Bit<B::Bits>],
         observer: &dyn StepObserver,
@@ -552,17 +511,19 @@ impl FixedCircuit {
             .collect::<Result<_, ModelError>>()?;
         let mut delta = refreshed(backend, delta)?;
         let mut deltas = vec![Vec::new(); layers];
-        // Layer by layer from the top: its steps, the delta below it (from its weights before
-        // the update), then its update, so only one layer's steps are alive at a time and the
-        // old weights are dropped as their updates are made.
+        // Layer by layer from the top: its packed steps, the delta below it (from its
+        // weights before the update), then its update on the packed weights, so only one
+        // layer's packed steps are alive at a time.
         for l in (self.frozen..layers).rev() {
-            let steps = self.weight_steps(backend, &delta, &pass.activations[l], l, observer)?;
+            let steps =
+                self.packed_steps(backend, masks, &delta, &pass.activations[l], l, observer)?;
             deltas[l] = delta.clone();
             if l > self.frozen {
                 delta = refreshed(
                     backend,
                     self.hidden_delta(
                         backend,
+                        masks,
                         &weights.layers[l],
                         &delta,
                         &pass.slopes[l - 1],
@@ -571,12 +532,13 @@ impl FixedCircuit {
                     )?,
                 )?;
             }
-            let w = std::mem::take(&mut weights.layers[l]);
-            observer.start(StepPart::Update(l), w.len());
-            weights.layers[l] = w
+            let old = &weights.layers[l];
+            observer.start(StepPart::Update(l), steps.len());
+            let groups = steps
                 .into_par_iter()
-                .zip(steps)
-                .map(|(w, step)| {
+                .enumerate()
+                .map(|(g, step)| {
+                    let w = old.group(backend, masks, g)?;
                     let difference = sub(
                         backend,
                         &w.resize(WIDE + 1),
@@ -589,6 +551,10 @@ impl FixedCircuit {
                     Ok(updated)
                 })
                 .collect::<Result<_, ModelError>>()?;
+            weights.layers[l] = LayerWeights::Packed {
+                groups,
+                len: old.len(),
+            };
         }
         Ok(StepTrace { pass, deltas })
     }
@@ -614,7 +580,8 @@ impl FixedCircuit {
     fn hidden_delta<B: BitSimd>(
         &self,
         backend: &B,
-        w: &[BitInt<B>],
+        masks: &[B::Public],
+        w: &LayerWeights<B>,
         delta: &[BitInt<B>],
         slopes: &[BitInt<B>],
         l: usize,
@@ -625,50 +592,52 @@ impl FixedCircuit {
     {
         let n = slopes.len();
         observer.start(StepPart::HiddenDelta(l), n);
-        (0..n)
-            .into_par_iter()
-            .map(|j| {
-                let column: Vec<BitInt<B>> = (0..delta.len())
-                    .map(|k| w[k * (n + 1) + j].clone())
-                    .collect();
-                let back = dot(
+        self.per_neuron(n, |j| {
+            // The column W_{.j}, replicated just in time from the packed weights.
+            let column = (0..delta.len())
+                .map(|k| w.weight(backend, masks, k * (n + 1) + j))
+                .collect::<Result<Vec<_>, _>>()?;
+            let back = dot(
+                backend,
+                delta,
+                &column,
+                None,
+                sum_width(delta.len()),
+                self.adder,
+            )
+            .map_err(circuit)?;
+            // Refresh point: the 8-bit back-propagated error, between the dot product
+            // and the product with the slope.
+            let error = refreshed_int(
+                backend,
+                &self.rescale(
                     backend,
-                    delta,
-                    &column,
-                    None,
-                    sum_width(delta.len()),
-                    self.adder,
-                )
-                .map_err(circuit)?;
-                // Refresh point: the 8-bit back-propagated error, between the dot product
-                // and the product with the slope.
-                let error = refreshed_int(
-                    backend,
-                    &self.rescale(
-                        backend,
-                        &back,
-                        WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
-                        NARROW,
-                    )?,
-                )?;
-                let product = multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder)
-                    .map_err(circuit)?;
-                let delta = self.rescale(
-                    backend,
-                    &product,
-                    ERROR_FRAC + SLOPE_FRAC - DELTA_FRAC,
+                    &back,
+                    WEIGHT_FRAC + DELTA_FRAC - ERROR_FRAC,
                     NARROW,
-                )?;
-                observer.unit_done(StepPart::HiddenDelta(l));
-                Ok(delta)
-            })
-            .collect()
+                )?,
+            )?;
+            let product =
+                multiply(backend, &error, &slopes[j], 2 * NARROW, self.adder).map_err(circuit)?;
+            let delta = self.rescale(
+                backend,
+                &product,
+                ERROR_FRAC + SLOPE_FRAC - DELTA_FRAC,
+                NARROW,
+            )?;
+            observer.unit_done(StepPart::HiddenDelta(l));
+            Ok(delta)
+        })
     }
 
-    /// The 16-bit steps lr * sum_batch delta_k [x; 1]_j of layer l, row-major like the weights.
-    fn weight_steps<B: BitSimd>(
+    /// The 16-bit steps lr * sum_batch delta_k [x; 1]_j of layer l, row-major like the
+    /// weights and packed like them: step i in slot i mod l of group i / l. Each step is
+    /// placed in its slot as soon as it is computed, so a group's worth of replicated steps
+    /// is never alive at once.
+    fn packed_steps<B: BitSimd>(
         &self,
         backend: &B,
+        masks: &[B::Public],
         delta: &[BitInt<B>],
         inputs: &[BitInt<B>],
         l: usize,
@@ -679,22 +648,35 @@ impl FixedCircuit {
     {
         let n = inputs.len();
         let frac = Self::input_frac(l);
-        observer.start(StepPart::WeightSteps(l), delta.len() * (n + 1));
-        (0..delta.len() * (n + 1))
-            .into_par_iter()
-            .map(|index| {
-                let (k, j) = (index / (n + 1), index % (n + 1));
-                let (per_slot, shift) = if j == n {
-                    (delta[k].clone(), DELTA_FRAC + self.lr_shift - WEIGHT_FRAC)
-                } else {
-                    let product = multiply(backend, &delta[k], &inputs[j], 2 * NARROW, self.adder)
-                        .map_err(circuit)?;
-                    (product, DELTA_FRAC + frac + self.lr_shift - WEIGHT_FRAC)
-                };
-                let sum = total_sum(backend, &per_slot, self.sum_method).map_err(circuit)?;
-                let step = self.rescale(backend, &sum, shift, WIDE)?;
-                observer.unit_done(StepPart::WeightSteps(l));
-                Ok(step)
+        let count = delta.len() * (n + 1);
+        let slots = backend.slots();
+        observer.start(StepPart::WeightSteps(l), count);
+        let step = |index: usize| {
+            let (k, j) = (index / (n + 1), index % (n + 1));
+            let (per_slot, shift) = if j == n {
+                (delta[k].clone(), DELTA_FRAC + self.lr_shift - WEIGHT_FRAC)
+            } else {
+                let product = multiply(backend, &delta[k], &inputs[j], 2 * NARROW, self.adder)
+                    .map_err(circuit)?;
+                (product, DELTA_FRAC + frac + self.lr_shift - WEIGHT_FRAC)
+            };
+            let sum = total_sum(backend, &per_slot, self.sum_method).map_err(circuit)?;
+            let step = self.rescale(backend, &sum, shift, WIDE)?;
+            let placed = place(backend, &step, index % slots, masks).map_err(circuit)?;
+            observer.unit_done(StepPart::WeightSteps(l));
+            Ok::<_, ModelError>(placed)
+        };
+        (0..count.div_ceil(slots))
+            .map(|g| {
+                (g * slots..count.min((g + 1) * slots))
+                    .into_par_iter()
+                    .map(step)
+                    .try_reduce_with(|a, b| merge(backend, &a, &b).map_err(circuit))
+                    .unwrap_or_else(|| {
+                        Err(ModelError::Inconsistent(format!(
+                            "an empty group {g} of {count} steps"
+                        )))
+                    })
             })
             .collect()
     }
@@ -702,15 +684,17 @@ impl FixedCircuit {
     /// Checks the shapes of weights and inputs against the sizes.
     fn check<B: BitSimd>(
         &self,
+        backend: &B,
         weights: &FixedWeights<B>,
         x: &[BitInt<B>],
     ) -> Result<(), ModelError> {
-        let shapes_match =
-            weights.layers.len() + 1 == self.sizes.len()
-                && x.len() == self.sizes[0]
-                && self.sizes.windows(2).zip(&weights.layers).all(|(s, w)| {
-                    w.len() == s[1] * (s[0] + 1) && w.iter().all(|v| v.width() == WIDE)
-                });
+        let shapes_match = weights.layers.len() + 1 == self.sizes.len()
+            && x.len() == self.sizes[0]
+            && self
+                .sizes
+                .windows(2)
+                .zip(&weights.layers)
+                .all(|(s, w)| w.has_shape(s[1] * (s[0] + 1), backend.slots()));
         if shapes_match {
             Ok(())
         } else {
@@ -732,44 +716,6 @@ mod tests {
     use crate::model::fixed_format::quantize;
     use crate::model::float::FloatNetwork;
     use crate::model::sgd::{rng_for, INIT_STREAM};
-
-    /// Packed refresh of NN2's weights: ceil(44,448 / 60) = 741 refreshes on the counting
-    /// backend, every weight back at depth 0, and the plaintext weights unchanged.
-    #[test]
-    fn packed_refresh_of_nn2_weights() {
-        use crate::bitsliced::CountingBackend;
-        let sizes = [64usize, 32, 16, 10];
-        let trainer = super::super::FixedTrainer::new(
-            &sizes,
-            3,
-            4,
-            AdderKind::Sklansky,
-            TotalSumMethod::CarrySave(AdderKind::Sklansky),
-        )
-        .unwrap();
-        let counting = CountingBackend::with_refresh_after(60, u32::MAX);
-        let mut counted = FixedWeights::<CountingBackend>::encode(&trainer.weights, 60, |_| {
-            Ok::<_, std::convert::Infallible>(counting.input_at_depth(9))
-        })
-        .unwrap();
-        counted.refresh_packed(&counting, 0).unwrap();
-        assert_eq!(counting.counts().refresh, 741);
-        assert!(counted
-            .layers
-            .iter()
-            .flatten()
-            .all(|w| w.depth(&counting) == 0));
-
-        let plain = PlainBackend::new(60).unwrap();
-        let mut weights =
-            FixedWeights::<PlainBackend>::encode(&trainer.weights, 60, |b| plain.encode(b))
-                .unwrap();
-        weights.refresh_packed(&plain, 1).unwrap();
-        let decoded = weights
-            .decode(60, |b| Ok::<_, PlainError>(plain.decode(b)))
-            .unwrap();
-        assert_eq!(decoded, trainer.weights);
-    }
 
     /// The frozen layers' outputs handed over as features give the trainable layers exactly
     /// the bits of the whole step: same deltas, same updated weights.
@@ -850,7 +796,8 @@ mod tests {
         }
     }
 
-    /// A step reports every part in the order it runs them, each unit once.
+    /// A step reports every part in the order it runs them, each unit once (an update's
+    /// units are its packed groups of `slots` weights).
     #[test]
     fn a_step_reports_each_part_and_every_unit() {
         let sizes = [8, 6, 4, 10];
@@ -899,17 +846,32 @@ mod tests {
             (OutputDelta, 10),
             (WeightSteps(2), 50),
             (HiddenDelta(2), 4),
-            (Update(2), 50),
+            (Update(2), 50usize.div_ceil(slots)),
             (WeightSteps(1), 28),
             (HiddenDelta(1), 6),
-            (Update(1), 28),
+            (Update(1), 28usize.div_ceil(slots)),
             (WeightSteps(0), 54),
-            (Update(0), 54),
+            (Update(0), 54usize.div_ceil(slots)),
         ];
         let recorded = recorder.0.into_inner().unwrap();
         assert_eq!(
             recorded,
             expected.map(|(part, units)| (part, units, units)).to_vec()
         );
+
+        // The same step from packed vector weights, one neuron at a time: the same weights.
+        let mut packed =
+            FixedWeights::<PlainBackend>::encode(&start, slots, |b| backend.encode(b)).unwrap();
+        circuit
+            .clone()
+            .with_neurons_in_flight(1)
+            .step(&backend, &mut packed, &batch.inputs, &batch.labels)
+            .unwrap();
+        let decode = |w: &FixedWeights<PlainBackend>| {
+            w.decode(slots, |b| Ok::<_, PlainError>(backend.decode(b)))
+                .unwrap()
+        };
+        assert_eq!(decode(&packed), decode(&weights));
+        assert_ne!(decode(&packed), start, "the step changed no weight");
     }
 }

@@ -2,8 +2,9 @@
 //! straightforward native i64 implementation of the formats in docs/FIXED_POINT.md, written
 //! here without the circuit code or the format module.
 
-use super::fixed::{FixedCircuit, FixedWeights};
+use super::fixed::FixedCircuit;
 use super::fixed_trainer::{decode_checked, encode_inputs, encode_labels, FixedTrainer};
+use super::fixed_weights::{FixedWeights, LayerWeights};
 use super::sgd::Learner;
 use crate::bitsliced::{AdderKind, BitInt, PlainBackend, TotalSumMethod};
 use crate::data::{default_data_dir, prepare, InputGeometry, Mnist};
@@ -140,33 +141,17 @@ fn circuit_step(
             )
         })
         .collect();
-    let mut fixed = FixedWeights {
-        layers: weights
-            .iter()
-            .map(|w| w.iter().map(|&v| encode(vec![v; slots], 16)).collect())
-            .collect(),
-    };
+    let mut fixed = FixedWeights::encode(weights, slots, |b| backend.encode(b)).unwrap();
     let circuit =
         FixedCircuit::new(&SIZES, LR_SHIFT, adder, TotalSumMethod::CarrySave(adder)).unwrap();
     circuit
         .step(&backend, &mut fixed, &inputs, &label_bits)
         .unwrap();
     fixed
-        .layers
-        .iter()
-        .map(|w| {
-            w.iter()
-                .map(|v| {
-                    let values = decode_checked(&backend, v).unwrap();
-                    assert!(
-                        values.iter().all(|&u| u == values[0]),
-                        "a weight differs across slots"
-                    );
-                    values[0]
-                })
-                .collect()
+        .decode(slots, |b| {
+            Ok::<_, crate::bitsliced::PlainError>(backend.decode(b))
         })
-        .collect()
+        .unwrap()
 }
 
 #[test]
@@ -300,7 +285,11 @@ fn total_sum_rotation_formula_matches_the_documented_table() {
 /// run's (weights as vectors, Sklansky adders, carry-save total sums): the figures of
 /// docs/RESULTS.md (`cargo test -p nit-nn -- --nocapture nn2_step_gate_counts` prints them).
 /// The rotations are also derived independently: one total sum per weight, of the 16-bit
-/// product delta x (8-bit delta for a bias).
+/// product delta x (8-bit delta for a bias), and for packed weights one replication (8
+/// rotations per bit over 60 slots) of every weight in the forward pass and of every
+/// non-bias weight of layers 2 and 3 in the hidden deltas. The packed update's ANDs are
+/// derived from the per-weight update it replaced (2,516,938 ANDs): 2,778 updates of one
+/// weight became 35 + 9 + 3 = 47 of one packed group.
 #[test]
 fn nn2_step_gate_counts() {
     use crate::bitsliced::{Bit, CountingBackend, GateCounts};
@@ -311,13 +300,13 @@ fn nn2_step_gate_counts() {
             true,
             AdderKind::Ripple,
             TotalSumMethod::Adder(AdderKind::Ripple),
-            (187_348, 1_088_313, 4_146_792, 390_764, 112, 257),
+            (187_348, 1_006_477, 4_006_252, 390_764, 112, 257),
         ),
         (
             false,
             AdderKind::Sklansky,
             TotalSumMethod::CarrySave(AdderKind::Sklansky),
-            (699_988, 2_516_938, 6_738_576, 677_820, 81, 198),
+            (699_988, 2_295_727, 6_909_807, 1_119_420, 81, 198),
         ),
     ];
     for (public, adder, method, documented) in configurations {
@@ -327,18 +316,22 @@ fn nn2_step_gate_counts() {
         };
         let x: Vec<_> = (0..SIZES[0]).map(|_| fresh(8)).collect();
         let labels: Vec<_> = (0..10).map(|_| Bit::Var(backend.input())).collect();
-        let weight = |i: usize| {
+        let layer = |len: usize| {
             if public {
-                BitInt::constant((i as i64 * 37) % 4000 - 2000, 16).unwrap()
+                LayerWeights::Public(
+                    (0..len)
+                        .map(|i| BitInt::constant((i as i64 * 37) % 4000 - 2000, 16).unwrap())
+                        .collect(),
+                )
             } else {
-                fresh(16)
+                LayerWeights::Packed {
+                    groups: (0..len.div_ceil(60)).map(|_| fresh(16)).collect(),
+                    len,
+                }
             }
         };
         let mut weights = FixedWeights {
-            layers: SIZES
-                .windows(2)
-                .map(|s| (0..s[1] * (s[0] + 1)).map(weight).collect())
-                .collect(),
+            layers: SIZES.windows(2).map(|s| layer(s[1] * (s[0] + 1))).collect(),
         };
         let circuit = FixedCircuit::new(&SIZES, LR_SHIFT, adder, method).unwrap();
         let pass = circuit.forward(&backend, &weights, &x).unwrap();
@@ -354,7 +347,7 @@ fn nn2_step_gate_counts() {
         let depth = weights
             .layers
             .iter()
-            .flatten()
+            .flat_map(LayerWeights::stored)
             .map(|w| w.depth(&backend))
             .max()
             .unwrap();
@@ -379,16 +372,34 @@ fn nn2_step_gate_counts() {
             documented,
             "{adder:?}, {method:?}"
         );
-        assert_eq!(forward.rotate, 0, "the forward pass rotates nothing");
+        let replication = |weights: u64| if public { 0 } else { weights * 16 * 8 };
+        let all_weights: u64 = SIZES.windows(2).map(|s| (s[1] * (s[0] + 1)) as u64).sum();
+        assert_eq!(forward.rotate, replication(all_weights));
         let derived: u64 = SIZES
             .windows(2)
-            .map(|s| {
+            .enumerate()
+            .map(|(l, s)| {
                 let neurons = s[1] as u64;
                 let products = neurons * s[0] as u64;
+                let columns = if l > 0 { replication(products) } else { 0 };
                 products * total_sum_rotations(16, 60, method)
                     + neurons * total_sum_rotations(8, 60, method)
+                    + columns
             })
             .sum();
-        assert_eq!(step_rotations, derived, "{method:?}");
+        assert_eq!(
+            step_rotations,
+            derived + replication(all_weights),
+            "{method:?}"
+        );
+        if !public {
+            let update = CountingBackend::new(60);
+            let fresh = || BitInt::from_bits((0..17).map(|_| Bit::Var(update.input())).collect());
+            let difference =
+                crate::bitsliced::sub(&update, &fresh().unwrap(), &fresh().unwrap(), adder)
+                    .unwrap();
+            crate::bitsliced::saturate(&update, &difference, 16).unwrap();
+            assert_eq!(step_ands, 2_516_938 - (2778 - 47) * update.counts().and);
+        }
     }
 }

@@ -6,8 +6,9 @@
 
 use super::batch::{label_columns, quantized_columns};
 use super::error::ModelError;
-use super::fixed::{FixedCircuit, FixedWeights, ForwardPass};
+use super::fixed::{FixedCircuit, ForwardPass};
 use super::fixed_format::{dequantize, quantize, ACTIVATION_FRAC, NARROW, WEIGHT_FRAC, WIDE};
+use super::fixed_weights::FixedWeights;
 use super::float::{argmax, FloatNetwork};
 use super::sgd::{rng_for, Learner, INIT_STREAM};
 use crate::bitsliced::{AdderKind, Bit, BitInt, BitSimd, PlainBackend, PlainError, TotalSumMethod};
@@ -169,15 +170,8 @@ impl Learner for FixedTrainer {
                     .sum::<f64>()
             })
             .sum();
-        self.weights = weights
-            .layers
-            .iter()
-            .map(|w| {
-                w.iter()
-                    .map(|v| decode_checked(&backend, v).map(|values| values[0]))
-                    .collect()
-            })
-            .collect::<Result<_, _>>()?;
+        self.weights =
+            weights.decode(backend.slots(), |b| Ok::<_, PlainError>(backend.decode(b)))?;
         Ok(loss / batch.len() as f64)
     }
 

@@ -4,6 +4,7 @@
 //! - [`float`]: the f64 reference network and SGD step.
 //! - [`fixed_format`]: the fixed-point formats and the sigmoid table.
 //! - [`fixed`]: the fixed-point step as one circuit generic over the bit-sliced backend.
+//! - [`fixed_weights`]: a model's weights as the step holds them (packed when trainable).
 //! - [`fixed_trainer`]: that circuit on the plaintext backend.
 //! - [`batch`]: a batch as bit-sliced inputs and one-hot labels, for any backend.
 //! - [`encrypted_trainer`]: that circuit on BGV ciphertexts (the service provider's side).
@@ -20,6 +21,7 @@ pub mod fixed_format;
 #[cfg(test)]
 mod fixed_reference;
 pub mod fixed_trainer;
+pub mod fixed_weights;
 pub mod float;
 pub mod sgd;
 pub mod step_cost;
@@ -29,10 +31,9 @@ pub use batch::BitslicedBatch;
 pub use encrypted_trainer::EncryptedTrainer;
 pub use error::ModelError;
 pub use file::{InputSpec, LayerSpec, ModelFile};
-pub use fixed::{
-    FixedCircuit, FixedWeights, ForwardPass, StepObserver, StepPart, StepTrace, Unobserved,
-};
+pub use fixed::{FixedCircuit, ForwardPass, StepObserver, StepPart, StepTrace, Unobserved};
 pub use fixed_trainer::FixedTrainer;
+pub use fixed_weights::{FixedWeights, LayerWeights};
 pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
 pub use step_cost::{

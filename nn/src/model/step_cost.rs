@@ -6,8 +6,9 @@
 //! the step is the largest depth of an updated weight; a leveled chain must carry it.
 
 use super::error::ModelError;
-use super::fixed::{FixedCircuit, FixedWeights, StepObserver, StepPart};
+use super::fixed::{FixedCircuit, StepObserver, StepPart};
 use super::fixed_format::{NARROW, WIDE};
+use super::fixed_weights::{FixedWeights, LayerWeights};
 use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
 use crate::data::DIGITS;
 use std::sync::Mutex;
@@ -126,11 +127,19 @@ pub fn counted_step_with_refresh(
     match refresh {
         WeightRefresh::Packed => weights.refresh_packed(&backend, first)?,
         WeightRefresh::EachBit => {
-            for w in weights.layers.iter().skip(first).flatten() {
-                for bit in w.bits() {
-                    if let Bit::Var(v) = bit {
-                        crate::bitsliced::BitSimd::refresh(&backend, v)
-                            .map_err(|e| counted(crate::bitsliced::BitslicedError::Backend(e)))?;
+            // Each packed bit once per weight it holds: a refresh of every replicated bit.
+            let slots = crate::bitsliced::BitSimd::slots(&backend);
+            for layer in weights.layers.iter().skip(first) {
+                for (g, group) in layer.stored().iter().enumerate() {
+                    let held = layer.len().saturating_sub(g * slots).min(slots);
+                    for bit in group.bits() {
+                        if let Bit::Var(v) = bit {
+                            for _ in 0..held {
+                                crate::bitsliced::BitSimd::refresh(&backend, v).map_err(|e| {
+                                    counted(crate::bitsliced::BitslicedError::Backend(e))
+                                })?;
+                            }
+                        }
                     }
                 }
             }
@@ -166,19 +175,23 @@ fn counted_inputs(
         .map(|_| fresh(NARROW))
         .collect::<Result<Vec<_>, _>>()?;
     let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
+    let slots = crate::bitsliced::BitSimd::slots(backend);
     let layers = sizes
         .windows(2)
         .enumerate()
         .map(|(l, s)| {
-            (0..s[1] * (s[0] + 1))
-                .map(|_| {
-                    if l < circuit.frozen_layers() {
-                        BitInt::constant(1, WIDE).map_err(counted)
-                    } else {
-                        fresh(WIDE)
-                    }
-                })
-                .collect()
+            let len = s[1] * (s[0] + 1);
+            if l < circuit.frozen_layers() {
+                (0..len)
+                    .map(|_| BitInt::constant(1, WIDE).map_err(counted))
+                    .collect::<Result<_, _>>()
+                    .map(LayerWeights::Public)
+            } else {
+                (0..len.div_ceil(slots))
+                    .map(|_| fresh(WIDE))
+                    .collect::<Result<_, _>>()
+                    .map(|groups| LayerWeights::Packed { groups, len })
+            }
         })
         .collect::<Result<_, _>>()?;
     Ok((x, labels, FixedWeights { layers }))
@@ -235,7 +248,7 @@ fn counted_step(circuit: &FixedCircuit, backend: &CountingBackend) -> Result<Ste
     circuit.step(backend, &mut weights, &x, &labels)?;
     let step = backend.counts();
     let trainable = weights.layers.iter().skip(circuit.frozen_layers());
-    let step_depth = max_depth(backend, trainable.flatten());
+    let step_depth = max_depth(backend, trainable.flat_map(LayerWeights::stored));
     Ok(StepCost {
         forward,
         step,
@@ -273,24 +286,24 @@ mod tests {
     fn nn2_step_cost_matches_the_documented_counts() {
         let cost = step_cost(&circuit(&[64, 32, 16, 10], 0), 60).unwrap();
         assert_eq!(cost.forward.and, 699_988);
-        assert_eq!(cost.step.and, 2_516_938);
-        assert_eq!(cost.step.rotate, 677_820);
+        assert_eq!(cost.step.and, 2_295_727);
+        assert_eq!(cost.step.rotate, 1_119_420);
         assert_eq!((cost.forward_depth, cost.step_depth), (81, 198));
     }
 
     /// NN2's step under the recrypting backend's policy: the trainer refreshes sigmoid
     /// indices, activations, slopes, back-propagated errors and deltas of every layer (2,066
     /// refreshes); a chain whose refreshed values carry fewer AND levels than the deepest
-    /// segment (29) adds refreshes of every AND result reaching L (L = 8: 829,858 in all), one
+    /// segment (29) adds refreshes of every AND result reaching L (L = 8: 671,692 in all), one
     /// that carries it adds none (L = 30, 61).
     #[test]
     fn nn2_refreshes_under_the_recryption_policy() {
         let nn2 = circuit(&[64, 32, 16, 10], 0);
-        for (levels, refreshes) in [(8u32, 829_858u64), (30, 2066), (61, 2066)] {
+        for (levels, refreshes) in [(8u32, 671_692u64), (30, 2066), (61, 2066)] {
             let cost = step_cost_with_refresh(&nn2, 60, levels).unwrap();
             assert_eq!(cost.step.refresh, refreshes, "L = {levels}");
             assert!(cost.deepest_and <= levels as usize);
-            assert!(cost.step.and.abs_diff(2_516_938) < 100);
+            assert!(cost.step.and.abs_diff(2_295_727) < 100);
         }
     }
 
@@ -311,7 +324,7 @@ mod tests {
 
     /// The parts of NN2's step under the trainer's refresh points: their deepest segments
     /// (the weight steps with their update are the deepest, 29), the refreshes each hands on,
-    /// and the parts add up to the whole step; packed weights add ceil(44,448 / 60) = 741
+    /// and the parts add up to the whole step; packed weights add 16 (35 + 9 + 3) = 752
     /// refreshes, bit by bit 44,448.
     #[test]
     fn nn2_parts_and_their_segments() {
@@ -333,7 +346,7 @@ mod tests {
         let by_depth: u64 = parts.iter().flat_map(|p| &p.ands_by_depth).sum();
         assert_eq!(by_depth, whole.step.and);
         for (refresh, weights) in [
-            (WeightRefresh::Packed, 741),
+            (WeightRefresh::Packed, 752),
             (WeightRefresh::EachBit, 44_448),
         ] {
             let counted = counted_step_with_refresh(&nn2, 60, u32::MAX, refresh).unwrap();
