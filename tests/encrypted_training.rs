@@ -145,11 +145,12 @@ fn packed_integers_replicate_back_on_ciphertexts() {
 /// levels after a refresh (the probe's), the step has depth 65; the trainer refreshes at its
 /// refresh points (deepest segment between them 27), and the weights are refreshed packed
 /// between steps. Decrypted weights equal the plaintext trainer's bit for bit after two steps;
-/// the refreshes equal the counting backend's prediction under the same policy (640 refreshes,
-/// predicted 640, none from the guard; 152 s on a loaded machine, 2026-12-01 21:03).
+/// the refreshes equal the counting backend's prediction under the same policy (644 refreshes
+/// with packed weights, predicted 644, none from the guard; 60.6 s beside a build,
+/// 2026-12-02 04:39).
 /// `cargo test --release --test encrypted_training -- --ignored --nocapture recryption`
 #[test]
-#[ignore = "a minute or two: 640 refreshes at m = 255"]
+#[ignore = "a minute or two: 644 refreshes at m = 255"]
 fn encrypted_step_with_recryption_equals_fixed_point_trainer() {
     use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
     use nit_nn::model::{counted_step_with_refresh, WeightRefresh};
