@@ -30,10 +30,7 @@ use nit_nn::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
 use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
-use nit_nn::model::fixed_format::WIDE;
-use nit_nn::model::{
-    EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, LayerWeights, ModelKind,
-};
+use nit_nn::model::{EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, ModelKind};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
@@ -102,18 +99,13 @@ pub fn predicted_step(
     let frozen = circuit.frozen_layers();
     let mut counted =
         FixedWeights::<CountingBackend>::constants(&weights[..frozen]).map_err(error)?;
+    let trainable = FixedWeights::<CountingBackend>::encode(&weights[frozen..], per_group, |_| {
+        Ok::<_, std::convert::Infallible>(backend.input())
+    })
+    .map_err(error)?;
+    counted.layers.extend(trainable.layers);
     let fresh =
         |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
-    for layer in &weights[frozen..] {
-        let groups = (0..layer.len().div_ceil(per_group))
-            .map(|_| fresh(WIDE))
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-        counted.layers.push(LayerWeights::Packed {
-            groups,
-            len: layer.len(),
-        });
-    }
     let inputs = (0..dim)
         .map(|_| fresh(nit_nn::model::fixed_format::NARROW))
         .collect::<Result<Vec<_>, _>>()

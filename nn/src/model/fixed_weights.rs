@@ -209,8 +209,7 @@ impl<B: BitSimd> FixedWeights<B> {
                         values.iter().enumerate().skip(*len).find(|(_, v)| **v != 0)
                     {
                         return Err(ModelError::Inconsistent(format!(
-                            "packed weights: slot {} past the last of {len} weights holds {v}",
-                            s
+                            "packed weights: slot {s} past the last of {len} weights holds {v}"
                         )));
                     }
                     values.truncate(*len);

@@ -7,7 +7,7 @@
 
 use super::error::ModelError;
 use super::fixed::{FixedCircuit, StepObserver, StepPart};
-use super::fixed_format::{NARROW, WIDE};
+use super::fixed_format::NARROW;
 use super::fixed_weights::{FixedWeights, LayerWeights};
 use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
 use crate::data::DIGITS;
@@ -175,26 +175,18 @@ fn counted_inputs(
         .map(|_| fresh(NARROW))
         .collect::<Result<Vec<_>, _>>()?;
     let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
-    let slots = crate::bitsliced::BitSimd::slots(backend);
-    let layers = sizes
+    let ones: Vec<Vec<i64>> = sizes
         .windows(2)
-        .enumerate()
-        .map(|(l, s)| {
-            let len = s[1] * (s[0] + 1);
-            if l < circuit.frozen_layers() {
-                (0..len)
-                    .map(|_| BitInt::constant(1, WIDE).map_err(counted))
-                    .collect::<Result<_, _>>()
-                    .map(LayerWeights::Public)
-            } else {
-                (0..len.div_ceil(slots))
-                    .map(|_| fresh(WIDE))
-                    .collect::<Result<_, _>>()
-                    .map(|groups| LayerWeights::Packed { groups, len })
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((x, labels, FixedWeights { layers }))
+        .map(|s| vec![1; s[1] * (s[0] + 1)])
+        .collect();
+    let (frozen, trainable) = ones.split_at(circuit.frozen_layers());
+    let mut weights = FixedWeights::constants(frozen)?;
+    let slots = crate::bitsliced::BitSimd::slots(backend);
+    let packed = FixedWeights::<CountingBackend>::encode(trainable, slots, |_| {
+        Ok::<_, std::convert::Infallible>(backend.input())
+    })?;
+    weights.layers.extend(packed.layers);
+    Ok((x, labels, weights))
 }
 
 /// Gate counts and AND-depths of one step.
