@@ -38,9 +38,14 @@ use nit_bgv::keys::{EvaluationKeys, SecretKey};
 use nit_bgv::rotation::{all_rotation_exponents, rotate_along_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
-use nit_nn::bitsliced::{BitSimd, SlotCycles};
+use nit_nn::bitsliced::{
+    Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError, ResidentBackend, SlotCycles,
+};
 use nit_nn::encrypted::{hypercube_cycles, EncryptedBackend, EncryptedBits};
-use nit_nn::model::{counted_step_with_refresh, step_cost, FixedCircuit, StepPart, WeightRefresh};
+use nit_nn::model::{
+    counted_step_with_refresh, resident_step, step_cost, FixedCircuit, FixedWeights, StepPart,
+    WeightRefresh,
+};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
 use rand::Rng;
@@ -123,6 +128,14 @@ struct Costs {
     levels: usize,
     /// Bytes of one ciphertext per prime (2 phi 8).
     bytes_per_prime: usize,
+    /// Bytes of one encoded mask (phi coefficients of 8 bytes).
+    mask_bytes: usize,
+    /// Primes of a fresh encryption (the top of the chain).
+    top_primes: usize,
+    /// Resident growth while the bootstrapper was built (its tables), measured.
+    table_bytes: usize,
+    /// Resident growth at the peak of one recryption (its scratch and result), measured.
+    scratch_bytes: usize,
     /// Bytes of the evaluation keys the step needs (relinearization and one rotation key per
     /// exponent of `all_rotation_exponents`, in memory) and of the bootstrapping key.
     key_bytes: usize,
@@ -131,12 +144,37 @@ struct Costs {
     cycles: SlotCycles,
 }
 
+/// The primes a product at depth d (since the last refresh) is formed on, where refreshed
+/// values keep `refreshed_primes` and carry `levels` AND levels: l(d) = max(2, P_r -
+/// round((d - 1)(P_r - 2) / L)).
+fn level_at(refreshed_primes: usize, levels: usize, depth: usize) -> usize {
+    let p = refreshed_primes as f64;
+    let used = (depth.max(1) - 1) as f64 * (p - 2.0) / levels as f64;
+    (p - used).round().max(2.0) as usize
+}
+
+/// The resident backend of a set: a vector of depth d holds a ciphertext on l(d + 1) primes
+/// (the level its next product is formed on), a mask phi 8 bytes.
+fn resident_backend(
+    cycles: SlotCycles,
+    refreshed_primes: usize,
+    levels: usize,
+    phi: usize,
+) -> ResidentBackend {
+    let bytes_at_depth: Vec<u64> = (0..=levels)
+        .map(|d| (level_at(refreshed_primes, levels, d + 1) * 2 * phi * 8) as u64)
+        .collect();
+    ResidentBackend::new(
+        CountingBackend::with_refresh_after(cycles, levels as u32),
+        bytes_at_depth,
+        (phi * 8) as u64,
+    )
+}
+
 impl Costs {
     /// The level a product at depth d (since the last refresh) is formed on.
     fn level(&self, depth: usize) -> usize {
-        let p = self.refreshed_primes as f64;
-        let used = (depth.max(1) - 1) as f64 * (p - 2.0) / self.levels as f64;
-        (p - used).round().max(2.0) as usize
+        level_at(self.refreshed_primes, self.levels, depth)
     }
 
     /// Predicted one-thread seconds of what `backend` counted, split into ANDs, rotations,
@@ -200,7 +238,9 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         .expect("backend");
     let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).expect("bk");
     let key_bytes = eval_key_bytes + key.size_bytes();
+    let before = fhe_nit::peak_memory::resident_bytes();
     let bootstrapper = Arc::new(Bootstrapper::new(&params, key).expect("bootstrapper"));
+    let table_bytes = fhe_nit::peak_memory::resident_bytes().saturating_sub(before) as usize;
     let slots = inner.slots();
     let cycles = SlotCycles::of(&inner);
     let random = |rng: &mut _| -> Vec<bool> { (0..slots).map(|_| Rng::gen(rng)).collect() };
@@ -210,6 +250,10 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let b = inner
         .encrypt(&pk, &random(&mut rng), &mut rng)
         .expect("encrypt");
+    // The first recryption, before the allocator keeps freed pages of earlier ones.
+    let scratch =
+        fhe_nit::peak_memory::scratch_bytes(|| bootstrapper.recrypt(&a.ct).expect("recrypt"))
+            .map_or(0, |(_, bytes)| bytes as usize);
     let refresh = timed(reps.div_ceil(4), || {
         bootstrapper.recrypt(&a.ct).expect("recrypt")
     });
@@ -239,6 +283,10 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         refreshed_primes,
         levels: backend.levels_after_refresh(),
         bytes_per_prime: 2 * params.phi() * 8,
+        mask_bytes: params.phi() * 8,
+        top_primes: top,
+        table_bytes,
+        scratch_bytes: scratch,
         key_bytes,
         slots,
         cycles,
@@ -300,7 +348,15 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
             );
         }
     }
-    predict_memory(name, &costs, if name == "paper" { 1 } else { 2 });
+    // The test harness encrypts the samples at the top of the chain, the CLI on the primes
+    // a refreshed value keeps; toy runs a neuron per thread, the paper set one at a time
+    // (`train --neurons-in-flight 1`).
+    for threads in [1, 2] {
+        let in_flight = (name == "paper").then_some(1);
+        for primes in [costs.top_primes, costs.refreshed_primes] {
+            predict_memory(name, &costs, threads, in_flight, primes);
+        }
+    }
 }
 
 /// The counts alone at `slots` slots under the policy with L = `TABLE1_L` (default 10, the
@@ -335,41 +391,189 @@ fn count_only(literal: ParamsLiteral) {
     }
 }
 
-/// Peak memory of one NN2 step with the weights packed at rest (16 x (ceil(2080 / l) +
-/// ceil(528 / l) + ceil(170 / l)) ciphertexts: 752 at 60 slots, 64 at 1800) and replicated
-/// just in time for the neuron that uses them (nit-nn's `LayerWeights`), `in_flight` neurons
-/// at a time (`FixedCircuit::with_neurons_in_flight`; toy's measured run: 2, one per
-/// thread; paper: 1): keys + inputs (64 x 8 at the top) + activations and slopes (2 x 58
-/// neurons x 8 bits, kept for the backward pass) and the deltas of two adjacent layers (at
-/// most 48 x 8) + packed weights + per neuron in flight its replicated weights (65 x 16) and
-/// its dot product's working set (about 1,500 ciphertexts, docs/BENCHMARKS.md, Table 2), all
-/// but the inputs on P_r primes.
-fn predict_memory(name: &str, costs: &Costs, in_flight: usize) {
-    let at = |count: usize, primes: usize| (count * primes * costs.bytes_per_prime) as f64;
-    let top = costs.and.len() - 1;
-    let p = costs.refreshed_primes;
-    let packed: usize = [2080usize, 528, 170]
-        .iter()
-        .map(|n| 16 * n.div_ceil(costs.slots))
-        .sum();
-    let parts = [
-        ("keys", costs.key_bytes as f64),
-        ("inputs", at(64 * 8, top)),
-        ("layer_values", at((2 * 58 + 48) * 8, p)),
-        ("packed_weights", at(packed, p)),
-        ("neuron_weights", at(in_flight * 65 * 16, p)),
-        ("dot_working_set", at(in_flight * 1500, p)),
-    ];
-    let total: f64 = parts.iter().map(|(_, b)| b).sum();
-    let list: Vec<String> = parts
-        .iter()
-        .map(|(n, b)| format!("{n}:{:.0}", b / 1e6))
-        .collect();
+/// Peak memory of one NN2 step with the weights packed at rest and replicated just in time,
+/// `in_flight` neurons at a time (None: as many as the threads take) on `threads` threads,
+/// predicted as
+///   keys + tables + threads x scratch + peak(ledger):
+/// the evaluation keys (relinearization, one key per rotation exponent) and the bootstrapping
+/// key, the bootstrapper's tables (measured: resident growth while it was built), and the most
+/// bytes the step's ciphertexts and masks hold at once: nit-nn's `resident_step`, the step run
+/// on the counting backend with a ledger, a vector of depth d on l(d + 1) primes (the level
+/// its next product is formed on, the cost model's l), the samples on `sample_primes`, a mask
+/// phi 8 bytes; plus one recryption's scratch per thread (measured: resident growth at the
+/// peak of the first one). Left out: the process's own footprint.
+fn predict_memory(
+    name: &str,
+    costs: &Costs,
+    threads: usize,
+    in_flight: Option<usize>,
+    sample_primes: usize,
+) {
+    let backend = resident_backend(
+        costs.cycles.clone(),
+        costs.refreshed_primes,
+        costs.levels,
+        costs.mask_bytes / 8,
+    );
+    let nn2 = match in_flight {
+        Some(n) => circuit(&NN2).with_neurons_in_flight(n),
+        None => circuit(&NN2),
+    };
+    let sample_bytes = (sample_primes * costs.bytes_per_prime) as u64;
+    let step = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(|| resident_step(&nn2, &backend, sample_bytes))
+        .expect("resident step");
+    let mb = |b: f64| b / 1e6;
+    let scratch = threads * costs.scratch_bytes;
+    let fixed = (costs.key_bytes + costs.table_bytes + scratch) as f64;
     println!(
-        "table1-memory set={name} net=NN2 weights=packed_at_rest_{packed}_ciphertexts neurons_in_flight={in_flight} predicted_peak_mb={:.0} parts_mb={} replicated_weights_mb={:.0}",
-        total / 1e6,
-        list.join(","),
-        at(44_448, p) / 1e6
+        "table1-memory set={name} net=NN2 weights=packed_at_rest threads={threads} neurons_in_flight={} sample_primes={sample_primes} predicted_peak_mb={:.0} keys_mb={:.0} tables_mb={:.0} scratch_mb={:.0} step_peak_mb={:.0} operands_mb={:.0} part_peaks_mb={} basis=keys+tables+threads_x_recryption_scratch+resident_step_ledger_l(d+1)_primes",
+        in_flight.map_or("as_the_threads_take".to_string(), |n| n.to_string()),
+        mb(fixed + backend.peak() as f64),
+        mb(costs.key_bytes as f64),
+        mb(costs.table_bytes as f64),
+        mb(scratch as f64),
+        mb(backend.peak() as f64),
+        mb(step.operands as f64),
+        step.part_peaks
+            .iter()
+            .map(|(part, bytes)| format!("{}:{:.0}", part.map_or("WeightRefresh".to_string(), |p| format!("{p:?}")), mb(*bytes as f64)))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+}
+
+/// One first-layer neuron measured against the memory model: the forward pass of [64, 1]
+/// (NN2's first-layer neuron: its row replicated from packed weights, the dot product, the
+/// refreshed index, the lookup, the refreshed activation and slope) on the recrypting
+/// backend of the set, one neuron in flight, samples and packed weights on the primes a
+/// refreshed value keeps (the CLI's layout). Measured: the resident growth above what the
+/// keys, tables, samples and weights held before the pass (VmHWM after a reset). Predicted:
+/// the resident backend's ledger on the same pass, above its operands, plus one recryption's
+/// scratch per thread. The decrypted activation and slope are checked against the plaintext
+/// backend's.
+fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
+    let threads = rayon::current_num_threads();
+    let (sk, pk, inner, mut rng) = recrypted_step::setup(literal, 73);
+    let params = inner.evaluator().params().clone();
+    let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).expect("bk");
+    let bootstrapper = Arc::new(Bootstrapper::new(&params, key).expect("bootstrapper"));
+    let slots = inner.slots();
+    let probe = inner
+        .encrypt(&pk, &vec![true; slots], &mut rng)
+        .expect("encrypt");
+    let (_, scratch) =
+        fhe_nit::peak_memory::scratch_bytes(|| bootstrapper.recrypt(&probe.ct).expect("recrypt"))
+            .unwrap_or((probe.ct.clone(), 0));
+    let refreshed_primes = bootstrapper.recrypt(&probe.ct).expect("recrypt").level();
+    let backend =
+        RecryptingBackend::new(inner, bootstrapper, &pk, &mut rng).expect("recrypting backend");
+    let levels = backend.levels_after_refresh();
+    let cycles = SlotCycles::of(&backend);
+    let sizes = [64, 1];
+    let neuron = circuit(&sizes).with_neurons_in_flight(1);
+    let row: Vec<i64> = (0..65)
+        .map(|_| rng.gen_range(-(1 << 12)..(1 << 12)))
+        .collect();
+    let samples: Vec<Vec<i64>> = (0..64)
+        .map(|_| (0..slots).map(|_| rng.gen_range(0..256) - 128).collect())
+        .collect();
+    let evaluator = backend.inner().evaluator();
+    let mut encrypt = |b: &[bool]| -> Result<EncryptedBits, nit_bgv::BgvError> {
+        let fresh = backend.inner().encrypt(&pk, b, &mut rng)?;
+        Ok(EncryptedBits {
+            ct: evaluator.mod_switch_to(&fresh.ct, refreshed_primes)?,
+            depth: 0,
+        })
+    };
+    let weights =
+        FixedWeights::<RecryptingBackend>::encode(std::slice::from_ref(&row), slots, &mut encrypt)
+            .expect("weights");
+    let x: Vec<BitInt<RecryptingBackend>> = samples
+        .iter()
+        .map(|v| BitInt::encode(v, 8, slots, &mut encrypt).expect("sample"))
+        .collect();
+    let before = fhe_nit::peak_memory::resident_bytes();
+    let (cpu, started) = (cpu_seconds(), std::time::Instant::now());
+    let (pass, measured) = fhe_nit::peak_memory::scratch_bytes(|| {
+        neuron.forward(&backend, &weights, &x).expect("forward")
+    })
+    .expect("a resettable high-water mark (Linux)");
+    let (seconds, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+
+    let plain = PlainBackend::new(slots).expect("plain backend");
+    let plain_weights =
+        FixedWeights::<PlainBackend>::encode(std::slice::from_ref(&row), slots, |b| {
+            plain.encode(b)
+        })
+        .expect("plain weights");
+    let plain_x: Vec<BitInt<PlainBackend>> = samples
+        .iter()
+        .map(|v| BitInt::encode(v, 8, slots, |b| plain.encode(b)).expect("plain sample"))
+        .collect();
+    let expected = neuron
+        .forward(&plain, &plain_weights, &plain_x)
+        .expect("plain forward");
+    let decrypt = |v: &BitInt<RecryptingBackend>| {
+        v.decode(slots, |b| backend.inner().decrypt(&sk, b))
+            .expect("decrypt")
+    };
+    let decode = |v: &BitInt<PlainBackend>| {
+        v.decode(slots, |b| Ok::<_, PlainError>(plain.decode(b)))
+            .expect("decode")
+    };
+    assert_eq!(
+        decrypt(&pass.activations[1][0]),
+        decode(&expected.activations[1][0]),
+        "the neuron's activation"
+    );
+    assert_eq!(
+        decrypt(&pass.slopes[0][0]),
+        decode(&expected.slopes[0][0]),
+        "the neuron's slope"
+    );
+
+    let model = resident_backend(cycles, refreshed_primes, levels, params.phi());
+    let sample_bytes = (refreshed_primes * 2 * params.phi() * 8) as u64;
+    let model_weights =
+        FixedWeights::<ResidentBackend>::encode(std::slice::from_ref(&row), slots, |_| {
+            Ok::<_, std::convert::Infallible>(model.input())
+        })
+        .expect("model weights");
+    let model_x: Vec<BitInt<ResidentBackend>> = (0..64)
+        .map(|_| {
+            BitInt::from_bits(
+                (0..8)
+                    .map(|_| Bit::Var(model.input_of(sample_bytes)))
+                    .collect(),
+            )
+            .expect("model sample")
+        })
+        .collect();
+    let operands = model.now();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(|| neuron.forward(&model, &model_weights, &model_x))
+        .expect("model forward");
+    let predicted = model.peak() - operands + threads as u64 * scratch;
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "table1-neuron-memory set={name} threads={threads} primes={} refreshed_primes={refreshed_primes} L={levels} seconds={seconds:.1} cpu_seconds={cpu:.1} refreshes={} predicted_refreshes={} before_mb={:.0} measured_growth_mb={:.0} predicted_growth_mb={:.0} ratio={:.2} model_ledger_mb={:.0} scratch_mb={:.0} peak_mb={} checked=activation_and_slope_equal_plaintext",
+        params.max_level(),
+        backend.refreshes(),
+        model.counting().counts().refresh,
+        mb(before),
+        mb(measured),
+        mb(predicted),
+        measured as f64 / predicted as f64,
+        mb(model.peak() - operands),
+        mb(scratch),
+        fhe_nit::peak_memory::peak_resident_mb()
     );
 }
 
@@ -390,6 +594,10 @@ fn main() {
                 &[("NN2", &NN2), ("NN1", &NN1)],
             ),
             "counts-paper" => count_only(ParamsLiteral::paper()),
+            "neuron-toy" => {
+                measure_neuron_memory("toy", ParamsLiteral::toy().with_ctxt_primes(TOY_PRIMES))
+            }
+            "neuron-paper" => measure_neuron_memory("paper", ParamsLiteral::paper()),
             other => eprintln!("TABLE1_CHILD={other}: no such measurement"),
         }
         return;
@@ -423,6 +631,15 @@ fn main() {
     for child in ["costs-toy", "costs-paper", "counts-paper"] {
         if wanted(child) {
             run(child, 1);
+        }
+    }
+    let neuron_threads: usize = std::env::var("TABLE1_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
+    for child in ["neuron-toy", "neuron-paper"] {
+        if filter.iter().any(|f| f == child) {
+            run(child, neuron_threads);
         }
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! With the `jemalloc` feature (on by default) [`install_jemalloc!`] lets a program choose
 //! jemalloc with huge pages as its allocator; the library itself installs none.
-//! [`peak_memory`] reads the process's peak resident memory for the benchmark harnesses.
+//! [`peak_memory`] reads the process's resident memory (peak and now) for the benchmark harnesses.
 
 pub use nit_bgv as bgv;
 pub use nit_bootstrap as bootstrap;

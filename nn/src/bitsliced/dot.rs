@@ -79,10 +79,11 @@ mod tests {
     #[test]
     fn neuron_evaluation_keeps_fewer_vectors_than_one_column_and_its_carries() {
         use super::super::bit::Bit;
-        use super::super::testing::LiveBackend;
-        let backend = LiveBackend::default();
+        use super::super::counting::CountingBackend;
+        use super::super::resident::ResidentBackend;
+        let backend = ResidentBackend::new(CountingBackend::new(1), Vec::new(), 0);
         let fresh = |width: usize| {
-            BitInt::<LiveBackend>::from_bits(
+            BitInt::<ResidentBackend>::from_bits(
                 (0..width).map(|_| Bit::Var(backend.input())).collect(),
             )
             .unwrap()

@@ -9,7 +9,9 @@ use super::error::ModelError;
 use super::fixed::{FixedCircuit, StepObserver, StepPart};
 use super::fixed_format::NARROW;
 use super::fixed_weights::{FixedWeights, LayerWeights};
-use crate::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
+use crate::bitsliced::{
+    Bit, BitInt, BitSimd, CountingBackend, GateCounts, ResidentBackend, SlotCycles,
+};
 use crate::data::DIGITS;
 use std::sync::Mutex;
 
@@ -128,14 +130,14 @@ pub fn counted_step_with_refresh(
         WeightRefresh::Packed => weights.refresh_packed(&backend, first)?,
         WeightRefresh::EachBit => {
             // Each packed bit once per weight it holds: a refresh of every replicated bit.
-            let slots = crate::bitsliced::BitSimd::slots(&backend);
+            let slots = backend.slots();
             for layer in weights.layers.iter().skip(first) {
                 for (g, group) in layer.stored().iter().enumerate() {
                     let held = layer.len().saturating_sub(g * slots).min(slots);
                     for bit in group.bits() {
                         if let Bit::Var(v) = bit {
                             for _ in 0..held {
-                                crate::bitsliced::BitSimd::refresh(&backend, v).map_err(|e| {
+                                backend.refresh(v).map_err(|e| {
                                     counted(crate::bitsliced::BitslicedError::Backend(e))
                                 })?;
                             }
@@ -161,6 +163,19 @@ fn counted_inputs(
     ),
     ModelError,
 > {
+    fresh_inputs(circuit, backend, || backend.input(), || backend.input())
+}
+
+/// Inputs and labels from `sample_bit`, trainable weights packed from `weight_bit`, frozen
+/// ones the constant 1: the operands a provider holds before a step, for a backend that only
+/// counts.
+#[allow(clippy::type_complexity)]
+fn fresh_inputs<B: BitSimd<Error = std::convert::Infallible>>(
+    circuit: &FixedCircuit,
+    backend: &B,
+    sample_bit: impl Fn() -> B::Bits,
+    weight_bit: impl Fn() -> B::Bits,
+) -> Result<(Vec<BitInt<B>>, Vec<Bit<B::Bits>>, FixedWeights<B>), ModelError> {
     let sizes = circuit.sizes();
     let outputs = sizes[sizes.len() - 1];
     if outputs != DIGITS {
@@ -169,24 +184,97 @@ fn counted_inputs(
         )));
     }
     let fresh = |width: usize| {
-        BitInt::from_bits((0..width).map(|_| Bit::Var(backend.input())).collect()).map_err(counted)
+        BitInt::from_bits((0..width).map(|_| Bit::Var(sample_bit())).collect()).map_err(counted)
     };
     let x = (0..sizes[0])
         .map(|_| fresh(NARROW))
         .collect::<Result<Vec<_>, _>>()?;
-    let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(backend.input())).collect();
+    let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(sample_bit())).collect();
     let ones: Vec<Vec<i64>> = sizes
         .windows(2)
         .map(|s| vec![1; s[1] * (s[0] + 1)])
         .collect();
     let (frozen, trainable) = ones.split_at(circuit.frozen_layers());
     let mut weights = FixedWeights::constants(frozen)?;
-    let slots = crate::bitsliced::BitSimd::slots(backend);
-    let packed = FixedWeights::<CountingBackend>::encode(trainable, slots, |_| {
-        Ok::<_, std::convert::Infallible>(backend.input())
+    let packed = FixedWeights::<B>::encode(trainable, backend.slots(), |_| {
+        Ok::<_, std::convert::Infallible>(weight_bit())
     })?;
     weights.layers.extend(packed.layers);
     Ok((x, labels, weights))
+}
+
+/// The bytes one step holds at once, part by part ([`resident_step`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResidentStep {
+    /// What the samples, labels and packed weights hold before the step.
+    pub operands: u64,
+    /// What is alive after the step and the packed refresh (the refreshed weights replace
+    /// the old ones: `operands` again unless the step leaks).
+    pub after: u64,
+    /// The most bytes alive during each part, in the order the step runs them; `None`: the
+    /// packed refresh of the weights after the step.
+    pub part_peaks: Vec<(Option<StepPart>, u64)>,
+}
+
+/// Opens a window of the ledger at every part.
+struct PartPeaks<'a> {
+    backend: &'a ResidentBackend,
+    peaks: Mutex<Vec<(Option<StepPart>, u64)>>,
+}
+
+impl PartPeaks<'_> {
+    /// Closes the open part with its peak and opens `next`.
+    fn close(&self, next: Option<StepPart>) {
+        let peak = self.backend.take_window_peak();
+        let mut peaks = self.peaks.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = peaks.last_mut() {
+            open.1 = peak;
+        }
+        peaks.push((next, 0));
+    }
+}
+
+impl StepObserver for PartPeaks<'_> {
+    fn start(&self, part: StepPart, _units: usize) {
+        self.close(Some(part));
+    }
+    fn unit_done(&self, _part: StepPart) {}
+}
+
+/// The bytes one step of `circuit` holds on `backend` (its slots, refresh policy and sizes):
+/// the samples and labels (each bit `sample_bytes`: they may rest on other primes than a
+/// refreshed value) and the packed weights made first, as a provider holds them, then the
+/// step and the packed refresh of the weights. `backend.peak()` afterwards is the step's
+/// peak.
+pub fn resident_step(
+    circuit: &FixedCircuit,
+    backend: &ResidentBackend,
+    sample_bytes: u64,
+) -> Result<ResidentStep, ModelError> {
+    let (x, labels, mut weights) = fresh_inputs(
+        circuit,
+        backend,
+        || backend.input_of(sample_bytes),
+        || backend.input(),
+    )?;
+    let operands = backend.now();
+    backend.take_window_peak();
+    let peaks = PartPeaks {
+        backend,
+        peaks: Mutex::new(Vec::new()),
+    };
+    circuit.step_observed(backend, &mut weights, &x, &labels, &peaks)?;
+    peaks.close(None);
+    weights.refresh_packed(backend, circuit.frozen_layers())?;
+    peaks.close(None);
+    let after = backend.now();
+    let mut part_peaks = peaks.peaks.into_inner().unwrap_or_else(|e| e.into_inner());
+    part_peaks.pop();
+    Ok(ResidentStep {
+        operands,
+        after,
+        part_peaks,
+    })
 }
 
 /// Gate counts and AND-depths of one step.
@@ -271,6 +359,38 @@ mod tests {
         )
         .and_then(|c| c.with_frozen_layers(frozen))
         .unwrap()
+    }
+
+    /// The operands a provider holds (samples and labels on their own primes, packed
+    /// weights on a refreshed value's) are what stays alive after the step and the packed
+    /// refresh; every part's peak is at least that and the largest is the step's.
+    #[test]
+    fn a_resident_step_holds_its_operands_before_and_after() {
+        let (sample, refreshed) = (7, 3);
+        let backend = ResidentBackend::new(
+            CountingBackend::with_refresh_after(60, 12),
+            vec![refreshed, 2, 1],
+            0,
+        );
+        let step = resident_step(
+            &circuit(&[6, 4, 10], 0).with_neurons_in_flight(1),
+            &backend,
+            sample,
+        )
+        .unwrap();
+        // 6 x 8 sample bits and 10 labels; 16 x (ceil(28 / 60) + ceil(50 / 60)) weight bits.
+        assert_eq!(step.operands, (48 + 10) * sample + 32 * refreshed);
+        assert_eq!(step.after, step.operands, "the step leaks or loses vectors");
+        assert_eq!(backend.now(), 0);
+        let parts: Vec<_> = step.part_peaks.iter().map(|p| p.0).collect();
+        assert_eq!(parts.len(), 9, "{parts:?}");
+        assert_eq!(parts[0], Some(StepPart::Forward(0)));
+        assert_eq!(parts[8], None, "the packed refresh comes last");
+        assert!(step.part_peaks.iter().all(|p| p.1 >= step.operands));
+        assert_eq!(
+            step.part_peaks.iter().map(|p| p.1).max(),
+            Some(backend.peak())
+        );
     }
 
     /// The encrypted run's figures of docs/RESULTS.md (NN2, 60 slots).
