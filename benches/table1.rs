@@ -312,6 +312,37 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     costs
 }
 
+/// The first-layer neuron of `neuron-<set>` (the forward pass of [64, 1] from packed
+/// weights, with its refreshes), predicted by the cost model: the check of the model against
+/// one measured neuron.
+fn predict_neuron(name: &str, costs: &Costs) {
+    let counted = CountingBackend::with_refresh_after(costs.cycles.clone(), costs.levels as u32);
+    let weights = FixedWeights::<CountingBackend>::encode(&[vec![1; 65]], costs.slots, |_| {
+        Ok::<_, std::convert::Infallible>(counted.input())
+    })
+    .expect("counted weights");
+    let x: Vec<BitInt<CountingBackend>> = (0..64)
+        .map(|_| {
+            BitInt::from_bits((0..8).map(|_| Bit::Var(counted.input())).collect())
+                .expect("counted sample")
+        })
+        .collect();
+    circuit(&[64, 1])
+        .with_neurons_in_flight(1)
+        .forward(&counted, &weights, &x)
+        .expect("counted neuron");
+    let [ands, rotations, xors, refreshes] = costs.predict(&counted);
+    let counts = counted.counts();
+    println!(
+        "table1-predicted-neuron set={name} net=64-1 seconds_1_thread={:.1} and_seconds={ands:.1} rotation_seconds={rotations:.1} xor_seconds={xors:.1} refresh_seconds={refreshes:.1} ands={} rotations={} refreshes={} L={}",
+        ands + rotations + xors + refreshes,
+        counts.and,
+        counts.rotate,
+        counts.refresh,
+        costs.levels
+    );
+}
+
 /// Predicted rows on a set (child process, 1 thread).
 fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &[usize])]) {
     let costs = measure_costs(name, literal, reps);
@@ -348,6 +379,7 @@ fn predict(name: &str, literal: ParamsLiteral, reps: usize, networks: &[(&str, &
             );
         }
     }
+    predict_neuron(name, &costs);
     // The test harness encrypts the samples at the top of the chain, the CLI on the primes
     // a refreshed value keeps; toy runs a neuron per thread, the paper set one at a time
     // (`train --neurons-in-flight 1`).
