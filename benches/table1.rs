@@ -137,8 +137,11 @@ struct Costs {
     /// Resident growth at the peak of one recryption (its scratch and result), measured.
     scratch_bytes: usize,
     /// Bytes of the evaluation keys the step needs (relinearization and one rotation key per
-    /// exponent of `all_rotation_exponents`, in memory) and of the bootstrapping key.
+    /// exponent of `all_rotation_exponents`, in memory, before their first use) and of the
+    /// bootstrapping key (after recryptions).
     key_bytes: usize,
+    /// Bytes a rotation key adds at its first use (its special spectra).
+    spectrum_bytes: usize,
     slots: usize,
     /// The slot cycles of the batch sums.
     cycles: SlotCycles,
@@ -219,25 +222,20 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let pk = sk.public_key(&mut rng).expect("public key");
     // Keys of the measured slot permutation only (g_1^1, with g_1^{1 - ord} on a bad
     // dimension); the step's key memory counts one key of that size per exponent of
-    // `all_rotation_exponents`.
+    // `all_rotation_exponents`, and the spectra a key builds at its first use once per key
+    // the step uses.
     let exponents = rotate_along_exponents(&params, 0, 1).expect("rotation exponents");
     let keys = EvaluationKeys::generate(&sk, true, &exponents, &mut rng).expect("keys");
-    let one_key = keys
-        .automorphism(exponents[0])
-        .expect("a key of the first generator")
-        .memory_bytes();
     let all = all_rotation_exponents(&params)
         .expect("rotation exponents")
         .len();
-    let eval_key_bytes = keys
-        .relinearization()
-        .expect("relinearization key")
-        .memory_bytes()
-        + all * one_key;
+    let unused_key = keys
+        .automorphism(exponents[0])
+        .expect("a key of the first generator")
+        .memory_bytes();
     let inner = EncryptedBackend::new(Evaluator::new(&params, sk.id(), keys).expect("evaluator"))
         .expect("backend");
     let key = BootstrappingKey::generate(&sk, recryption_bits(&params), &mut rng).expect("bk");
-    let key_bytes = eval_key_bytes + key.size_bytes();
     let before = fhe_nit::peak_memory::resident_bytes();
     let bootstrapper = Arc::new(Bootstrapper::new(&params, key).expect("bootstrapper"));
     let table_bytes = fhe_nit::peak_memory::resident_bytes().saturating_sub(before) as usize;
@@ -273,6 +271,19 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         rot[level] = timed(reps, || inner.permute_slots(&x, 0, 1).expect("permute"));
         xor[level] = timed(reps, || inner.xor(&x, &y).expect("xor"));
     }
+    // Key memory once used (the special spectra built): the relinearization key, the measured
+    // permutation's key once per exponent of `all_rotation_exponents`, the bootstrapping key.
+    let keys = inner.evaluator().keys();
+    let one_key = keys
+        .automorphism(exponents[0])
+        .expect("a key of the first generator")
+        .memory_bytes();
+    let relinearization = keys
+        .relinearization()
+        .expect("relinearization key")
+        .memory_bytes();
+    let key_bytes = relinearization + all * unused_key + bootstrapper.key_memory_bytes();
+    let spectrum_bytes = one_key - unused_key;
     let backend =
         RecryptingBackend::new(inner, bootstrapper, &pk, &mut rng).expect("recrypting backend");
     let costs = Costs {
@@ -288,6 +299,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         table_bytes,
         scratch_bytes: scratch,
         key_bytes,
+        spectrum_bytes,
         slots,
         cycles,
     };
@@ -427,9 +439,10 @@ fn count_only(literal: ParamsLiteral) {
 /// `in_flight` neurons at a time (None: as many as the threads take) on `threads` threads,
 /// predicted as
 ///   keys + tables + threads x scratch + peak(ledger):
-/// the evaluation keys (relinearization, one key per rotation exponent) and the bootstrapping
-/// key, the bootstrapper's tables (measured: resident growth while it was built), and the most
-/// bytes the step's ciphertexts and masks hold at once: nit-nn's `resident_step`, the step run
+/// the evaluation keys (relinearization, one key per rotation exponent, the spectra of the
+/// keys the step's permutations use) and the bootstrapping key, the bootstrapper's tables
+/// (measured: resident growth while it was built), and the most bytes the step's ciphertexts
+/// and masks hold at once: nit-nn's `resident_step`, the step run
 /// on the counting backend with a ledger, a vector of depth d on l(d + 1) primes (the level
 /// its next product is formed on, the cost model's l), the samples on `sample_primes`, a mask
 /// phi 8 bytes; plus one recryption's scratch per thread (measured: resident growth at the
@@ -460,12 +473,18 @@ fn predict_memory(
         .expect("resident step");
     let mb = |b: f64| b / 1e6;
     let scratch = threads * costs.scratch_bytes;
-    let fixed = (costs.key_bytes + costs.table_bytes + scratch) as f64;
+    let used_keys = backend
+        .permutations_used()
+        .iter()
+        .filter(|(_, k)| *k > 0)
+        .count();
+    let key_bytes = costs.key_bytes + used_keys * costs.spectrum_bytes;
+    let fixed = (key_bytes + costs.table_bytes + scratch) as f64;
     println!(
-        "table1-memory set={name} net=NN2 weights=packed_at_rest threads={threads} neurons_in_flight={} sample_primes={sample_primes} predicted_peak_mb={:.0} keys_mb={:.0} tables_mb={:.0} scratch_mb={:.0} step_peak_mb={:.0} operands_mb={:.0} part_peaks_mb={} basis=keys+tables+threads_x_recryption_scratch+resident_step_ledger_l(d+1)_primes",
+        "table1-memory set={name} net=NN2 weights=packed_at_rest threads={threads} neurons_in_flight={} sample_primes={sample_primes} predicted_peak_mb={:.0} keys_mb={:.0} keys_used={used_keys} tables_mb={:.0} scratch_mb={:.0} step_peak_mb={:.0} operands_mb={:.0} part_peaks_mb={} basis=keys+tables+threads_x_recryption_scratch+resident_step_ledger_l(d+1)_primes",
         in_flight.map_or("as_the_threads_take".to_string(), |n| n.to_string()),
         mb(fixed + backend.peak() as f64),
-        mb(costs.key_bytes as f64),
+        mb(key_bytes as f64),
         mb(costs.table_bytes as f64),
         mb(scratch as f64),
         mb(backend.peak() as f64),
@@ -501,8 +520,8 @@ fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
         fhe_nit::peak_memory::scratch_bytes(|| bootstrapper.recrypt(&probe.ct).expect("recrypt"))
             .unwrap_or((probe.ct.clone(), 0));
     let refreshed_primes = bootstrapper.recrypt(&probe.ct).expect("recrypt").level();
-    let backend =
-        RecryptingBackend::new(inner, bootstrapper, &pk, &mut rng).expect("recrypting backend");
+    let backend = RecryptingBackend::new(inner, bootstrapper.clone(), &pk, &mut rng)
+        .expect("recrypting backend");
     let levels = backend.levels_after_refresh();
     let cycles = SlotCycles::of(&backend);
     let sizes = [64, 1];
@@ -593,13 +612,17 @@ fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
         .install(|| neuron.forward(&model, &model_weights, &model_x))
         .expect("model forward");
     let predicted = model.peak() - operands + threads as u64 * scratch;
+    let key_bytes =
+        backend.inner().evaluator().key_memory_bytes() + bootstrapper.key_memory_bytes();
     let mb = |b: u64| b as f64 / 1e6;
     println!(
-        "table1-neuron-memory set={name} threads={threads} primes={} refreshed_primes={refreshed_primes} L={levels} seconds={seconds:.1} cpu_seconds={cpu:.1} refreshes={} predicted_refreshes={} before_mb={:.0} measured_growth_mb={:.0} predicted_growth_mb={:.0} ratio={:.2} model_ledger_mb={:.0} scratch_mb={:.0} peak_mb={} checked=activation_and_slope_equal_plaintext",
+        "table1-neuron-memory set={name} threads={threads} primes={} refreshed_primes={refreshed_primes} L={levels} seconds={seconds:.1} cpu_seconds={cpu:.1} refreshes={} predicted_refreshes={} before_mb={:.0} keys_mb={:.0} operands_mb={:.0} measured_growth_mb={:.0} predicted_growth_mb={:.0} ratio={:.2} model_ledger_mb={:.0} scratch_mb={:.0} peak_mb={} checked=activation_and_slope_equal_plaintext",
         params.max_level(),
         backend.refreshes(),
         model.counting().counts().refresh,
         mb(before),
+        mb(key_bytes as u64),
+        mb(operands),
         mb(measured),
         mb(predicted),
         measured as f64 / predicted as f64,

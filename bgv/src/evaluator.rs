@@ -202,6 +202,15 @@ impl Evaluator {
         &self.keys
     }
 
+    /// Bytes the key sets for every plaintext modulus hold in memory
+    /// ([`EvaluationKeys::memory_bytes`]).
+    pub fn key_memory_bytes(&self) -> usize {
+        std::iter::once(&self.keys)
+            .chain(self.other_keys.values())
+            .map(|k| k.memory_bytes())
+            .sum()
+    }
+
     /// The secret key this evaluator's keys (and ciphertexts) belong to.
     pub fn key_id(&self) -> KeyId {
         self.key_id

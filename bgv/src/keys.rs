@@ -421,6 +421,16 @@ impl EvaluationKeys {
         self.automorphisms.keys().copied().collect()
     }
 
+    /// Bytes all keys hold in memory (each key's [`KeySwitchKey::memory_bytes`]: its rows and
+    /// the special spectra built so far).
+    pub fn memory_bytes(&self) -> usize {
+        self.relinearization
+            .iter()
+            .chain(self.automorphisms.values())
+            .map(|k| k.memory_bytes())
+            .sum()
+    }
+
     /// Compressed size of all keys in bytes.
     pub fn size_bytes(&self) -> usize {
         self.relinearization

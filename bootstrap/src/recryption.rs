@@ -228,6 +228,12 @@ impl Bootstrapper {
         self.encrypted_key.level()
     }
 
+    /// Bytes the bootstrapping key holds in memory: its key sets (rows and the special spectra
+    /// built so far) and the encryption of the secret key.
+    pub fn key_memory_bytes(&self) -> usize {
+        self.evaluator.key_memory_bytes() + self.encrypted_key.size_bytes()
+    }
+
     /// The bits e of the intermediate plaintext modulus 2^e.
     pub fn e(&self) -> u32 {
         self.e

@@ -12,9 +12,10 @@
 
 use super::backend::BitSimd;
 use super::counting::{CountedBits, CountingBackend};
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Bytes alive now, at most so far, and at most since the last window began.
 #[derive(Debug, Default)]
@@ -87,6 +88,8 @@ pub struct ResidentBackend {
     bytes_at_depth: Vec<u64>,
     mask_bytes: u64,
     ledger: Arc<Ledger>,
+    /// The slot permutations (cycle, power) issued: the automorphism keys a run uses.
+    permutations: Mutex<BTreeSet<(usize, usize)>>,
 }
 
 impl ResidentBackend {
@@ -104,7 +107,19 @@ impl ResidentBackend {
             bytes_at_depth,
             mask_bytes,
             ledger: Arc::default(),
+            permutations: Mutex::default(),
         }
+    }
+
+    /// The distinct slot permutations `(cycle, k)` issued so far (each needs the key of
+    /// g_cycle^k).
+    pub fn permutations_used(&self) -> Vec<(usize, usize)> {
+        self.permutations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
     }
 
     /// The gates counted so far (the counting backend underneath).
@@ -208,6 +223,10 @@ impl BitSimd for ResidentBackend {
         cycle: usize,
         k: usize,
     ) -> Result<ResidentBits, Infallible> {
+        self.permutations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((cycle, k));
         Ok(self.vector(self.counting.permute_slots(&a.counted, cycle, k)?))
     }
 
@@ -272,5 +291,16 @@ mod tests {
         );
         assert_eq!(backend.now(), 9 + 5 + 9);
         assert_eq!(backend.counting().counts().refresh, 1);
+    }
+
+    #[test]
+    fn the_permutations_a_run_issues_are_listed_once() {
+        let cycles = crate::bitsliced::SlotCycles::new(vec![3, 4]);
+        let backend = ResidentBackend::new(CountingBackend::new(cycles), Vec::new(), 0);
+        let a = backend.input();
+        for (cycle, k) in [(1, 2), (0, 1), (1, 2)] {
+            backend.permute_slots(&a, cycle, k).unwrap();
+        }
+        assert_eq!(backend.permutations_used(), vec![(0, 1), (1, 2)]);
     }
 }
