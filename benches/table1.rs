@@ -39,7 +39,8 @@ use nit_bgv::rotation::{all_rotation_exponents, rotate_along_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
 use nit_nn::bitsliced::{
-    Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError, ResidentBackend, SlotCycles,
+    primes_at_depth, Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError,
+    ResidentBackend, SlotCycles,
 };
 use nit_nn::encrypted::{hypercube_cycles, EncryptedBackend, EncryptedBits};
 use nit_nn::model::{
@@ -147,37 +148,10 @@ struct Costs {
     cycles: SlotCycles,
 }
 
-/// The primes a product at depth d (since the last refresh) is formed on, where refreshed
-/// values keep `refreshed_primes` and carry `levels` AND levels: l(d) = max(2, P_r -
-/// round((d - 1)(P_r - 2) / L)).
-fn level_at(refreshed_primes: usize, levels: usize, depth: usize) -> usize {
-    let p = refreshed_primes as f64;
-    let used = (depth.max(1) - 1) as f64 * (p - 2.0) / levels as f64;
-    (p - used).round().max(2.0) as usize
-}
-
-/// The resident backend of a set: a vector of depth d holds a ciphertext on l(d + 1) primes
-/// (the level its next product is formed on), a mask phi 8 bytes.
-fn resident_backend(
-    cycles: SlotCycles,
-    refreshed_primes: usize,
-    levels: usize,
-    phi: usize,
-) -> ResidentBackend {
-    let bytes_at_depth: Vec<u64> = (0..=levels)
-        .map(|d| (level_at(refreshed_primes, levels, d + 1) * 2 * phi * 8) as u64)
-        .collect();
-    ResidentBackend::new(
-        CountingBackend::with_refresh_after(cycles, levels as u32),
-        bytes_at_depth,
-        (phi * 8) as u64,
-    )
-}
-
 impl Costs {
     /// The level a product at depth d (since the last refresh) is formed on.
     fn level(&self, depth: usize) -> usize {
-        level_at(self.refreshed_primes, self.levels, depth)
+        primes_at_depth(self.refreshed_primes, self.levels, depth)
     }
 
     /// Predicted one-thread seconds of what `backend` counted, split into ANDs, rotations,
@@ -454,7 +428,7 @@ fn predict_memory(
     in_flight: Option<usize>,
     sample_primes: usize,
 ) {
-    let backend = resident_backend(
+    let backend = ResidentBackend::for_chain(
         costs.cycles.clone(),
         costs.refreshed_primes,
         costs.levels,
@@ -587,7 +561,7 @@ fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
         "the neuron's slope"
     );
 
-    let model = resident_backend(cycles, refreshed_primes, levels, params.phi());
+    let model = ResidentBackend::for_chain(cycles, refreshed_primes, levels, params.phi());
     let sample_bytes = (refreshed_primes * 2 * params.phi() * 8) as u64;
     let model_weights =
         FixedWeights::<ResidentBackend>::encode(std::slice::from_ref(&row), slots, |_| {

@@ -6,7 +6,8 @@
 //!
 //! With the `jemalloc` feature (on by default) [`install_jemalloc!`] lets a program choose
 //! jemalloc with huge pages as its allocator; the library itself installs none.
-//! [`peak_memory`] reads the process's resident memory (peak and now) for the benchmark harnesses.
+//! [`peak_memory`] reads the process's resident memory (peak and now) and the memory available,
+//! for the benchmark harnesses and the provider's check before a step.
 
 pub use nit_bgv as bgv;
 pub use nit_bootstrap as bootstrap;

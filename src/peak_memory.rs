@@ -1,13 +1,25 @@
-//! Resident memory of this process (peak and now), for the benchmark harnesses' reports.
+//! Resident memory of this process (peak and now) and the memory the OS has available, for the
+//! benchmark harnesses' reports and the provider's check before a step.
 
-/// A `kB` field of /proc/self/status, in kB; None where the file is missing or unreadable
-/// (not Linux).
-fn status_kb(field: &str) -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
+/// A `kB` field of a /proc file, in kB; None where the file is missing or unreadable (not
+/// Linux).
+fn proc_kb(file: &str, field: &str) -> Option<u64> {
+    std::fs::read_to_string(file)
         .ok()?
         .lines()
         .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+}
+
+/// A `kB` field of /proc/self/status.
+fn status_kb(field: &str) -> Option<u64> {
+    proc_kb("/proc/self/status", field)
+}
+
+/// MemAvailable (what the OS can give without swapping), in bytes; None where it cannot be
+/// read.
+pub fn available_bytes() -> Option<u64> {
+    proc_kb("/proc/meminfo", "MemAvailable:").map(|kb| kb * 1024)
 }
 
 /// VmHWM (the high-water mark of resident memory), in MB; 0 where it cannot be read.

@@ -308,7 +308,9 @@ fn provider_refuses_truncated_and_altered_batches() {
 }
 
 /// `--full` (AND-depth 198) runs with recryption: the provider sets it up, prints the
-/// predicted cost of a step of every layer (NN2's 2,295,727 ANDs) and goes on to the data,
+/// predicted cost of a step of every layer (NN2's 2,295,727 ANDs) and its memory (at least
+/// one neuron's replicated row: 65 x 16 ciphertexts of 2 x 600 x 8 bytes on each of at least
+/// 2 primes, 20 MB) and goes on to the data,
 /// where the 16 features made for fine-tuning are refused as input of the 64-input network
 /// (a full step on toy takes CPU hours, so the suite stops it there).
 #[test]
@@ -334,6 +336,13 @@ fn full_step_starts_with_recryption() {
         stdout.contains("AND levels after a refresh") && stdout.contains("2295727 ANDs"),
         "{stdout}"
     );
+    let growth_mb: u64 = stdout
+        .split("ciphertexts peak ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no memory prediction in {stdout}"));
+    assert!((20..10_000).contains(&growth_mb), "{stdout}");
     assert!(
         stderr.contains("batch-0000.bin") && stderr.contains("the network takes 64 inputs"),
         "{stderr}"

@@ -38,6 +38,9 @@ pub struct RecryptingBackend {
     inner: EncryptedBackend,
     bootstrapper: Arc<Bootstrapper>,
     levels: usize,
+    /// The primes a refreshed value keeps (the probe's; the bootstrapping key's level when L
+    /// is given by hand, an upper bound).
+    refreshed_level: usize,
     refreshes: AtomicU64,
     guard_refreshes: AtomicU64,
 }
@@ -64,7 +67,10 @@ impl RecryptingBackend {
                 threshold,
             });
         }
-        Ok(Self::with_levels(inner, bootstrapper, levels - 1))
+        Ok(Self {
+            refreshed_level: refreshed.level(),
+            ..Self::with_levels(inner, bootstrapper, levels - 1)
+        })
     }
 
     /// The backend with a given L (>= 1).
@@ -74,6 +80,7 @@ impl RecryptingBackend {
         levels: usize,
     ) -> Self {
         RecryptingBackend {
+            refreshed_level: bootstrapper.top_level(),
             inner,
             bootstrapper,
             levels: levels.max(1),
@@ -85,6 +92,12 @@ impl RecryptingBackend {
     /// L: the AND levels a refreshed value carries before it is refreshed again.
     pub fn levels_after_refresh(&self) -> usize {
         self.levels
+    }
+
+    /// The primes a refreshed value keeps (measured on the probe by [`Self::new`]; with
+    /// [`Self::with_levels`], the level recryption starts from, an upper bound).
+    pub fn refreshed_level(&self) -> usize {
+        self.refreshed_level
     }
 
     /// Whether `ct` carries a whole segment between refreshes as a refreshed value does:

@@ -26,7 +26,7 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::KeyId;
 use nit_bgv::Params;
 use nit_bootstrap::Bootstrapper;
-use nit_nn::bitsliced::{Bit, BitInt, CountingBackend, GateCounts, SlotCycles};
+use nit_nn::bitsliced::{Bit, BitInt, GateCounts, ResidentBackend, SlotCycles};
 use nit_nn::data::{Normalization, DIGITS};
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
@@ -79,47 +79,80 @@ pub fn worker_threads(threads: Option<usize>) -> usize {
         .max(1)
 }
 
-/// What one step costs under the recrypting backend's policy with L = `levels`, counted on
-/// the counting backend running the same step (`EncryptedTrainer::step_observed`'s circuit)
-/// on vectors of `slots` slots (the encrypted backend's slot cycles): gates, the refreshes of
-/// the step, and those of the packed
-/// weight refresh before a following step. `weights` are the start weights (frozen layers
-/// public, as the provider holds them); `dim` inputs of 8 bits.
+/// The chain a step runs on, as the recrypting backend found it.
+pub struct StepChain {
+    /// The slot cycles of the batch sums.
+    pub cycles: SlotCycles,
+    /// L: AND levels a refreshed value carries.
+    pub levels: usize,
+    /// Primes a refreshed value keeps (and the owner's samples rest on).
+    pub refreshed_primes: usize,
+    /// phi(m): the residues per prime.
+    pub phi: usize,
+}
+
+/// What one step predicts before it runs.
+pub struct PredictedStep {
+    /// Gates and refreshes of the step.
+    pub counts: GateCounts,
+    /// Refreshes of the packed weight refresh before a following step.
+    pub weight_refreshes: u64,
+    /// The most bytes the step's ciphertexts and masks hold at once beyond its operands
+    /// (samples, labels and packed weights), from `nit_nn::model`'s ledger.
+    pub growth_bytes: u64,
+}
+
+/// One step under the recrypting backend's policy on `chain`, run on the resident backend
+/// (the counting backend with a ledger of bytes alive) with the circuit
+/// `EncryptedTrainer::step_observed` runs: its gates and refreshes, those of the packed weight
+/// refresh before a following step, and its memory beyond the operands. `weights` are the
+/// start weights (frozen layers public, as the provider holds them); `dim` inputs of 8 bits.
 pub fn predicted_step(
     circuit: &FixedCircuit,
     weights: &[Vec<i64>],
     dim: usize,
-    slots: SlotCycles,
-    levels: usize,
-) -> Result<(GateCounts, u64), String> {
-    let per_group = slots.slots();
-    let backend =
-        CountingBackend::with_refresh_after(slots, u32::try_from(levels).unwrap_or(u32::MAX));
+    chain: StepChain,
+) -> Result<PredictedStep, String> {
+    let per_group = chain.cycles.slots();
+    let backend = ResidentBackend::for_chain(
+        chain.cycles,
+        chain.refreshed_primes,
+        chain.levels,
+        chain.phi,
+    );
     let error = |e: nit_nn::model::ModelError| e.to_string();
     let frozen = circuit.frozen_layers();
     let mut counted =
-        FixedWeights::<CountingBackend>::constants(&weights[..frozen]).map_err(error)?;
-    let trainable = FixedWeights::<CountingBackend>::encode(&weights[frozen..], per_group, |_| {
+        FixedWeights::<ResidentBackend>::constants(&weights[..frozen]).map_err(error)?;
+    let trainable = FixedWeights::<ResidentBackend>::encode(&weights[frozen..], per_group, |_| {
         Ok::<_, std::convert::Infallible>(backend.input())
     })
     .map_err(error)?;
     counted.layers.extend(trainable.layers);
-    let fresh =
-        |width: usize| BitInt::<CountingBackend>::from_bits(vec![Bit::Var(backend.input()); width]);
+    let fresh = |width: usize| {
+        BitInt::<ResidentBackend>::from_bits(
+            (0..width).map(|_| Bit::Var(backend.input())).collect(),
+        )
+    };
     let inputs = (0..dim)
         .map(|_| fresh(nit_nn::model::fixed_format::NARROW))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
-    let labels = vec![Bit::Var(backend.input()); DIGITS];
+    let labels: Vec<_> = (0..DIGITS).map(|_| Bit::Var(backend.input())).collect();
+    let operands = backend.now();
     if frozen > 0 {
         circuit.step_from_features(&backend, &mut counted, &inputs, &labels)
     } else {
         circuit.step_traced(&backend, &mut counted, &inputs, &labels)
     }
     .map_err(error)?;
-    let step = backend.counts();
+    let step = backend.counting().counts();
     counted.refresh_packed(&backend, frozen).map_err(error)?;
-    Ok((step, backend.counts().refresh - step.refresh))
+    Ok(PredictedStep {
+        counts: step,
+        weight_refreshes: backend.counting().counts().refresh - step.refresh,
+        growth_bytes: backend.peak() - operands,
+    })
 }
 
 /// The lowest level of an encrypted weight bit (what the chain has left).
@@ -215,6 +248,34 @@ fn needs_refresh(weights: &EncryptedWeights, frozen: usize) -> bool {
     weights.vector_bits(frozen).any(|v| v.depth > 0)
 }
 
+/// Prints the step's predicted memory beyond what the process holds now (keys, backend) and
+/// its operands, and refuses a step that cannot fit in the memory the OS reports available
+/// (where it reports it), naming the remedy.
+fn check_memory(growth_bytes: u64, neurons_in_flight: Option<usize>) -> Result<(), String> {
+    let mb = |b: u64| b / 1_000_000;
+    let in_flight = neurons_in_flight.map_or("as many as the threads take".to_string(), |n| {
+        format!("{n} at a time")
+    });
+    println!(
+        "memory: the step's ciphertexts peak {} MB above its operands (neurons {in_flight}; predicted, without allocator slack); {} MB resident now",
+        mb(growth_bytes),
+        mb(fhe_nit::peak_memory::resident_bytes())
+    );
+    match fhe_nit::peak_memory::available_bytes() {
+        Some(available) if growth_bytes > available => Err(format!(
+            "the step needs about {} MB more than the {} MB available{}",
+            mb(growth_bytes),
+            mb(available),
+            if neurons_in_flight == Some(1) {
+                ": this machine cannot hold one step of this set".to_string()
+            } else {
+                "; run with --neurons-in-flight 1".to_string()
+            }
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn run(args: &TrainArgs) -> Result<(), String> {
     let material = PublicMaterial::load(&args.keys).map_err(|e| e.to_string())?;
     let (start_weights, shape, dim) = start(args)?;
@@ -232,22 +293,29 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         step_circuit = step_circuit.with_neurons_in_flight(neurons);
     }
     let trainer = EncryptedTrainer::new(step_circuit, backend);
-    let (cost, weight_refreshes) = predicted_step(
+    let predicted = predicted_step(
         trainer.circuit(),
         &start_weights,
         dim,
-        SlotCycles::of(trainer.backend()),
-        levels,
+        StepChain {
+            cycles: SlotCycles::of(trainer.backend()),
+            levels,
+            refreshed_primes: trainer.backend().refreshed_level(),
+            phi: material.params.phi(),
+        },
     )?;
+    let cost = predicted.counts;
     println!(
-        "{} primes, {} AND levels after a refresh ({:.1} s to set up recryption); one step: {} ANDs, {} rotations, {} refreshes, and {weight_refreshes} to refresh the weights before a following step; {threads} threads",
+        "{} primes, {} AND levels after a refresh ({:.1} s to set up recryption); one step: {} ANDs, {} rotations, {} refreshes, and {} to refresh the weights before a following step; {threads} threads",
         material.params.max_level(),
         levels,
         started.elapsed().as_secs_f64(),
         cost.and,
         cost.rotate,
         cost.refresh,
+        predicted.weight_refreshes,
     );
+    check_memory(predicted.growth_bytes, args.neurons_in_flight)?;
     let first = read_batch(&args.data, 0, &material, dim, None)?;
     let expected_start = (shape.frozen_layers > 0).then_some(shape.start);
     if first.start != expected_start {

@@ -42,7 +42,7 @@ pub use lut::{lookup_encrypted, lookup_public, EncryptedTable, PublicTable, MAX_
 pub use multiply::{multiply, multiply_constant, non_adjacent_form};
 pub use packing::{merge, one_hot_masks, pack_ints, place, replicate, replicate_int};
 pub use plain::{PlainBackend, PlainBits, PlainError, PlainMask};
-pub use resident::{ResidentBackend, ResidentBits, ResidentMask};
+pub use resident::{primes_at_depth, ResidentBackend, ResidentBits, ResidentMask};
 pub use rounding::{round_shift_right, saturate};
 pub use slot_cycles::{doubling_schedule, SlotCycles, SumStep};
 pub use total_sum::{total_sum, TotalSumMethod};

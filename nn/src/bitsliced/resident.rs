@@ -12,6 +12,7 @@
 
 use super::backend::BitSimd;
 use super::counting::{CountedBits, CountingBackend};
+use super::slot_cycles::SlotCycles;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +93,36 @@ pub struct ResidentBackend {
     permutations: Mutex<BTreeSet<(usize, usize)>>,
 }
 
+/// The primes a product at AND-depth `depth` (since the last refresh) is formed on, in a
+/// chain whose refreshed values keep `refreshed_primes` and carry `levels` AND levels, each
+/// level about as many primes as the next: l(d) = max(2, P_r - round((d - 1)(P_r - 2) / L)).
+pub fn primes_at_depth(refreshed_primes: usize, levels: usize, depth: usize) -> usize {
+    let p = refreshed_primes as f64;
+    let used = (depth.max(1) - 1) as f64 * (p - 2.0) / levels.max(1) as f64;
+    (p - used).round().max(2.0) as usize
+}
+
 impl ResidentBackend {
+    /// For BGV ciphertexts over `cycles` with phi(m) = `phi`, under the recrypting backend's
+    /// policy with L = `levels`: a vector of depth d on l(d + 1) primes of
+    /// [`primes_at_depth`] (the level its next product is formed on), 2 phi 8 bytes per prime;
+    /// a mask phi 8 bytes.
+    pub fn for_chain(
+        cycles: SlotCycles,
+        refreshed_primes: usize,
+        levels: usize,
+        phi: usize,
+    ) -> Self {
+        let bytes_at_depth = (0..=levels)
+            .map(|d| (primes_at_depth(refreshed_primes, levels, d + 1) * 2 * phi * 8) as u64)
+            .collect();
+        Self::new(
+            CountingBackend::with_refresh_after(cycles, levels as u32),
+            bytes_at_depth,
+            (phi * 8) as u64,
+        )
+    }
+
     /// Over `counting` (its slots and refresh policy): a vector of depth d holds
     /// `bytes_at_depth[d]` (the last entry for deeper ones; none given: 1 each, so the ledger
     /// counts vectors), a mask `mask_bytes`.
@@ -291,6 +321,24 @@ mod tests {
         );
         assert_eq!(backend.now(), 9 + 5 + 9);
         assert_eq!(backend.counting().counts().refresh, 1);
+    }
+
+    #[test]
+    fn a_chain_drops_from_the_refreshed_primes_to_two_over_its_levels() {
+        let levels: Vec<usize> = (1..=11).map(|d| primes_at_depth(8, 10, d)).collect();
+        assert_eq!(levels, vec![8, 7, 7, 6, 6, 5, 4, 4, 3, 3, 2]);
+        let backend = ResidentBackend::for_chain(SlotCycles::new(vec![4]), 8, 10, 3);
+        assert_eq!(
+            backend.bytes_at(0),
+            8 * 48,
+            "depth 0 multiplies on 8 primes"
+        );
+        assert_eq!(backend.bytes_at(9), 3 * 48);
+        assert_eq!(backend.bytes_at(10), 2 * 48, "depth L multiplies on 2");
+        let a = backend.input();
+        let mask = backend.public(&[true; 4]).unwrap();
+        assert_eq!(backend.now(), 8 * 48 + 24);
+        drop((a, mask));
     }
 
     #[test]
