@@ -6,6 +6,7 @@
 //!     cargo bench --bench table1 -- toy             # the measured toy step, 1 and 2 threads
 //!     TABLE1_THREADS=2 cargo bench --bench table1 -- toy
 //!     cargo bench --bench table1 -- costs-toy       # per-operation costs at toy, predicted toy step
+//!     TABLE1_TOY_PRIMES=18 cargo bench --bench table1 -- costs-toy   # the same on a shorter chain
 //!     cargo bench --bench table1 -- costs-paper     # the same at m = 32767: predicted rows
 //!
 //! `toy`: the step of tests/support/recrypted_step.rs on `toy` cut to 23 primes (the test
@@ -61,6 +62,16 @@ mod recrypted_step;
 
 /// Ciphertext primes of the toy chain (the ignored test's `TOY_PRIMES`).
 const TOY_PRIMES: usize = 23;
+
+/// The toy chain `costs-toy` prices: `TABLE1_TOY_PRIMES` primes (a sweep of the chain's length:
+/// fewer primes make every operation cheaper and the refreshes more frequent), else
+/// [`TOY_PRIMES`].
+fn toy_primes() -> usize {
+    std::env::var("TABLE1_TOY_PRIMES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(TOY_PRIMES)
+}
 const NN2: [usize; 4] = [64, 32, 16, 10];
 const NN1: [usize; 4] = [784, 128, 32, 10];
 
@@ -612,7 +623,7 @@ fn main() {
             "toy" => measure_toy(),
             "costs-toy" => predict(
                 "toy",
-                ParamsLiteral::toy().with_ctxt_primes(TOY_PRIMES),
+                ParamsLiteral::toy().with_ctxt_primes(toy_primes()),
                 40,
                 &[("NN2", &NN2)],
             ),
