@@ -80,6 +80,7 @@ pub fn worker_threads(threads: Option<usize>) -> usize {
 }
 
 /// The chain a step runs on, as the recrypting backend found it.
+#[derive(Clone)]
 pub struct StepChain {
     /// The slot cycles of the batch sums.
     pub cycles: SlotCycles,
@@ -92,6 +93,7 @@ pub struct StepChain {
 }
 
 /// What one step predicts before it runs.
+#[derive(Clone, Debug)]
 pub struct PredictedStep {
     /// Gates and refreshes of the step.
     pub counts: GateCounts,
@@ -248,32 +250,41 @@ fn needs_refresh(weights: &EncryptedWeights, frozen: usize) -> bool {
     weights.vector_bits(frozen).any(|v| v.depth > 0)
 }
 
-/// Prints the step's predicted memory beyond what the process holds now (keys, backend) and
-/// its operands, and refuses a step that cannot fit in the memory the OS reports available
-/// (where it reports it), naming the remedy.
-fn check_memory(growth_bytes: u64, neurons_in_flight: Option<usize>) -> Result<(), String> {
+/// The neurons a step runs at once and its prediction: `requested` if given; otherwise as many
+/// as the threads take, or one at a time when that step's ciphertexts would not fit in the
+/// `available` bytes (None: unknown, taken as enough). `predict(n)` predicts the step with
+/// `n` in flight. Refuses a step that does not fit even so, naming the remedy.
+fn neurons_in_flight(
+    requested: Option<usize>,
+    available: Option<u64>,
+    mut predict: impl FnMut(Option<usize>) -> Result<PredictedStep, String>,
+) -> Result<(Option<usize>, PredictedStep), String> {
     let mb = |b: u64| b / 1_000_000;
-    let in_flight = neurons_in_flight.map_or("as many as the threads take".to_string(), |n| {
-        format!("{n} at a time")
-    });
-    println!(
-        "memory: the step's ciphertexts peak {} MB above its operands (neurons {in_flight}; predicted, without allocator slack); {} MB resident now",
-        mb(growth_bytes),
-        mb(fhe_nit::peak_memory::resident_bytes())
-    );
-    match fhe_nit::peak_memory::available_bytes() {
-        Some(available) if growth_bytes > available => Err(format!(
-            "the step needs about {} MB more than the {} MB available{}",
-            mb(growth_bytes),
-            mb(available),
-            if neurons_in_flight == Some(1) {
-                ": this machine cannot hold one step of this set".to_string()
-            } else {
-                "; run with --neurons-in-flight 1".to_string()
-            }
-        )),
-        _ => Ok(()),
+    let fits = |p: &PredictedStep| available.is_none_or(|a| p.growth_bytes <= a);
+    let mut chosen = requested;
+    let mut predicted = predict(chosen)?;
+    if requested.is_none() && !fits(&predicted) {
+        println!(
+            "memory: a neuron per thread needs about {} MB more than the {} MB available; one neuron at a time",
+            mb(predicted.growth_bytes),
+            available.map_or(0, mb)
+        );
+        chosen = Some(1);
+        predicted = predict(chosen)?;
     }
+    if fits(&predicted) {
+        return Ok((chosen, predicted));
+    }
+    Err(format!(
+        "the step needs about {} MB more than the {} MB available{}",
+        mb(predicted.growth_bytes),
+        available.map_or(0, mb),
+        if chosen == Some(1) {
+            ": this machine cannot hold one step of this set".to_string()
+        } else {
+            "; run with --neurons-in-flight 1".to_string()
+        }
+    ))
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), String> {
@@ -288,21 +299,23 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let started = Instant::now();
     let backend = pool.install(|| recrypting_backend(&material, &args.keys))?;
     let levels = backend.levels_after_refresh();
-    let mut step_circuit = circuit(shape.frozen_layers)?;
-    if let Some(neurons) = args.neurons_in_flight {
-        step_circuit = step_circuit.with_neurons_in_flight(neurons);
-    }
-    let trainer = EncryptedTrainer::new(step_circuit, backend);
-    let predicted = predicted_step(
-        trainer.circuit(),
-        &start_weights,
-        dim,
-        StepChain {
-            cycles: SlotCycles::of(trainer.backend()),
-            levels,
-            refreshed_primes: trainer.backend().refreshed_level(),
-            phi: material.params.phi(),
-        },
+    let chain = StepChain {
+        cycles: SlotCycles::of(&backend),
+        levels,
+        refreshed_primes: backend.refreshed_level(),
+        phi: material.params.phi(),
+    };
+    let step_circuit = |neurons: Option<usize>| -> Result<FixedCircuit, String> {
+        let c = circuit(shape.frozen_layers)?;
+        Ok(match neurons {
+            Some(n) => c.with_neurons_in_flight(n),
+            None => c,
+        })
+    };
+    let (neurons, predicted) = neurons_in_flight(
+        args.neurons_in_flight,
+        fhe_nit::peak_memory::available_bytes(),
+        |n| predicted_step(&step_circuit(n)?, &start_weights, dim, chain.clone()),
     )?;
     let cost = predicted.counts;
     println!(
@@ -315,7 +328,13 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
         cost.refresh,
         predicted.weight_refreshes,
     );
-    check_memory(predicted.growth_bytes, args.neurons_in_flight)?;
+    println!(
+        "memory: the step's ciphertexts peak {} MB above its operands (neurons {}; predicted, without allocator slack); {} MB resident now",
+        predicted.growth_bytes / 1_000_000,
+        neurons.map_or("as many as the threads take".to_string(), |n| format!("{n} at a time")),
+        fhe_nit::peak_memory::resident_bytes() / 1_000_000
+    );
+    let trainer = EncryptedTrainer::new(step_circuit(neurons)?, backend);
     let first = read_batch(&args.data, 0, &material, dim, None)?;
     let expected_start = (shape.frozen_layers > 0).then_some(shape.start);
     if first.start != expected_start {
@@ -503,4 +522,40 @@ pub(super) fn run_steps(
         report(model, started.elapsed(), bytes, note);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A prediction of `mb` megabytes for the step.
+    fn growth(mb: u64) -> Result<PredictedStep, String> {
+        Ok(PredictedStep {
+            counts: GateCounts::default(),
+            weight_refreshes: 0,
+            growth_bytes: mb * 1_000_000,
+        })
+    }
+
+    #[test]
+    fn a_step_too_large_for_a_neuron_per_thread_runs_one_neuron_at_a_time() {
+        let by_neurons = |n: Option<usize>| growth(if n == Some(1) { 8_000 } else { 15_000 });
+        let (neurons, predicted) =
+            neurons_in_flight(None, Some(10_000_000_000), by_neurons).unwrap();
+        assert_eq!(neurons, Some(1));
+        assert_eq!(predicted.growth_bytes, 8_000_000_000);
+        let (neurons, _) = neurons_in_flight(None, Some(20_000_000_000), by_neurons).unwrap();
+        assert_eq!(neurons, None, "a step that fits keeps a neuron per thread");
+        let (neurons, _) = neurons_in_flight(None, None, by_neurons).unwrap();
+        assert_eq!(neurons, None, "unknown memory is taken as enough");
+    }
+
+    #[test]
+    fn a_step_that_cannot_fit_is_refused_with_its_remedy() {
+        let by_neurons = |n: Option<usize>| growth(if n == Some(1) { 8_000 } else { 15_000 });
+        let asked = neurons_in_flight(Some(2), Some(10_000_000_000), by_neurons).unwrap_err();
+        assert!(asked.contains("--neurons-in-flight 1"), "{asked}");
+        let one = neurons_in_flight(None, Some(5_000_000_000), by_neurons).unwrap_err();
+        assert!(one.contains("cannot hold one step"), "{one}");
+    }
 }
