@@ -40,13 +40,12 @@ use nit_bgv::rotation::{all_rotation_exponents, rotate_along_exponents};
 use nit_bgv::ParamsLiteral;
 use nit_bootstrap::{recryption_bits, Bootstrapper, BootstrappingKey};
 use nit_nn::bitsliced::{
-    primes_at_depth, Bit, BitInt, BitSimd, CountingBackend, PlainBackend, PlainError,
-    ResidentBackend, SlotCycles,
+    primes_at_depth, Bit, BitInt, BitSimd, PlainBackend, PlainError, ResidentBackend, SlotCycles,
 };
 use nit_nn::encrypted::{hypercube_cycles, EncryptedBackend, EncryptedBits};
 use nit_nn::model::{
-    counted_step_with_refresh, resident_step, step_cost, FixedCircuit, FixedWeights, StepPart,
-    WeightRefresh,
+    counted_step_with_refresh, resident_step, step_cost, unit_weights, FixedCircuit, FixedWeights,
+    StepPart, WeightRefresh,
 };
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::seeded_rng;
@@ -240,7 +239,6 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     let refresh = timed(reps.div_ceil(4), || {
         bootstrapper.recrypt(&a.ct).expect("recrypt")
     });
-    let refreshed_primes = bootstrapper.recrypt(&a.ct).expect("recrypt").level();
     let top = params.max_level();
     let at = |x: &EncryptedBits, level: usize| EncryptedBits {
         ct: inner
@@ -276,7 +274,7 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
         rot,
         xor,
         refresh,
-        refreshed_primes,
+        refreshed_primes: backend.refreshed_level(),
         levels: backend.levels_after_refresh(),
         bytes_per_prime: 2 * params.phi() * 8,
         mask_bytes: params.phi() * 8,
@@ -296,8 +294,9 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
             .join(",")
     };
     println!(
-        "table1-costs set={name} threads={} slots={slots} primes={top} refreshed_primes={refreshed_primes} L={} refresh_ms={:.1} keys_mb={} and_ms={} permute_ms={} xor_ms={} peak_mb={}",
+        "table1-costs set={name} threads={} slots={slots} primes={top} refreshed_primes={} L={} refresh_ms={:.1} keys_mb={} and_ms={} permute_ms={} xor_ms={} peak_mb={}",
         rayon::current_num_threads(),
+        costs.refreshed_primes,
         costs.levels,
         refresh * 1e3,
         key_bytes >> 20,
@@ -309,26 +308,43 @@ fn measure_costs(name: &str, literal: ParamsLiteral, reps: usize) -> Costs {
     costs
 }
 
+/// The pass `neuron-<set>` measures, on a backend that only counts and keeps its ledger: the
+/// forward pass of [64, 1] (one first-layer neuron, one in flight) from 64 samples of 8 bits
+/// and the row's 65 packed weights, all on the primes of a refreshed value. Returns the bytes
+/// the operands hold.
+fn resident_neuron(backend: &ResidentBackend) -> u64 {
+    let weights =
+        FixedWeights::<ResidentBackend>::encode(&unit_weights(&[64, 1]), backend.slots(), |_| {
+            Ok::<_, std::convert::Infallible>(backend.input())
+        })
+        .expect("counted weights");
+    let x: Vec<BitInt<ResidentBackend>> = (0..64)
+        .map(|_| {
+            BitInt::from_bits((0..8).map(|_| Bit::Var(backend.input())).collect())
+                .expect("counted sample")
+        })
+        .collect();
+    let operands = backend.now();
+    circuit(&[64, 1])
+        .with_neurons_in_flight(1)
+        .forward(backend, &weights, &x)
+        .expect("counted neuron");
+    operands
+}
+
 /// The first-layer neuron of `neuron-<set>` (the forward pass of [64, 1] from packed
 /// weights, with its refreshes), predicted by the cost model: the check of the model against
 /// one measured neuron.
 fn predict_neuron(name: &str, costs: &Costs) {
-    let counted = CountingBackend::with_refresh_after(costs.cycles.clone(), costs.levels as u32);
-    let weights = FixedWeights::<CountingBackend>::encode(&[vec![1; 65]], costs.slots, |_| {
-        Ok::<_, std::convert::Infallible>(counted.input())
-    })
-    .expect("counted weights");
-    let x: Vec<BitInt<CountingBackend>> = (0..64)
-        .map(|_| {
-            BitInt::from_bits((0..8).map(|_| Bit::Var(counted.input())).collect())
-                .expect("counted sample")
-        })
-        .collect();
-    circuit(&[64, 1])
-        .with_neurons_in_flight(1)
-        .forward(&counted, &weights, &x)
-        .expect("counted neuron");
-    let [ands, rotations, xors, refreshes] = costs.predict(&counted);
+    let neuron = ResidentBackend::for_chain(
+        costs.cycles.clone(),
+        costs.refreshed_primes,
+        costs.levels,
+        costs.mask_bytes / 8,
+    );
+    resident_neuron(&neuron);
+    let counted = neuron.counting();
+    let [ands, rotations, xors, refreshes] = costs.predict(counted);
     let counts = counted.counts();
     println!(
         "table1-predicted-neuron set={name} net=64-1 seconds_1_thread={:.1} and_seconds={ands:.1} rotation_seconds={rotations:.1} xor_seconds={xors:.1} refresh_seconds={refreshes:.1} ands={} rotations={} refreshes={} L={}",
@@ -454,7 +470,7 @@ fn predict_memory(
         .num_threads(threads)
         .build()
         .expect("a thread pool")
-        .install(|| resident_step(&nn2, &backend, sample_bytes))
+        .install(|| resident_step(&nn2, &backend, &unit_weights(&NN2), sample_bytes))
         .expect("resident step");
     let mb = |b: f64| b / 1e6;
     let scratch = threads * costs.scratch_bytes;
@@ -501,12 +517,12 @@ fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
     let probe = inner
         .encrypt(&pk, &vec![true; slots], &mut rng)
         .expect("encrypt");
-    let (_, scratch) =
+    let scratch =
         fhe_nit::peak_memory::scratch_bytes(|| bootstrapper.recrypt(&probe.ct).expect("recrypt"))
-            .unwrap_or((probe.ct.clone(), 0));
-    let refreshed_primes = bootstrapper.recrypt(&probe.ct).expect("recrypt").level();
+            .map_or(0, |(_, bytes)| bytes);
     let backend = RecryptingBackend::new(inner, bootstrapper.clone(), &pk, &mut rng)
         .expect("recrypting backend");
+    let refreshed_primes = backend.refreshed_level();
     let levels = backend.levels_after_refresh();
     let cycles = SlotCycles::of(&backend);
     let sizes = [64, 1];
@@ -573,29 +589,11 @@ fn measure_neuron_memory(name: &str, literal: ParamsLiteral) {
     );
 
     let model = ResidentBackend::for_chain(cycles, refreshed_primes, levels, params.phi());
-    let sample_bytes = (refreshed_primes * 2 * params.phi() * 8) as u64;
-    let model_weights =
-        FixedWeights::<ResidentBackend>::encode(std::slice::from_ref(&row), slots, |_| {
-            Ok::<_, std::convert::Infallible>(model.input())
-        })
-        .expect("model weights");
-    let model_x: Vec<BitInt<ResidentBackend>> = (0..64)
-        .map(|_| {
-            BitInt::from_bits(
-                (0..8)
-                    .map(|_| Bit::Var(model.input_of(sample_bytes)))
-                    .collect(),
-            )
-            .expect("model sample")
-        })
-        .collect();
-    let operands = model.now();
-    rayon::ThreadPoolBuilder::new()
+    let operands = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("a thread pool")
-        .install(|| neuron.forward(&model, &model_weights, &model_x))
-        .expect("model forward");
+        .install(|| resident_neuron(&model));
     let predicted = model.peak() - operands + threads as u64 * scratch;
     let key_bytes =
         backend.inner().evaluator().key_memory_bytes() + bootstrapper.key_memory_bytes();

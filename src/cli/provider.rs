@@ -26,11 +26,13 @@ use nit_bgv::evaluator::Evaluator;
 use nit_bgv::keys::KeyId;
 use nit_bgv::Params;
 use nit_bootstrap::Bootstrapper;
-use nit_nn::bitsliced::{Bit, BitInt, GateCounts, ResidentBackend, SlotCycles};
-use nit_nn::data::{Normalization, DIGITS};
+use nit_nn::bitsliced::{GateCounts, ResidentBackend, SlotCycles};
+use nit_nn::data::Normalization;
 use nit_nn::encrypted::EncryptedBackend;
 use nit_nn::model::encrypted_trainer::{rebind_batch, rebind_weights, EncryptedWeights};
-use nit_nn::model::{EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, ModelKind};
+use nit_nn::model::{
+    resident_step, EncryptedTrainer, FixedCircuit, FixedTrainer, FixedWeights, ModelKind,
+};
 use nit_nn::recrypting::RecryptingBackend;
 use nit_ring::sample::secure_rng;
 use std::path::{Path, PathBuf};
@@ -105,55 +107,27 @@ pub struct PredictedStep {
 }
 
 /// One step under the recrypting backend's policy on `chain`, run on the resident backend
-/// (the counting backend with a ledger of bytes alive) with the circuit
-/// `EncryptedTrainer::step_observed` runs: its gates and refreshes, those of the packed weight
-/// refresh before a following step, and its memory beyond the operands. `weights` are the
-/// start weights (frozen layers public, as the provider holds them); `dim` inputs of 8 bits.
+/// (the counting backend with a ledger of bytes alive) as `EncryptedTrainer::step_observed`
+/// runs it (`nit_nn::model::resident_step`): its gates and refreshes, those of the packed
+/// weight refresh before a following step, and its memory beyond the operands. `weights` are
+/// the start weights (frozen layers public, as the provider holds them).
 pub fn predicted_step(
     circuit: &FixedCircuit,
     weights: &[Vec<i64>],
-    dim: usize,
     chain: StepChain,
 ) -> Result<PredictedStep, String> {
-    let per_group = chain.cycles.slots();
     let backend = ResidentBackend::for_chain(
         chain.cycles,
         chain.refreshed_primes,
         chain.levels,
         chain.phi,
     );
-    let error = |e: nit_nn::model::ModelError| e.to_string();
-    let frozen = circuit.frozen_layers();
-    let mut counted =
-        FixedWeights::<ResidentBackend>::constants(&weights[..frozen]).map_err(error)?;
-    let trainable = FixedWeights::<ResidentBackend>::encode(&weights[frozen..], per_group, |_| {
-        Ok::<_, std::convert::Infallible>(backend.input())
-    })
-    .map_err(error)?;
-    counted.layers.extend(trainable.layers);
-    let fresh = |width: usize| {
-        BitInt::<ResidentBackend>::from_bits(
-            (0..width).map(|_| Bit::Var(backend.input())).collect(),
-        )
-    };
-    let inputs = (0..dim)
-        .map(|_| fresh(nit_nn::model::fixed_format::NARROW))
-        .collect::<Result<Vec<_>, _>>()
+    let step = resident_step(circuit, &backend, weights, backend.bytes_at(0))
         .map_err(|e| e.to_string())?;
-    let labels: Vec<_> = (0..DIGITS).map(|_| Bit::Var(backend.input())).collect();
-    let operands = backend.now();
-    if frozen > 0 {
-        circuit.step_from_features(&backend, &mut counted, &inputs, &labels)
-    } else {
-        circuit.step_traced(&backend, &mut counted, &inputs, &labels)
-    }
-    .map_err(error)?;
-    let step = backend.counting().counts();
-    counted.refresh_packed(&backend, frozen).map_err(error)?;
     Ok(PredictedStep {
-        counts: step,
-        weight_refreshes: backend.counting().counts().refresh - step.refresh,
-        growth_bytes: backend.peak() - operands,
+        counts: step.step,
+        weight_refreshes: backend.counting().counts().refresh - step.step.refresh,
+        growth_bytes: backend.peak() - step.operands,
     })
 }
 
@@ -315,7 +289,7 @@ pub fn run(args: &TrainArgs) -> Result<(), String> {
     let (neurons, predicted) = neurons_in_flight(
         args.neurons_in_flight,
         fhe_nit::peak_memory::available_bytes(),
-        |n| predicted_step(&step_circuit(n)?, &start_weights, dim, chain.clone()),
+        |n| predicted_step(&step_circuit(n)?, &start_weights, chain.clone()),
     )?;
     let cost = predicted.counts;
     println!(

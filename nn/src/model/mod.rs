@@ -38,5 +38,5 @@ pub use float::{sigmoid, FloatNetwork, FloatTrainer};
 pub use sgd::{train, EpochMetrics, Learner, Progress, TrainConfig};
 pub use step_cost::{
     counted_step_with_refresh, resident_step, step_cost, step_cost_with_refresh,
-    step_parts_with_refresh, PartCost, ResidentStep, StepCost, WeightRefresh,
+    step_parts_with_refresh, unit_weights, PartCost, ResidentStep, StepCost, WeightRefresh,
 };

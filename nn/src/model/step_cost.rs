@@ -163,16 +163,35 @@ fn counted_inputs(
     ),
     ModelError,
 > {
-    fresh_inputs(circuit, backend, || backend.input(), || backend.input())
+    fresh_inputs(
+        circuit,
+        backend,
+        &unit_weights(circuit.sizes()),
+        circuit.sizes()[0],
+        || backend.input(),
+        || backend.input(),
+    )
 }
 
-/// Inputs and labels from `sample_bit`, trainable weights packed from `weight_bit`, frozen
-/// ones the constant 1: the operands a provider holds before a step, for a backend that only
-/// counts.
+/// Every weight and bias of a network of `sizes` equal to 1: the start weights the counted
+/// steps assume (a public 1 costs no AND; a trainable weight's value does not change the
+/// circuit).
+pub fn unit_weights(sizes: &[usize]) -> Vec<Vec<i64>> {
+    sizes
+        .windows(2)
+        .map(|s| vec![1; s[1] * (s[0] + 1)])
+        .collect()
+}
+
+/// `dim` 8-bit inputs and the labels from `sample_bit`, the trainable layers of `weights`
+/// packed with every bit from `weight_bit`, the frozen ones public constants of their values:
+/// the operands a provider holds before a step, for a backend that only counts.
 #[allow(clippy::type_complexity)]
 fn fresh_inputs<B: BitSimd<Error = std::convert::Infallible>>(
     circuit: &FixedCircuit,
     backend: &B,
+    weights: &[Vec<i64>],
+    dim: usize,
     sample_bit: impl Fn() -> B::Bits,
     weight_bit: impl Fn() -> B::Bits,
 ) -> Result<(Vec<BitInt<B>>, Vec<Bit<B::Bits>>, FixedWeights<B>), ModelError> {
@@ -183,29 +202,27 @@ fn fresh_inputs<B: BitSimd<Error = std::convert::Infallible>>(
             "{outputs} outputs for {DIGITS} label bits"
         )));
     }
+    let frozen = circuit.frozen_layers().min(weights.len());
     let fresh = |width: usize| {
         BitInt::from_bits((0..width).map(|_| Bit::Var(sample_bit())).collect()).map_err(counted)
     };
-    let x = (0..sizes[0])
+    let x = (0..dim)
         .map(|_| fresh(NARROW))
         .collect::<Result<Vec<_>, _>>()?;
     let labels: Vec<_> = (0..outputs).map(|_| Bit::Var(sample_bit())).collect();
-    let ones: Vec<Vec<i64>> = sizes
-        .windows(2)
-        .map(|s| vec![1; s[1] * (s[0] + 1)])
-        .collect();
-    let (frozen, trainable) = ones.split_at(circuit.frozen_layers());
-    let mut weights = FixedWeights::constants(frozen)?;
-    let packed = FixedWeights::<B>::encode(trainable, backend.slots(), |_| {
+    let mut packed = FixedWeights::constants(&weights[..frozen])?;
+    let trainable = FixedWeights::<B>::encode(&weights[frozen..], backend.slots(), |_| {
         Ok::<_, std::convert::Infallible>(weight_bit())
     })?;
-    weights.layers.extend(packed.layers);
-    Ok((x, labels, weights))
+    packed.layers.extend(trainable.layers);
+    Ok((x, labels, packed))
 }
 
 /// The bytes one step holds at once, part by part ([`resident_step`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResidentStep {
+    /// The gates and refreshes of the step (without the packed refresh after it).
+    pub step: GateCounts,
     /// What the samples, labels and packed weights hold before the step.
     pub operands: u64,
     /// What is alive after the step and the packed refresh (the refreshed weights replace
@@ -241,19 +258,25 @@ impl StepObserver for PartPeaks<'_> {
     fn unit_done(&self, _part: StepPart) {}
 }
 
-/// The bytes one step of `circuit` holds on `backend` (its slots, refresh policy and sizes):
-/// the samples and labels (each bit `sample_bytes`: they may rest on other primes than a
-/// refreshed value) and the packed weights made first, as a provider holds them, then the
-/// step and the packed refresh of the weights. `backend.peak()` afterwards is the step's
-/// peak.
+/// The bytes one step of `circuit` from the start `weights` holds on `backend` (its slots,
+/// refresh policy and sizes), run as a provider runs it: the samples and labels (each bit
+/// `sample_bytes`: they may rest on other primes than a refreshed value) and the packed
+/// trainable weights made first, frozen layers public; with frozen layers the step starts
+/// from their outputs (`FixedCircuit::step_from_features`), else from the images; then the
+/// packed refresh of the weights. `backend.peak()` afterwards is the step's peak, and its
+/// counting backend holds the step's gates followed by the packed refresh's.
 pub fn resident_step(
     circuit: &FixedCircuit,
     backend: &ResidentBackend,
+    weights: &[Vec<i64>],
     sample_bytes: u64,
 ) -> Result<ResidentStep, ModelError> {
+    let frozen = circuit.frozen_layers();
     let (x, labels, mut weights) = fresh_inputs(
         circuit,
         backend,
+        weights,
+        circuit.sizes()[frozen],
         || backend.input_of(sample_bytes),
         || backend.input(),
     )?;
@@ -263,14 +286,20 @@ pub fn resident_step(
         backend,
         peaks: Mutex::new(Vec::new()),
     };
-    circuit.step_observed(backend, &mut weights, &x, &labels, &peaks)?;
+    if frozen > 0 {
+        circuit.step_from_features_observed(backend, &mut weights, &x, &labels, &peaks)?;
+    } else {
+        circuit.step_observed(backend, &mut weights, &x, &labels, &peaks)?;
+    }
     peaks.close(None);
-    weights.refresh_packed(backend, circuit.frozen_layers())?;
+    let step = backend.counting().counts();
+    weights.refresh_packed(backend, frozen)?;
     peaks.close(None);
     let after = backend.now();
     let mut part_peaks = peaks.peaks.into_inner().unwrap_or_else(|e| e.into_inner());
     part_peaks.pop();
     Ok(ResidentStep {
+        step,
         operands,
         after,
         part_peaks,
@@ -375,6 +404,7 @@ mod tests {
         let step = resident_step(
             &circuit(&[6, 4, 10], 0).with_neurons_in_flight(1),
             &backend,
+            &unit_weights(&[6, 4, 10]),
             sample,
         )
         .unwrap();
@@ -382,6 +412,10 @@ mod tests {
         assert_eq!(step.operands, (48 + 10) * sample + 32 * refreshed);
         assert_eq!(step.after, step.operands, "the step leaks or loses vectors");
         assert_eq!(backend.now(), 0);
+        assert_eq!(
+            step.step.and,
+            step_cost(&circuit(&[6, 4, 10], 0), 60).unwrap().step.and
+        );
         let parts: Vec<_> = step.part_peaks.iter().map(|p| p.0).collect();
         assert_eq!(parts.len(), 9, "{parts:?}");
         assert_eq!(parts[0], Some(StepPart::Forward(0)));
