@@ -359,13 +359,16 @@ impl EvaluationKeys {
         Ok(keys)
     }
 
-    /// The t of every key in the set (None when empty).
-    pub fn plaintext_modulus(&self) -> Option<PlaintextModulus> {
+    /// Every key of the set: relinearization first, then the automorphisms by exponent.
+    fn all_keys(&self) -> impl Iterator<Item = &Arc<KeySwitchKey>> {
         self.relinearization
             .iter()
             .chain(self.automorphisms.values())
-            .map(|key| key.t)
-            .next()
+    }
+
+    /// The t of every key in the set (None when empty).
+    pub fn plaintext_modulus(&self) -> Option<PlaintextModulus> {
+        self.all_keys().map(|key| key.t).next()
     }
 
     /// Adds keys for more automorphism exponents, at the set's t (the parameters' when the
@@ -424,19 +427,11 @@ impl EvaluationKeys {
     /// Bytes all keys hold in memory (each key's [`KeySwitchKey::memory_bytes`]: its rows and
     /// the special spectra built so far).
     pub fn memory_bytes(&self) -> usize {
-        self.relinearization
-            .iter()
-            .chain(self.automorphisms.values())
-            .map(|k| k.memory_bytes())
-            .sum()
+        self.all_keys().map(|k| k.memory_bytes()).sum()
     }
 
     /// Compressed size of all keys in bytes.
     pub fn size_bytes(&self) -> usize {
-        self.relinearization
-            .iter()
-            .chain(self.automorphisms.values())
-            .map(|k| k.size_bytes())
-            .sum()
+        self.all_keys().map(|k| k.size_bytes()).sum()
     }
 }
